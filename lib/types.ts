@@ -1,0 +1,106 @@
+/**
+ * Shared shapes of the pipeline definition (pipeline-code/pipeline.yaml) and of the
+ * stack configuration (Pulumi.<stack>.yaml), after YAML parsing and JSON Schema validation.
+ * Every module that reads configuration works on these types; nothing reads raw YAML twice.
+ */
+
+/** A value allowed in the task graph CONFIG (snowflake-core allows str, int, float, bool). */
+export type ConfigScalar = string | number | boolean;
+export type GraphConfig = Record<string, ConfigScalar>;
+
+/** An ML Job launched by a task: the payload runs on the stack's compute pool. */
+export interface JobSpec {
+  /** Payload entrypoint, relative to pipeline-code/ (e.g. jobs/train.py). */
+  payload: string;
+  /** Instances the job runs on; must not exceed computePool.maxNodes. */
+  targetInstances: number;
+}
+
+export interface TaskSpec {
+  /** Task name as Snowflake stores it (unquoted identifier); the Snowflake task is <PIPELINE>$<name>. */
+  name: string;
+  /** Predecessor task names; none means "after the root". */
+  after?: string[];
+  /** Python entrypoint relative to pipeline-code/ (exclusive with sql). */
+  entrypoint?: string;
+  /** SQL body (exclusive with entrypoint). */
+  sql?: string;
+  /** Successors this task routes to by its return value (a branch task). */
+  branch?: string[];
+  /** The graph's finalizer (runs after every run, success or failure). */
+  finalizer?: boolean;
+  job?: JobSpec;
+  /** Per-task overrides. */
+  warehouse?: string;
+  timeoutMs?: number;
+  retries?: number;
+  /** Extra WHEN condition ANDed after a branch condition. */
+  when?: string;
+}
+
+export interface PipelineDefinition {
+  /** Root task name; children are <name>$<TASK>. */
+  name: string;
+  /** Python runtime of the task procedures, e.g. "3.11". */
+  runtime: string;
+  packages: string[];
+  config: GraphConfig;
+  tasks: TaskSpec[];
+}
+
+export interface WarehouseSettings {
+  name: string;
+  /** Create the warehouse with this size (XSMALL, SMALL, ...). */
+  size?: string;
+  /** Use an existing warehouse by name (no resource is created). */
+  existing?: boolean;
+  autoSuspendSecs?: number;
+}
+
+export interface ComputePoolSettings {
+  name: string;
+  instanceFamily: string;
+  minNodes: number;
+  maxNodes: number;
+  autoSuspendSecs: number;
+  autoResume?: boolean;
+}
+
+/** The stack configuration (namespace snowflake-ml-pipeline), with defaults applied. */
+export interface StackSettings {
+  database: string;
+  schema: string;
+  dataSchema: string;
+  registrySchema: string;
+  warehouse: WarehouseSettings;
+  computePool: ComputePoolSettings;
+  /** Raw schedule as written ("1d", "12h", "30m", 2, "0 3 * * * UTC"); undefined = manual runs only. */
+  schedule?: string | number;
+  started: boolean;
+  graphConfig: GraphConfig;
+  notificationIntegration?: string;
+  errorIntegration?: string;
+  pipelineFile: string;
+  /** Role that runs the pipeline (owner of the tasks); gets the registry grants. */
+  pipelineRole?: string;
+  /** Source table name inside dataSchema. */
+  sourceTable: string;
+  /** Stage the generated sample data and let PREPARE_DATA load it when the table is absent. */
+  sampleData: boolean;
+  /** Root task settings. */
+  taskTimeoutMs?: number;
+  taskRetries?: number;
+  suspendAfterFailures?: number;
+  allowOverlappingExecution?: boolean;
+  /** Stack this one promotes from (issue 5). */
+  promoteFrom?: string;
+  allowUnpromotedCode?: boolean;
+}
+
+/** One validation problem: which file, which key path, what was expected. */
+export interface ConfigProblem {
+  file: string;
+  /** Dotted key path, e.g. tasks[1].after[0] or snowflake-ml-pipeline:computePool.maxNodes */
+  path: string;
+  message: string;
+}

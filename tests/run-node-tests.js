@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs every tests/**/*.test.ts with node's test runner through tsx.
+// Node 20's --test takes no glob patterns and only discovers .js files in directories,
+// so the TypeScript test files are listed here. Arguments filter by substring.
+"use strict";
+const { readdirSync, statSync } = require("node:fs");
+const { join, relative } = require("node:path");
+const { spawnSync } = require("node:child_process");
+
+const root = join(__dirname);
+function collect(dir) {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const full = join(dir, entry);
+      if (statSync(full).isDirectory()) return entry === "support" ? [] : collect(full);
+      return entry.endsWith(".test.ts") ? [full] : [];
+    });
+}
+const filters = process.argv.slice(2);
+const files = collect(root).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(" ")}`);
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", ...files.map((f) => relative(process.cwd(), f))],
+  { stdio: "inherit", env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1" } },
+);
+process.exit(result.status ?? 1);
