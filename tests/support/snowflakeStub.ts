@@ -1,0 +1,262 @@
+/**
+ * A local stub of Snowflake's REST protocol (plain HTTP on 127.0.0.1, random port) that the real
+ * snowflake-sdk talks to, so providers and CLIs can be tested without an account.
+ *
+ *   const stub = await startSnowflakeStub();
+ *   stub.on(/^SHOW COMPUTE POOLS/, { columns: [{ name: "name", type: "text" }], rows: [["ML_POOL"]] });
+ *   stub.on("DROP COMPUTE POOL ML_POOL", { error: { code: "002003", message: "does not exist", sqlState: "02000" } });
+ *   stub.on(/^CREATE/, { httpStatus: 503, times: 1 });     // one transient 503, then the next matching rule
+ *   const session = await openConnection(stubConnectionSettings(stub));
+ *   ...; assert.deepEqual(stub.statements, ["SHOW COMPUTE POOLS LIKE 'ML_POOL'"]);
+ *   await stub.close();
+ *
+ * Rules are tried newest first; a rule with `times` stops matching after that many uses, so the next
+ * matching rule (or the built-in behaviour) answers. Built in, below every rule: PUT (answered with a
+ * LOCAL_FS stage so the driver copies the file into `stub.stageDir(...)`), LIST and REMOVE over those
+ * directories. Anything else gets an empty result, or an error when started with `{ strict: true }`.
+ * Endpoints and minimal response shapes: shared reference build-environment-notes.md §6.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+
+export interface StubColumn {
+  name: string;
+  /** Snowflake JSON result type: text, fixed, real, boolean, timestamp_ltz, variant, ... */
+  type: string;
+}
+
+/** What the stub answers to one statement (or login). Fields combine: delayMs applies before the rest. */
+export interface StubOutcome {
+  columns?: StubColumn[];
+  /** Row values; non-strings are sent as Snowflake does (numbers as text, booleans as "true"/"false"). */
+  rows?: unknown[][];
+  error?: { code: string; message: string; sqlState?: string };
+  /** Destroy the socket without answering. */
+  dropConnection?: boolean;
+  /** Answer with this HTTP status and an empty body (e.g. 503 for a transient failure). */
+  httpStatus?: number;
+  delayMs?: number;
+}
+export type StubResponse = StubOutcome | ((sql: string, call: number) => StubOutcome);
+export type StubMatcher = RegExp | string | ((sql: string) => boolean);
+
+interface Rule {
+  matches: (sql: string) => boolean;
+  response: StubResponse;
+  remaining: number;
+  calls: number;
+}
+
+export interface SnowflakeStub {
+  /** Base URL, e.g. http://127.0.0.1:40123 (use as accessUrl). */
+  url: string;
+  /** Every sqlText received, in order, including retried requests. */
+  statements: string[];
+  /** Every query request: sqlText and bindings as the driver sent them. */
+  queries: { sql: string; bindings: unknown }[];
+  /** Every login request: query-string parameters and the body's `data` (LOGIN_NAME, AUTHENTICATOR, ...). */
+  logins: { params: Record<string, string>; data: Record<string, unknown> }[];
+  /** Root of the per-stub temp dir that stands in for internal stages. */
+  stageRoot: string;
+  /** Answer statements matching `matcher` with `response`; `times` limits how often (default: always). */
+  on(matcher: StubMatcher, response: StubResponse & { times?: number }, times?: number): SnowflakeStub;
+  /** Answer login requests (error, httpStatus, dropConnection, delayMs), optionally only `times` times. */
+  onLogin(response: StubOutcome & { times?: number }): SnowflakeStub;
+  /** Local directory of a stage location such as `@ML_DEV.PIPELINE.CODE_STAGE/dir/sub` (or without `@`). */
+  stageDir(location: string): string;
+  close(): Promise<void>;
+}
+
+export interface StubOptions {
+  /** Unmatched statements fail with error 000999 instead of returning an empty result. */
+  strict?: boolean;
+}
+
+/** Connection settings for components/providers/connection.ts that point at the stub and fail fast. */
+export function stubConnectionSettings(stub: SnowflakeStub) {
+  return {
+    accessUrl: stub.url,
+    account: "STUBORG-STUBACCT",
+    user: "STUB_USER",
+    password: "stub-password",
+    role: "STUB_ROLE",
+    warehouse: "STUB_WH",
+    loginRetries: 0,
+    requestTimeoutMs: 5_000,
+    statementRetries: 2,
+    retryDelayMs: 10,
+  };
+}
+
+const sqlText = (value: unknown): string | null =>
+  value === null || value === undefined ? null : typeof value === "string" ? value
+    : typeof value === "object" ? JSON.stringify(value) : String(value);
+
+const unquote = (s: string) => (s.startsWith("'") && s.endsWith("'") ? s.slice(1, -1).replace(/''/g, "'") : s);
+
+/** `@DB.SCHEMA.STAGE/a/b` -> { stage: "DB.SCHEMA.STAGE", sub: "a/b" }. */
+function splitLocation(location: string) {
+  const bare = unquote(location.trim()).replace(/^@/, "");
+  const slash = bare.indexOf("/");
+  const stage = (slash < 0 ? bare : bare.slice(0, slash)).toUpperCase();
+  return { stage, sub: slash < 0 ? "" : bare.slice(slash + 1) };
+}
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+}
+
+export async function startSnowflakeStub(options: StubOptions = {}): Promise<SnowflakeStub> {
+  const rules: Rule[] = [];
+  const loginRules: Rule[] = [];
+  const stageRoot = fs.mkdtempSync(path.join(os.tmpdir(), "sf-stub-stage-"));
+  let queryCount = 0;
+
+  const stageDir = (location: string) => {
+    const { stage, sub } = splitLocation(location);
+    return path.join(stageRoot, stage, ...sub.split("/").filter(Boolean));
+  };
+
+  /** Built-in answers for PUT, LIST and REMOVE; `undefined` when the statement is none of these. */
+  function builtIn(sql: string): Record<string, unknown> | undefined {
+    const put = /^\s*PUT\s+('(?:[^']|'')*'|\S+)\s+('(?:[^']|'')*'|\S+)(.*)$/is.exec(sql);
+    if (put) {
+      const local = unquote(put[1]).replace(/^file:\/\//i, "");
+      const autoCompress = !/AUTO_COMPRESS\s*=\s*FALSE/i.test(put[3]);
+      return {
+        command: "UPLOAD", src_locations: [local], sourceCompression: "auto_detect", autoCompress,
+        overwrite: /OVERWRITE\s*=\s*TRUE/i.test(put[3]), parallel: 1,
+        stageInfo: { locationType: "LOCAL_FS", location: stageDir(put[2]) },
+      };
+    }
+    const list = /^\s*(?:LIST|LS)\s+('(?:[^']|'')*'|\S+)/i.exec(sql);
+    const remove = /^\s*(?:REMOVE|RM)\s+('(?:[^']|'')*'|\S+)/i.exec(sql);
+    const target = list?.[1] ?? remove?.[1];
+    if (!target) return undefined;
+    const { stage, sub } = splitLocation(target);
+    const base = path.join(stageRoot, stage);
+    const files = walk(base).map((f) => ({ full: f, rel: path.relative(base, f).split(path.sep).join("/") }))
+      .filter((f) => f.rel.startsWith(sub)).sort((a, b) => a.rel.localeCompare(b.rel));
+    const shortStage = stage.split(".").pop()!.toLowerCase();
+    if (remove) {
+      files.forEach((f) => fs.rmSync(f.full));
+      return result([{ name: "name", type: "text" }, { name: "result", type: "text" }],
+        files.map((f) => [`${shortStage}/${f.rel}`, "removed"]));
+    }
+    return result(
+      [{ name: "name", type: "text" }, { name: "size", type: "fixed" }, { name: "md5", type: "text" },
+        { name: "last_modified", type: "text" }],
+      files.map((f) => {
+        const bytes = fs.readFileSync(f.full);
+        return [`${shortStage}/${f.rel}`, bytes.length, crypto.createHash("md5").update(bytes).digest("hex"),
+          fs.statSync(f.full).mtime.toUTCString()];
+      }));
+  }
+
+  function result(columns: StubColumn[], rows: unknown[][]) {
+    queryCount++;
+    return {
+      queryId: `01b0-stub-${queryCount}`, returned: rows.length, total: rows.length,
+      rowtype: columns.map((c) => ({ name: c.name, type: c.type, nullable: true, scale: 0, precision: 38 })),
+      rowset: rows.map((r) => r.map(sqlText)),
+    };
+  }
+
+  function pick(list: Rule[], sql: string): StubOutcome | undefined {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const rule = list[i];
+      if (rule.remaining <= 0 || !rule.matches(sql)) continue;
+      rule.remaining--;
+      rule.calls++;
+      return typeof rule.response === "function" ? rule.response(sql, rule.calls) : rule.response;
+    }
+    return undefined;
+  }
+
+  /** Sends an outcome; returns false when the connection was dropped. */
+  async function send(res: http.ServerResponse, outcome: StubOutcome | undefined, ok: () => unknown) {
+    if (outcome?.delayMs) await new Promise((r) => setTimeout(r, outcome.delayMs));
+    if (outcome?.dropConnection) return void res.socket?.destroy();
+    if (outcome?.httpStatus) return void res.writeHead(outcome.httpStatus, { "content-type": "text/plain" }).end();
+    const body = outcome?.error
+      ? { success: false, code: outcome.error.code, message: outcome.error.message,
+          data: { sqlState: outcome.error.sqlState ?? "42000", queryId: `01b0-stub-err` } }
+      : { success: true, data: ok() };
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let raw = Buffer.concat(chunks);
+    if (req.headers["content-encoding"] === "gzip") raw = zlib.gunzipSync(raw);
+    const body = raw.length ? JSON.parse(raw.toString("utf8")) : {};
+    const url = new URL(req.url ?? "/", "http://stub");
+
+    if (url.pathname === "/session/v1/login-request") {
+      stub.logins.push({ params: Object.fromEntries(url.searchParams), data: body.data ?? {} });
+      return send(res, pick(loginRules, ""), () => ({
+        token: "stub-session-token", masterToken: "stub-master-token", validityInSeconds: 3600,
+        masterValidityInSeconds: 14400, sessionId: 1,
+      }));
+    }
+    if (url.pathname === "/queries/v1/query-request") {
+      const sql: string = body.sqlText ?? "";
+      stub.statements.push(sql);
+      stub.queries.push({ sql, bindings: body.bindings });
+      const outcome = pick(rules, sql);
+      if (outcome?.columns || outcome?.rows) {
+        return send(res, outcome, () => result(outcome.columns ?? [], outcome.rows ?? []));
+      }
+      const known = outcome?.error ? undefined : builtIn(sql);
+      if (!outcome && !known && options.strict) {
+        return send(res, { error: { code: "000999", message: `stub: no response configured for: ${sql}` } }, () => 0);
+      }
+      return send(res, outcome, () => known ?? result([], []));
+    }
+    // telemetry, heartbeat, session delete, abort: acknowledge.
+    return send(res, undefined, () => ({}));
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      if (!res.headersSent) res.writeHead(500).end(String(err));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const stub: SnowflakeStub = {
+    url: `http://127.0.0.1:${port}`,
+    statements: [],
+    queries: [],
+    logins: [],
+    stageRoot,
+    on(matcher, response, times) {
+      const matches = typeof matcher === "function" ? matcher
+        : typeof matcher === "string" ? (sql: string) => sql.trim() === matcher.trim()
+        : (sql: string) => matcher.test(sql);
+      const limit = times ?? (typeof response === "object" ? response.times : undefined) ?? Infinity;
+      rules.push({ matches, response, remaining: limit, calls: 0 });
+      return stub;
+    },
+    onLogin(response) {
+      loginRules.push({ matches: () => true, response, remaining: response.times ?? Infinity, calls: 0 });
+      return stub;
+    },
+    stageDir,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      fs.rmSync(stageRoot, { recursive: true, force: true });
+    },
+  };
+  return stub;
+}
