@@ -1,0 +1,136 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PipelineArtifacts } from "../lib/artifacts";
+import { canonicalJson } from "../lib/canonicalJson";
+import { ResolvedConfiguration } from "../lib/config/resolveConfiguration";
+import { composeGraphConfig } from "../lib/graphConfig";
+import { sampleDataDirectory } from "../lib/naming";
+import { ModelRegistry } from "./modelRegistry";
+import { Platform } from "./platform";
+import { ComputePool } from "./providers/computePool";
+import { StagedFiles } from "./providers/stagedFiles";
+import { Stages } from "./stages";
+import { TaskGraph } from "./taskGraph";
+
+export interface PipelineArgs {
+  /** Validated stack settings and pipeline definition (lib/config/resolveConfiguration). */
+  configuration: ResolvedConfiguration;
+  /** Built task bundles, job payloads and sample data (lib/artifacts). */
+  artifacts: PipelineArtifacts;
+}
+
+/** What the stack exports. */
+export interface PipelineOutputs {
+  rootTask: string;
+  tasks: Record<string, string>;
+  stages: Record<string, string>;
+  bundleSha256: Record<string, string>;
+  payloadSha256: Record<string, string>;
+  computePool: string;
+  registrySchema: string;
+  warehouse: string;
+  schedule: string;
+  started: boolean;
+}
+
+/** `MORTGAGE_PIPELINE` -> `mortgage-pipeline`: the base of every logical name. */
+export function pipelineLogicalName(pipelineName: string): string {
+  return pipelineName.toLowerCase().replace(/[_$]+/g, "-");
+}
+
+/** The whole ML pipeline on Snowflake: platform, stages, compute pool, registry and task graph. */
+export class Pipeline extends pulumi.ComponentResource {
+  readonly platform: Platform;
+  readonly stages: Stages;
+  readonly computePool: ComputePool;
+  readonly registry: ModelRegistry;
+  readonly sampleData?: StagedFiles;
+  readonly graph: TaskGraph;
+  readonly outputs: PipelineOutputs;
+
+  constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("snowflake-ml-pipeline:pipeline:Pipeline", name, {}, opts);
+    const { settings, pipeline, names } = args.configuration;
+    const { artifacts } = args;
+
+    this.platform = new Platform(
+      name,
+      { database: names.database, schema: names.schema, dataSchema: names.dataSchema, warehouse: settings.warehouse },
+      { parent: this },
+    );
+    this.stages = new Stages(name, { database: names.database, schema: names.schema }, { parent: this, dependsOn: [this.platform.pipelineSchema] });
+    this.computePool = new ComputePool(
+      `${name}-compute-pool`,
+      {
+        name: settings.computePool.name,
+        instanceFamily: settings.computePool.instanceFamily,
+        minNodes: settings.computePool.minNodes,
+        maxNodes: settings.computePool.maxNodes,
+        autoSuspendSecs: settings.computePool.autoSuspendSecs,
+        autoResume: settings.computePool.autoResume ?? true,
+        comment: `ML Jobs of ${pipeline.name} (snowflake-ml-pipeline)`,
+      },
+      { parent: this },
+    );
+    this.registry = new ModelRegistry(
+      name,
+      { database: names.database, registrySchema: names.registrySchema, pipelineRole: settings.pipelineRole },
+      { parent: this, dependsOn: [this.platform.database] },
+    );
+
+    let sampleDataFile: string | undefined;
+    if (artifacts.sampleData) {
+      const directory = sampleDataDirectory(artifacts.sampleData.sha256);
+      this.sampleData = new StagedFiles(
+        `${name}-sample-data`,
+        { stage: names.stageFqn.data, directory, files: [artifacts.sampleData.file] },
+        { parent: this, dependsOn: [this.stages.data] },
+      );
+      sampleDataFile = `@${names.stageFqn.data}/${directory}/${artifacts.sampleData.file.path}`;
+    }
+
+    const graphConfig = composeGraphConfig(pipeline.config, settings.graphConfig, names, sampleDataFile);
+    this.graph = new TaskGraph(
+      name,
+      {
+        pipeline,
+        names,
+        warehouse: names.warehouse,
+        root: {
+          schedule: args.configuration.schedule,
+          config: canonicalJson(graphConfig),
+          started: settings.started,
+          allowOverlappingExecution: settings.allowOverlappingExecution ?? false,
+          timeoutMs: settings.taskTimeoutMs,
+          retries: settings.taskRetries,
+          suspendAfterFailures: settings.suspendAfterFailures,
+          errorIntegration: settings.errorIntegration,
+        },
+        bundles: artifacts.bundles,
+        payloads: artifacts.payloads,
+        sqlBodies: args.configuration.sqlBodies,
+        prerequisites: [this.platform, this.stages, this.computePool, this.registry, ...(this.sampleData ? [this.sampleData] : [])],
+      },
+      { parent: this },
+    );
+
+    const stageUri = (fqn: string) => `@${fqn}`;
+    this.outputs = {
+      rootTask: names.rootTaskFqn,
+      tasks: Object.fromEntries(pipeline.tasks.map((t) => [t.name, names.taskFqn(t.name)])),
+      stages: {
+        code: stageUri(names.stageFqn.code),
+        job: stageUri(names.stageFqn.job),
+        artifact: stageUri(names.stageFqn.artifact),
+        data: stageUri(names.stageFqn.data),
+      },
+      bundleSha256: Object.fromEntries(Object.entries(artifacts.bundles).map(([task, b]) => [task, b.sha256])),
+      payloadSha256: Object.fromEntries(Object.entries(artifacts.payloads).map(([task, p]) => [task, p.sha256])),
+      computePool: names.computePool,
+      registrySchema: names.registrySchemaFqn,
+      warehouse: names.warehouse,
+      schedule: settings.schedule === undefined ? "manual" : String(settings.schedule),
+      started: settings.started,
+    };
+    this.registerOutputs({ ...this.outputs });
+  }
+}

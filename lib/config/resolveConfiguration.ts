@@ -1,0 +1,201 @@
+import { existsSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { validateGraph } from "../graph";
+import { PROGRAM_CONFIG_KEYS, RUN_CONFIG_KEYS } from "../graphConfig";
+import { dollarQuoteProblem, identifierProblem } from "../identifiers";
+import { PipelineNames, pipelineNames } from "../naming";
+import { parseSchedule, TaskScheduleSpec } from "../schedule";
+import { renderSqlTaskBody } from "../taskSql";
+import { ConfigProblem, PipelineDefinition, StackSettings } from "../types";
+import { readPipelineDefinition } from "./pipelineFile";
+import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
+
+/** The generated sample table that dev stacks stage (written by pipeline-code/mlpipeline/sample_data.py). */
+export const SAMPLE_DATA_FILE = "sample_data/mortgage_sample.csv";
+
+/** Everything the components need, validated. */
+export interface ResolvedConfiguration {
+  stack: string;
+  projectDir: string;
+  stackFile: string;
+  pipelineFile: string;
+  /** Absolute directory of pipeline.yaml; entrypoints are relative to it. */
+  codeRoot: string;
+  settings: StackSettings;
+  pipeline: PipelineDefinition;
+  names: PipelineNames;
+  schedule?: TaskScheduleSpec;
+  /** SQL bodies of the SQL tasks with ${...} placeholders filled in, by task name. */
+  sqlBodies: Record<string, string>;
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was registered:\n` +
+        problems.map((p) => `  ${p.file}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n"),
+    );
+    this.name = "ConfigurationError";
+  }
+}
+
+/** Values a SQL task may reference as ${name}. */
+export function sqlTemplateVariables(settings: StackSettings, names: PipelineNames): Record<string, string | undefined> {
+  return {
+    pipeline: names.rootTask,
+    database: names.database,
+    schema: names.schema,
+    dataSchema: names.dataSchema,
+    registrySchema: names.registrySchema,
+    warehouse: names.warehouse,
+    computePool: names.computePool,
+    notificationIntegration: settings.notificationIntegration,
+    codeStage: names.stageFqn.code,
+    artifactStage: names.stageFqn.artifact,
+    sourceTable: names.sourceTableFqn,
+  };
+}
+
+function identifierProblems(settings: StackSettings, file: string): ConfigProblem[] {
+  const named: [string, string | undefined][] = [
+    ["database", settings.database],
+    ["schema", settings.schema],
+    ["dataSchema", settings.dataSchema],
+    ["registrySchema", settings.registrySchema],
+    ["warehouse.name", settings.warehouse.name],
+    ["computePool.name", settings.computePool.name],
+    ["notificationIntegration", settings.notificationIntegration],
+    ["errorIntegration", settings.errorIntegration],
+    ["pipelineRole", settings.pipelineRole],
+    ["sourceTable", settings.sourceTable],
+  ];
+  return named.flatMap(([key, value]) => {
+    const problem = value === undefined ? undefined : identifierProblem(value);
+    return problem ? [{ file, path: `${PROJECT}:${key}`, message: problem }] : [];
+  });
+}
+
+function stackSemanticProblems(settings: StackSettings, file: string): { problems: ConfigProblem[]; schedule?: TaskScheduleSpec } {
+  const problems = identifierProblems(settings, file);
+  const at = (key: string) => `${PROJECT}:${key}`;
+  const wh = settings.warehouse;
+  if (wh.existing === true && wh.size !== undefined) {
+    problems.push({ file, path: at("warehouse"), message: "expected either size (create the warehouse) or existing: true (use it by name), not both" });
+  }
+  if (wh.existing !== true && wh.size === undefined) {
+    problems.push({ file, path: at("warehouse"), message: "expected size (create the warehouse) or existing: true (use an existing one by name)" });
+  }
+  const pool = settings.computePool;
+  if (pool.minNodes > pool.maxNodes) {
+    problems.push({ file, path: at("computePool.minNodes"), message: `expected at most maxNodes (${pool.maxNodes}), got ${pool.minNodes}` });
+  }
+  if (settings.schema === settings.dataSchema || settings.schema === settings.registrySchema) {
+    problems.push({ file, path: at("schema"), message: "expected the pipeline schema to differ from dataSchema and registrySchema" });
+  }
+  let schedule: TaskScheduleSpec | undefined;
+  try {
+    schedule = parseSchedule(settings.schedule);
+  } catch (error) {
+    problems.push({ file, path: at("schedule"), message: (error as Error).message });
+  }
+  if (settings.started && settings.schedule === undefined) {
+    problems.push({ file, path: at("started"), message: "started: true needs a schedule (a root task without a schedule cannot be resumed); use started: false for manual runs" });
+  }
+  const reserved = [...PROGRAM_CONFIG_KEYS, ...RUN_CONFIG_KEYS] as readonly string[];
+  for (const [key, value] of Object.entries(settings.graphConfig)) {
+    if (reserved.includes(key)) problems.push({ file, path: at(`graphConfig.${key}`), message: "is written by the program from the stack's names; remove it" });
+    const quote = typeof value === "string" ? dollarQuoteProblem(value) : undefined;
+    if (quote) problems.push({ file, path: at(`graphConfig.${key}`), message: quote });
+  }
+  return { problems, schedule };
+}
+
+function pythonFileProblem(codeRoot: string, path: string): string | undefined {
+  const full = resolve(codeRoot, path);
+  if (relative(codeRoot, full).startsWith("..")) return `expected a file inside ${codeRoot}`;
+  if (!existsSync(full) || !statSync(full).isFile()) return `file not found: ${relative(process.cwd(), full) || full}`;
+  return undefined;
+}
+
+function pipelineSemanticProblems(
+  def: PipelineDefinition,
+  settings: StackSettings,
+  names: PipelineNames,
+  codeRoot: string,
+  file: string,
+): { problems: ConfigProblem[]; sqlBodies: Record<string, string> } {
+  const problems = validateGraph(def, file, { maxTargetInstances: settings.computePool.maxNodes });
+  const sqlBodies: Record<string, string> = {};
+  const variables = sqlTemplateVariables(settings, names);
+  def.tasks.forEach((task, i) => {
+    if (task.entrypoint) {
+      const problem = pythonFileProblem(codeRoot, task.entrypoint);
+      if (problem) problems.push({ file, path: `tasks[${i}].entrypoint`, message: problem });
+    }
+    if (task.job) {
+      const problem = pythonFileProblem(codeRoot, task.job.payload);
+      if (problem) problems.push({ file, path: `tasks[${i}].job.payload`, message: problem });
+    }
+    if (task.sql !== undefined) {
+      try {
+        sqlBodies[task.name] = renderSqlTaskBody(task.sql, variables);
+      } catch (error) {
+        problems.push({ file, path: `tasks[${i}].sql`, message: (error as Error).message });
+      }
+    }
+  });
+  for (const [key, value] of Object.entries(def.config)) {
+    if (([...PROGRAM_CONFIG_KEYS, ...RUN_CONFIG_KEYS] as readonly string[]).includes(key)) {
+      problems.push({ file, path: `config.${key}`, message: "is written by the program from the stack's names; remove it" });
+    }
+    const quote = typeof value === "string" ? dollarQuoteProblem(value) : undefined;
+    if (quote) problems.push({ file, path: `config.${key}`, message: quote });
+  }
+  return { problems, sqlBodies };
+}
+
+/**
+ * Validates the stack config and the pipeline definition together and returns everything the
+ * components need, or throws ConfigurationError listing every problem. Runs before any resource
+ * is registered, so an invalid configuration registers nothing.
+ */
+export function resolveConfiguration(args: {
+  projectDir: string;
+  stack: string;
+  config: Record<string, string>;
+  secretKeys: ReadonlySet<string>;
+}): ResolvedConfiguration {
+  const stackFile = `Pulumi.${args.stack}.yaml`;
+  const { settings, problems } = stackSettingsFromConfig(args.config, args.secretKeys, stackFile);
+  if (!settings) throw new ConfigurationError(problems);
+
+  const stackChecks = stackSemanticProblems(settings, stackFile);
+  const pipelinePath = resolve(args.projectDir, settings.pipelineFile);
+  const pipelineFile = relative(args.projectDir, pipelinePath) || settings.pipelineFile;
+  const read = readPipelineDefinition(pipelinePath, pipelineFile);
+  const all = [...stackChecks.problems, ...read.problems];
+  if (!read.definition) throw new ConfigurationError(all);
+
+  const pipeline = read.definition;
+  const names = pipelineNames(settings, pipeline);
+  const codeRoot = dirname(pipelinePath);
+  const checks = pipelineSemanticProblems(pipeline, settings, names, codeRoot, pipelineFile);
+  all.push(...checks.problems);
+  if (settings.sampleData && !existsSync(join(codeRoot, SAMPLE_DATA_FILE))) {
+    all.push({ file: stackFile, path: `${PROJECT}:sampleData`, message: `expected the generated sample file ${join(relative(args.projectDir, codeRoot), SAMPLE_DATA_FILE)}` });
+  }
+  if (all.length > 0) throw new ConfigurationError(all);
+
+  return {
+    stack: args.stack,
+    projectDir: args.projectDir,
+    stackFile,
+    pipelineFile,
+    codeRoot,
+    settings,
+    pipeline,
+    names,
+    schedule: stackChecks.schedule,
+    sqlBodies: checks.sqlBodies,
+  };
+}

@@ -1,0 +1,98 @@
+import { ConfigProblem, StackSettings } from "../types";
+import { schemaProblems } from "./schemaProblems";
+
+export const PROJECT = "snowflake-ml-pipeline";
+
+/** Keys of the `snowflake:` namespace that the program and its dynamic providers read. */
+export const CONNECTION_KEYS = [
+  "accessUrl",
+  "accountName",
+  "authenticator",
+  "host",
+  "organizationName",
+  "password",
+  "port",
+  "privateKey",
+  "privateKeyPassphrase",
+  "protocol",
+  "role",
+  "user",
+  "warehouse",
+] as const;
+
+/** Connection keys that must be Pulumi secrets (set with `pulumi config set --secret`). */
+export const SECRET_CONNECTION_KEYS = ["password", "privateKey", "privateKeyPassphrase"];
+
+/** Stack keys whose value is not a plain string; the engine hands them over as JSON text. */
+const JSON_KEYS = new Set([
+  "warehouse",
+  "computePool",
+  "graphConfig",
+  "started",
+  "sampleData",
+  "taskTimeoutMs",
+  "taskRetries",
+  "suspendAfterFailures",
+  "allowOverlappingExecution",
+  "allowUnpromotedCode",
+]);
+
+function decode(key: string, text: string): unknown {
+  if (!JSON_KEYS.has(key)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // left as text, so the schema reports the type that was expected
+  }
+}
+
+/** Defaults that the stack may override; kept here so they are tested as a table. */
+export function withStackDefaults(raw: Record<string, unknown>): StackSettings {
+  const input = raw as unknown as StackSettings;
+  return {
+    ...input,
+    // A warehouse the stack creates suspends after a minute idle; an existing one is left as it is.
+    warehouse: input.warehouse?.existing ? { ...input.warehouse } : { autoSuspendSecs: 60, ...input.warehouse },
+    computePool: { autoSuspendSecs: 3600, autoResume: true, ...input.computePool },
+    started: input.started ?? false,
+    sampleData: input.sampleData ?? false,
+    graphConfig: input.graphConfig ?? {},
+    pipelineFile: input.pipelineFile ?? "pipeline-code/pipeline.yaml",
+    sourceTable: input.sourceTable ?? "MORTGAGE_LENDING_DEMO_DATA",
+    allowOverlappingExecution: input.allowOverlappingExecution ?? false,
+    allowUnpromotedCode: input.allowUnpromotedCode ?? false,
+  };
+}
+
+/**
+ * Turns the engine's flat config map into StackSettings, reporting unknown keys, schema violations
+ * and plain-text credentials. Secret values are never echoed in a problem.
+ */
+export function stackSettingsFromConfig(
+  config: Record<string, string>,
+  secretKeys: ReadonlySet<string>,
+  file: string,
+): { settings?: StackSettings; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const own: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const colon = fullKey.indexOf(":");
+    const namespace = fullKey.slice(0, colon);
+    const key = fullKey.slice(colon + 1);
+    if (namespace === PROJECT) {
+      own[key] = decode(key, text);
+    } else if (namespace === "snowflake") {
+      if (!(CONNECTION_KEYS as readonly string[]).includes(key)) {
+        const hint = key === "previewFeaturesEnabled" ? "; the program computes it from the resources it uses" : "";
+        problems.push({ file, path: fullKey, message: `unknown key; expected one of snowflake:${CONNECTION_KEYS.join(", snowflake:")}${hint}` });
+      } else if (SECRET_CONNECTION_KEYS.includes(key) && !secretKeys.has(fullKey)) {
+        problems.push({ file, path: fullKey, message: `must be a secret; set it with: pulumi config set --secret ${fullKey}` });
+      }
+    } else if (namespace !== "pulumi") {
+      problems.push({ file, path: fullKey, message: `unknown namespace "${namespace}"; expected ${PROJECT}:<key> or snowflake:<key>` });
+    }
+  }
+  problems.push(...schemaProblems("stack-config.schema.json", own, file, `${PROJECT}:`));
+  if (problems.length > 0) return { problems };
+  return { settings: withStackDefaults(own), problems };
+}

@@ -1,0 +1,53 @@
+import { PipelineNames } from "./naming";
+import { GraphConfig } from "./types";
+
+/** Keys the program writes into the root task's CONFIG; users may not set them (docs/design.md). */
+export const PROGRAM_CONFIG_KEYS = [
+  "artifact_stage",
+  "code_stage",
+  "compute_pool",
+  "data_schema",
+  "data_stage",
+  "database",
+  "job_stage",
+  "pipeline_name",
+  "registry_schema",
+  "sample_data",
+  "sample_data_file",
+  "schema",
+  "source_table",
+  "warehouse",
+] as const;
+
+/** Keys EXECUTE TASK ... USING CONFIG adds per run (the operator CLI). */
+export const RUN_CONFIG_KEYS = ["run_token"] as const;
+
+/**
+ * The graph CONFIG: the pipeline definition's config, overlaid by the stack's graphConfig,
+ * plus the environment's names. The result is rendered with canonicalJson, so key order never
+ * produces a diff.
+ */
+export function composeGraphConfig(
+  pipelineConfig: GraphConfig,
+  stackConfig: GraphConfig,
+  names: PipelineNames,
+  sampleDataFile: string | undefined,
+): GraphConfig {
+  const environment: GraphConfig = {
+    pipeline_name: names.rootTask,
+    database: names.database,
+    schema: names.schema,
+    data_schema: names.dataSchemaFqn,
+    registry_schema: names.registrySchemaFqn,
+    warehouse: names.warehouse,
+    compute_pool: names.computePool,
+    code_stage: names.stageFqn.code,
+    job_stage: names.stageFqn.job,
+    artifact_stage: names.stageFqn.artifact,
+    data_stage: names.stageFqn.data,
+    source_table: names.sourceTableFqn,
+    sample_data: sampleDataFile !== undefined,
+  };
+  if (sampleDataFile !== undefined) environment.sample_data_file = sampleDataFile;
+  return { ...pipelineConfig, ...stackConfig, ...environment };
+}

@@ -1,0 +1,117 @@
+import { Plan, PlannedResource } from "./mockPlan";
+
+const TASK_TYPE = "snowflake:index/task:Task";
+const STAGED_FILES_TYPE = "pulumi-nodejs:dynamic/snowflake-ml-pipeline:StagedFiles";
+
+/** The Snowflake name a resource creates, when it has one. */
+function snowflakeName(r: PlannedResource): string {
+  const i = r.inputs;
+  if (r.type === STAGED_FILES_TYPE) return `@${String(i.stage)}/${String(i.directory)}/`;
+  if (typeof i.name !== "string") return "";
+  if (typeof i.database === "string" && typeof i.schema === "string") return `${i.database}.${i.schema}.${i.name}`;
+  if (typeof i.database === "string") return `${i.database}.${i.name}`;
+  return i.name;
+}
+
+function resourceTree(plan: Plan): string[] {
+  const children = new Map<string | null, PlannedResource[]>();
+  for (const r of plan.resources) {
+    const list = children.get(r.parent) ?? [];
+    list.push(r);
+    children.set(r.parent, list);
+  }
+  const lines: string[] = [];
+  const walk = (parent: string | null, depth: number) => {
+    for (const r of children.get(parent) ?? []) {
+      const name = snowflakeName(r);
+      lines.push(`${"  ".repeat(depth + 1)}${r.type}  ${r.name}${name ? `  (${name})` : ""}`);
+      walk(r.urn, depth + 1);
+    }
+  };
+  walk(null, 0);
+  return lines;
+}
+
+/** Strips the quotes Snowflake's fully qualified names carry: "DB"."S"."T" -> T. */
+function shortTaskName(fqn: string, pipeline: string): string {
+  const last = fqn.split(".").pop()!.replace(/"/g, "");
+  return last.startsWith(`${pipeline}$`) ? last.slice(pipeline.length + 1) : last;
+}
+
+function describeSchedule(schedule: unknown): string {
+  if (!schedule || typeof schedule !== "object") return "manual runs only (EXECUTE TASK)";
+  const s = schedule as { minutes?: number; usingCron?: string };
+  return s.usingCron ? `USING CRON ${s.usingCron}` : `every ${s.minutes} minutes`;
+}
+
+/** The task graph as text: schedule, edges, branch conditions, finalizer, ML Jobs and bundle hashes. */
+export function renderTaskGraph(plan: Plan): string[] {
+  const tasks = plan.resources.filter((r) => r.type === TASK_TYPE);
+  const root = tasks.find((t) => !t.inputs.afters && !t.inputs.finalize);
+  if (!root) return [];
+  const pipeline = String(root.inputs.name);
+  const bundles = (plan.outputs.bundleSha256 ?? {}) as Record<string, string>;
+  const payloads = (plan.outputs.payloadSha256 ?? {}) as Record<string, string>;
+  const children = new Map<string, PlannedResource[]>();
+  const finalizers: PlannedResource[] = [];
+  for (const t of tasks) {
+    if (t === root) continue;
+    if (t.inputs.finalize) {
+      finalizers.push(t);
+      continue;
+    }
+    const afters = (t.inputs.afters as string[]).map((a) => shortTaskName(a, pipeline));
+    const first = afters[0] === pipeline ? pipeline : afters[0];
+    const list = children.get(first) ?? [];
+    list.push(t);
+    children.set(first, list);
+  }
+  const describeTask = (t: PlannedResource): string => {
+    const name = shortTaskName(String(t.inputs.name), pipeline);
+    const sql = String(t.inputs.sqlStatement);
+    const parts = [name];
+    const imports = /IMPORTS = \('([^']+)'\)/.exec(sql);
+    if (imports) parts.push(`python ${/HANDLER = '([^']+)'/.exec(sql)?.[1] ?? ""}`, `bundle ${bundles[name] ?? "?"}`);
+    else parts.push(`sql`);
+    const instances = /CALL \w+\('[^']*', '([^']*)', (\d+)\)/.exec(sql);
+    if (instances) parts.push(`ML Job ${instances[1]} on ${instances[2]} instance(s), payload ${payloads[name] ?? "?"}`);
+    const afters = ((t.inputs.afters as string[] | undefined) ?? []).map((a) => shortTaskName(a, pipeline));
+    if (afters.length > 1) parts.push(`after ${afters.join(", ")}`);
+    if (t.inputs.when) parts.push(`WHEN ${String(t.inputs.when)}`);
+    return parts.join("  ");
+  };
+  const lines = [
+    `Task graph ${String(root.inputs.database)}.${String(root.inputs.schema)}.${pipeline}`,
+    `  schedule: ${describeSchedule(root.inputs.schedule)}; started: ${String(root.inputs.started)}; warehouse: ${String(root.inputs.warehouse)}`,
+    `  config: ${String(root.inputs.config)}`,
+    `  ${pipeline} (root)`,
+  ];
+  const walk = (parent: string, prefix: string) => {
+    const list = children.get(parent) ?? [];
+    list.forEach((t, i) => {
+      const last = i === list.length - 1;
+      lines.push(`  ${prefix}${last ? "└─ " : "├─ "}${describeTask(t)}`);
+      walk(shortTaskName(String(t.inputs.name), pipeline), `${prefix}${last ? "   " : "│  "}`);
+    });
+  };
+  walk(pipeline, "");
+  for (const f of finalizers) lines.push(`  finalizer: ${describeTask(f)} (runs after every graph run, success or failure)`);
+  return lines;
+}
+
+export function renderPlanText(plan: Plan): string {
+  const counts = new Map<string, number>();
+  for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  const lines = [
+    `Offline plan of stack "${plan.stack}" (mock runtime: nothing contacted, no credentials used)`,
+    "",
+    "Resources",
+    ...resourceTree(plan),
+    "",
+    ...renderTaskGraph(plan),
+    "",
+    `${plan.resources.length} resources to create:`,
+    ...[...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, n]) => `  ${String(n).padStart(4)}  ${type}`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
