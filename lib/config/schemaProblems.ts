@@ -6,7 +6,7 @@ import { ConfigProblem } from "../types";
 /** Schemas live in schemas/ at the project root, so users and editors can use them too. */
 const SCHEMA_DIR = join(__dirname, "..", "..", "schemas");
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const compiled = new Map<string, ValidateFunction>();
 
 function validatorFor(schemaFile: string): ValidateFunction {

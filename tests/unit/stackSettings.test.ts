@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { stackSettingsFromConfig, withStackDefaults } from "../../lib/config/stackSettings";
+import { devStackConfig, withConfig } from "../support/stackConfig";
+
+const FILE = "Pulumi.dev.yaml";
+const problemsOf = (changes: Record<string, unknown>, secret: string[] = []) => {
+  const cfg = withConfig(devStackConfig(), changes, secret);
+  return stackSettingsFromConfig(cfg.config, new Set(cfg.secretKeys), FILE).problems;
+};
+
+describe("withStackDefaults", () => {
+  const base = {
+    database: "D", schema: "S", dataSchema: "DS", registrySchema: "R",
+    warehouse: { name: "W", size: "XSMALL" },
+    computePool: { name: "P", instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 2 },
+  };
+  const cases: [string, Record<string, unknown>, (s: ReturnType<typeof withStackDefaults>) => unknown, unknown][] = [
+    ["started defaults to false", {}, (s) => s.started, false],
+    ["sampleData defaults to false", {}, (s) => s.sampleData, false],
+    ["pipelineFile default", {}, (s) => s.pipelineFile, "pipeline-code/pipeline.yaml"],
+    ["sourceTable default", {}, (s) => s.sourceTable, "MORTGAGE_LENDING_DEMO_DATA"],
+    ["graphConfig defaults to {}", {}, (s) => s.graphConfig, {}],
+    ["pool auto-suspend default 3600 s", {}, (s) => s.computePool.autoSuspendSecs, 3600],
+    ["pool auto-resume default true", {}, (s) => s.computePool.autoResume, true],
+    ["pool values kept", { computePool: { ...base.computePool, autoSuspendSecs: 60, autoResume: false } }, (s) => [s.computePool.autoSuspendSecs, s.computePool.autoResume], [60, false]],
+    ["created warehouse suspends after 60 s", {}, (s) => s.warehouse.autoSuspendSecs, 60],
+    ["existing warehouse gets no auto-suspend", { warehouse: { name: "W", existing: true } }, (s) => s.warehouse.autoSuspendSecs, undefined],
+    ["overlap off by default", {}, (s) => s.allowOverlappingExecution, false],
+    ["explicit started kept", { started: true }, (s) => s.started, true],
+  ];
+  for (const [title, overrides, pick, expected] of cases) {
+    it(title, () => assert.deepEqual(pick(withStackDefaults({ ...base, ...overrides })), expected));
+  }
+});
+
+describe("stackSettingsFromConfig", () => {
+  it("accepts the dev stack", () => assert.deepEqual(problemsOf({}), []));
+
+  const cases: [string, Record<string, unknown>, { path: string; message: RegExp }][] = [
+    ["unknown key (typo)", { databse: "X" }, { path: "snowflake-ml-pipeline:databse", message: /unknown key/ }],
+    ["missing required key", { database: undefined }, { path: "snowflake-ml-pipeline:database", message: /is required/ }],
+    ["lower-case identifier", { database: "ml_dev" }, { path: "snowflake-ml-pipeline:database", message: /matching/ }],
+    ["wrong type", { computePool: { name: "P", instanceFamily: "CPU_X64_S", minNodes: "one", maxNodes: 2 } }, { path: "snowflake-ml-pipeline:computePool.minNodes", message: /expected integer/ }],
+    ["unknown nested key", { computePool: { name: "P", instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 2, maxnodes: 3 } }, { path: "snowflake-ml-pipeline:computePool.maxnodes", message: /unknown key/ }],
+    ["bad warehouse size", { warehouse: { name: "W", size: "HUGE" } }, { path: "snowflake-ml-pipeline:warehouse.size", message: /expected one of "XSMALL"/ }],
+    ["graphConfig value of a wrong type", { graphConfig: { metric_threshold: [1] } }, { path: "snowflake-ml-pipeline:graphConfig.metric_threshold", message: /expected string or number or boolean|expected string/ }],
+    ["graphConfig key not snake_case", { graphConfig: { MetricThreshold: 1 } }, { path: "snowflake-ml-pipeline:graphConfig.MetricThreshold", message: /lower_snake_case/ }],
+    ["unknown snowflake key", { "snowflake:acount": "X" }, { path: "snowflake:acount", message: /unknown key; expected one of snowflake:accessUrl/ }],
+    ["previewFeaturesEnabled is computed", { "snowflake:previewFeaturesEnabled": ["x"] }, { path: "snowflake:previewFeaturesEnabled", message: /computes it/ }],
+    ["plain-text private key", { "snowflake:privateKey": "-----BEGIN PRIVATE KEY-----abc" }, { path: "snowflake:privateKey", message: /must be a secret; set it with: pulumi config set --secret snowflake:privateKey/ }],
+    ["unknown namespace", { "aws:region": "x" }, { path: "aws:region", message: /unknown namespace "aws"/ }],
+  ];
+  for (const [title, changes, expected] of cases) {
+    it(`reports ${title}`, () => {
+      const problems = problemsOf(changes);
+      const match = problems.find((p) => p.path === expected.path);
+      assert.ok(match, `no problem at ${expected.path}; got ${JSON.stringify(problems)}`);
+      assert.equal(match.file, FILE);
+      assert.match(match.message, expected.message);
+    });
+  }
+
+  it("never echoes a plain-text secret in a problem", () => {
+    const problems = problemsOf({ "snowflake:privateKey": "SUPERSECRETKEYMATERIAL" });
+    assert.ok(problems.length > 0);
+    assert.ok(!JSON.stringify(problems).includes("SUPERSECRETKEYMATERIAL"));
+  });
+
+  it("accepts a private key that is a secret", () => {
+    assert.deepEqual(problemsOf({ "snowflake:privateKey": "[secret]" }, ["snowflake:privateKey"]), []);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf({ databse: "X", schema: "lower", "snowflake:acount": "Y" });
+    assert.deepEqual(problems.map((p) => p.path).sort(), ["snowflake-ml-pipeline:databse", "snowflake-ml-pipeline:schema", "snowflake:acount"]);
+  });
+});
