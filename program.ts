@@ -47,16 +47,16 @@ function snowflakeProvider(opts: pulumi.CustomResourceOptions): snowflake.Provid
  * registered), builds the code artifacts, then registers the pipeline. `opts` lets the offline
  * plan attach its recorder; `pulumi up` passes nothing.
  */
-export async function buildStack(opts: pulumi.ComponentResourceOptions = {}): Promise<PipelineOutputs> {
+export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, projectDir: string = PROJECT_DIR): Promise<PipelineOutputs> {
   const config = Object.fromEntries(Object.entries(pulumi.runtime.allConfig()).filter(([k]) => k.includes(":")));
   const configuration = resolveConfiguration({
-    projectDir: PROJECT_DIR,
+    projectDir,
     stack: pulumi.getStack(),
     config,
     secretKeys: secretConfigKeys(Object.keys(config)),
   });
   const artifacts = await buildPipelineArtifacts({
-    projectDir: PROJECT_DIR,
+    projectDir,
     codeRoot: configuration.codeRoot,
     pipeline: configuration.pipeline,
     sampleData: configuration.settings.sampleData,

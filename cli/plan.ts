@@ -15,11 +15,12 @@ async function main(argv: string[]): Promise<number> {
     .option("--stack <name>", "stack whose Pulumi.<name>.yaml to use", "dev")
     .option("--json", "print one JSON document: {stack, resources, outputs}")
     .option("--update", "run as `pulumi up` would (default: as `pulumi preview`)")
+    .option("--project <dir>", "project directory with Pulumi.yaml", PROJECT_DIR)
     .exitOverride();
   program.parse(argv, { from: "user" });
-  const options = program.opts<{ stack: string; json?: boolean; update?: boolean }>();
+  const options = program.opts<{ stack: string; json?: boolean; update?: boolean; project: string }>();
   try {
-    const plan = await planStack({ projectDir: PROJECT_DIR, stack: options.stack, preview: !options.update });
+    const plan = await planStack({ projectDir: options.project, stack: options.stack, preview: !options.update });
     process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanText(plan));
     return 0;
   } catch (error) {

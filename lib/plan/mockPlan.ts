@@ -131,7 +131,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
   const { buildStack } = require("../../program") as typeof import("../../program");
   let outputs: Record<string, unknown>;
   try {
-    outputs = (await buildStack({ transformations: [recorder] })) as unknown as Record<string, unknown>;
+    outputs = (await buildStack({ transformations: [recorder] }, options.projectDir)) as unknown as Record<string, unknown>;
   } finally {
     await pulumi.runtime.disconnect();
   }
