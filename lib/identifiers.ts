@@ -57,6 +57,7 @@ export function isUnquotedIdentifier(s: string): boolean {
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") return String(value); // NaN and Infinity, which JSON would show as null
   if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") return `a ${typeof value}`;
   try {
     return JSON.stringify(value) ?? String(value);

@@ -53,6 +53,7 @@ describe("identifierProblem", () => {
     ["9LIVES", `${SHAPE}"9LIVES"`],
     ["$X", `${SHAPE}"$X"`],
     [42, `${SHAPE}42`],
+    [NaN, `${SHAPE}NaN`],
     [null, `${SHAPE}null`],
     [undefined, `${SHAPE}nothing`],
     [["A"], `${SHAPE}["A"]`],
