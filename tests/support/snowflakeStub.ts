@@ -23,6 +23,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
+import type { ConnectionSettings } from "../../components/providers/connection";
 
 export interface StubColumn {
   name: string;
@@ -78,7 +79,7 @@ export interface StubOptions {
 }
 
 /** Connection settings for components/providers/connection.ts that point at the stub and fail fast. */
-export function stubConnectionSettings(stub: SnowflakeStub) {
+export function stubConnectionSettings(stub: SnowflakeStub): ConnectionSettings {
   return {
     accessUrl: stub.url,
     account: "STUBORG-STUBACCT",
@@ -88,8 +89,7 @@ export function stubConnectionSettings(stub: SnowflakeStub) {
     warehouse: "STUB_WH",
     loginRetries: 0,
     requestTimeoutMs: 5_000,
-    statementRetries: 2,
-    retryDelayMs: 10,
+    statementTimeoutMs: 20_000,
   };
 }
 
@@ -187,7 +187,7 @@ export async function startSnowflakeStub(options: StubOptions = {}): Promise<Sno
     if (outcome?.httpStatus) return void res.writeHead(outcome.httpStatus, { "content-type": "text/plain" }).end();
     const body = outcome?.error
       ? { success: false, code: outcome.error.code, message: outcome.error.message,
-          data: { sqlState: outcome.error.sqlState ?? "42000", queryId: `01b0-stub-err` } }
+          data: { queryId: "01b0-stub-error", ...(outcome.error.sqlState ? { sqlState: outcome.error.sqlState } : {}) } }
       : { success: true, data: ok() };
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
   }
@@ -225,10 +225,12 @@ export async function startSnowflakeStub(options: StubOptions = {}): Promise<Sno
     return send(res, undefined, () => ({}));
   }
 
+  const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      if (!res.headersSent) res.writeHead(500).end(String(err));
-    });
+    const done: Promise<void> = handle(req, res)
+      .catch((err) => void (res.headersSent || res.writeHead(500).end(String(err))))
+      .finally(() => inFlight.delete(done));
+    inFlight.add(done);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -253,6 +255,8 @@ export async function startSnowflakeStub(options: StubOptions = {}): Promise<Sno
     },
     stageDir,
     async close() {
+      // Let delayed answers go out first: a socket cut mid-answer makes the driver retry for a long time.
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       fs.rmSync(stageRoot, { recursive: true, force: true });
