@@ -1,0 +1,172 @@
+/**
+ * `run`: execute the root task once with a fresh run token and follow exactly that run.
+ * `watch`: follow a run again (by its token or RUN_ID), e.g. after Ctrl-C or a timeout.
+ *
+ * Statements of `run`, in order:
+ *   SHOW TASKS IN SCHEMA <DB>.<SCHEMA>                                     (graph, root id, states)
+ *   SELECT … FROM TABLE(<DB>.INFORMATION_SCHEMA.CURRENT_TASK_GRAPHS(…))   (a run already executing?)
+ *   EXECUTE TASK <DB>.<SCHEMA>.<ROOT> USING CONFIG = $${…,"run_token":"<uuid>"}$$
+ *   then the polls of runWatch.ts (TASK_HISTORY, COMPLETE_TASK_GRAPHS).
+ */
+import { PROGRAM_CONFIG_KEYS, RUN_CONFIG_KEYS } from "../../lib/graphConfig";
+import type { GraphConfig } from "../../lib/types";
+import { loadGraph, snowflake, writeJson, type CommandContext } from "./context";
+import { formatDuration, formatTime } from "./duration";
+import { CliError, EXIT, type ExitCode } from "./exitCodes";
+import { allTasks, type DeployedGraph } from "./graph";
+import { FrameView, LineView, silentView, type LiveView } from "./liveView";
+import { currentGraphsSql, executeTaskSql, parseCurrentGraph } from "./queries";
+import { renderRunSummary, runJson, type RunContext } from "./renderRun";
+import { watchRun, type WatchOutcome, type WatchResult } from "./runWatch";
+
+export const DEFAULT_TIMEOUT = "6h";
+
+export const OUTCOME_EXIT: Record<WatchOutcome, ExitCode> = {
+  succeeded: EXIT.OK,
+  failed: EXIT.FAILED,
+  cancelled: EXIT.FAILED,
+  timeout: EXIT.TIMEOUT,
+  interrupted: EXIT.INTERRUPTED,
+  unidentified: EXIT.UNIDENTIFIED,
+  error: EXIT.SNOWFLAKE,
+};
+
+/** `--config key=value`: value parsed as JSON when it is a number or boolean, else kept as text. */
+export function parseConfigOverrides(pairs: string[]): GraphConfig {
+  const reserved = new Set<string>([...PROGRAM_CONFIG_KEYS, ...RUN_CONFIG_KEYS]);
+  const config: GraphConfig = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new CliError(`--config ${JSON.stringify(pair)}: expected key=value`, EXIT.USAGE);
+    const key = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new CliError(`--config ${JSON.stringify(pair)}: the key must be a plain name (letters, digits, _)`, EXIT.USAGE);
+    if (reserved.has(key)) {
+      throw new CliError(`--config ${key}: the program sets this key (docs/design.md "Graph config"); it cannot be overridden per run`, EXIT.USAGE);
+    }
+    const trimmed = raw.trim();
+    let value: string | number | boolean = raw;
+    if (trimmed === "true" || trimmed === "false") value = trimmed === "true";
+    else if (trimmed !== "" && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(trimmed)) value = Number(trimmed);
+    config[key] = value;
+  }
+  return config;
+}
+
+/** Children that are suspended (EXECUTE TASK skips them) and declared tasks that are missing. */
+export function runnableProblems(graph: DeployedGraph, declaredTasks?: string[]): string[] {
+  const problems: string[] = [];
+  const present = new Set(allTasks(graph).map((t) => t.fullName));
+  for (const declared of declaredTasks ?? []) if (!present.has(declared)) problems.push(`${declared} does not exist`);
+  for (const child of graph.children) {
+    if (child.state !== "started") problems.push(`${child.fullName} is ${child.state}: EXECUTE TASK would skip it`);
+  }
+  return problems;
+}
+
+function liveView(ctx: CommandContext, runCtx: RunContext): LiveView {
+  const { deps, pc } = ctx;
+  const mode = deps.live ?? (ctx.global.json ? "lines" : deps.stdout.isTTY ? "frame" : "lines");
+  if (mode === "none") return silentView;
+  // Under --json stdout carries only the JSON document; progress goes to stderr.
+  const out = ctx.global.json ? deps.stderr : deps.stdout;
+  if (mode === "frame" && !ctx.global.json) return new FrameView(out as unknown as NodeJS.WritableStream, runCtx, pc);
+  return new LineView(out, runCtx, pc);
+}
+
+async function follow(
+  ctx: CommandContext,
+  runCtx: RunContext,
+  graph: DeployedGraph,
+  options: {
+    token?: string;
+    runId?: number;
+    startedMs: number;
+    timeoutMs: number;
+    searchSinceMs?: number;
+    unidentifiedWhen?: "root-run-ended" | "no-pending-root-run";
+  },
+): Promise<number> {
+  const view = liveView(ctx, runCtx);
+  let result: WatchResult;
+  try {
+    result = await watchRun({
+      graph,
+      runner: ctx.session,
+      clock: ctx.deps.clock,
+      signal: ctx.deps.signal,
+      backoff: ctx.deps.backoff,
+      onUpdate: (snap) => view.update(snap),
+      ...options,
+    });
+  } finally {
+    view.stop();
+  }
+  const code = OUTCOME_EXIT[result.outcome];
+  if (ctx.global.json) writeJson(ctx.deps.stdout, runJson(runCtx, result, code));
+  else ctx.deps.stdout.write(`${renderRunSummary(runCtx, result, options.timeoutMs, ctx.pc)}\n`);
+  return code;
+}
+
+export async function runCommand(ctx: CommandContext, options: { config: GraphConfig; timeoutMs: number }): Promise<number> {
+  const { deps, pc } = ctx;
+  const startedMs = deps.clock.now();
+  const graph = await loadGraph(ctx);
+  const problems = runnableProblems(graph, ctx.target.declaredTasks);
+  if (problems.length) {
+    throw new CliError(
+      `${graph.root.fullName} is not runnable as deployed:\n  ${problems.join("\n  ")}\n` +
+        `Resume the children with \`${ctx.commandLine("resume --children-only")}\` (or \`pulumi up\`, whose GraphActivation repairs this).`,
+      EXIT.NOT_RUNNABLE,
+    );
+  }
+  const current = (await snowflake(ctx, () => ctx.session.execute(currentGraphsSql(graph.ref)))).map(parseCurrentGraph);
+  const executing = current.filter((g) => g.state === "EXECUTING");
+  if (executing.length) {
+    const runs = executing.map((g) => ({
+      runId: g.runId ?? null,
+      scheduledAt: g.scheduledMs === undefined ? null : new Date(g.scheduledMs).toISOString(),
+      scheduledFrom: g.scheduledFrom ?? null,
+      follow: g.runId !== undefined ? ctx.commandLine(`watch --run-id ${g.runId}`) : null,
+    }));
+    if (ctx.global.json) {
+      writeJson(deps.stdout, { command: "run", rootTask: graph.root.fullName, outcome: "already_running", exitCode: EXIT.ALREADY_RUNNING, runs });
+    } else {
+      deps.stdout.write(`${pc.yellow(`A run of ${graph.root.fullName} is already executing; no new run was started.`)}\n`);
+      for (const r of executing) {
+        deps.stdout.write(`  run id ${r.runId ?? "?"} scheduled ${formatTime(r.scheduledMs)}${r.scheduledFrom ? ` (${r.scheduledFrom})` : ""}\n`);
+        if (r.runId !== undefined) deps.stdout.write(`  follow it with: ${ctx.commandLine(`watch --run-id ${r.runId}`)}\n`);
+      }
+    }
+    return EXIT.ALREADY_RUNNING;
+  }
+
+  const token = deps.newToken();
+  const sql = executeTaskSql(graph.ref, { ...options.config, run_token: token });
+  await snowflake(ctx, () => ctx.session.execute(sql));
+  const runCtx: RunContext = { command: "run", graph, follow: ctx.commandLine(`watch --run-token ${token}`) };
+  return follow(ctx, runCtx, graph, { token, startedMs, timeoutMs: options.timeoutMs });
+}
+
+export async function watchCommand(
+  ctx: CommandContext,
+  options: { token?: string; runId?: number; timeoutMs: number; sinceMs: number },
+): Promise<number> {
+  if ((options.token === undefined) === (options.runId === undefined)) {
+    throw new CliError("watch needs exactly one of --run-token TOKEN or --run-id ID", EXIT.USAGE);
+  }
+  const startedMs = ctx.deps.clock.now();
+  const graph = await loadGraph(ctx);
+  const again = options.token !== undefined ? `watch --run-token ${options.token}` : `watch --run-id ${options.runId}`;
+  const runCtx: RunContext = { command: "watch", graph, follow: ctx.commandLine(again) };
+  return follow(ctx, runCtx, graph, {
+    token: options.token,
+    runId: options.runId,
+    startedMs,
+    timeoutMs: options.timeoutMs,
+    searchSinceMs: startedMs - options.sinceMs,
+    unidentifiedWhen: "no-pending-root-run",
+  });
+}
+
+export { formatDuration };
