@@ -1,0 +1,1 @@
+"""ML Job payloads, run on the compute pool (jobs/train.py for TRAIN_MODEL)."""

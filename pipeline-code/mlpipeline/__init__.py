@@ -1,0 +1,15 @@
+"""Shared code of the ML pipeline tasks and the training job.
+
+Modules, one per concern (import the one you need; this package imports nothing itself):
+
+- ``config``: the graph config (keys written by the Pulumi program, docs/design.md) parsed and checked.
+- ``graph_context``: task graph functions (config, predecessor values, return value, run id).
+- ``source_data`` / ``features`` / ``datasets``: the source table, feature engineering, dataset versions.
+- ``modeling``: pure training and evaluation; ``quality``: the quality gate.
+- ``ml_jobs``: submitting the training payload as an ML Job; ``artifacts``: run artefacts on stages.
+- ``registry``: model registration and promotion; ``cleanup``: retention clean-up.
+- ``sample_data``: deterministic sample data generator (also a CLI).
+
+Snowflake libraries (snowflake.snowpark, snowflake.ml) are imported only inside the functions that
+use them, so every module imports where they are absent (tests, local runs).
+"""

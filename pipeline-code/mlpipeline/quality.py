@@ -1,0 +1,36 @@
+"""The quality gate of CHECK_MODEL_QUALITY: compare the configured metric with the threshold."""
+
+import math
+from typing import Any, Mapping
+
+from mlpipeline.graph_context import PROMOTE_MODEL, SEND_ALERT
+
+# The metrics TRAIN_MODEL reports (docs/design.md): <split>_<metric>.
+METRIC_KINDS = ("accuracy", "f1", "precision", "recall")
+SPLITS = ("train", "test")
+KNOWN_METRICS = tuple(f"{split}_{kind}" for split in SPLITS for kind in METRIC_KINDS)
+
+# Every value decide() can return: the successors' names in pipeline.yaml's branch list.
+OUTCOMES = (PROMOTE_MODEL, SEND_ALERT)
+
+
+class QualityGateError(ValueError):
+    """The metric cannot be judged: unknown name, missing from the metrics, or not a number."""
+
+
+def decide(metrics: Mapping[str, Any], metric_name: str, threshold: float) -> str:
+    """PROMOTE_MODEL when metrics[metric_name] >= threshold, else SEND_ALERT.
+
+    An unknown metric name, a metric missing from ``metrics`` or a non-numeric value is an error,
+    never a silent alert.
+    """
+    if metric_name not in KNOWN_METRICS:
+        raise QualityGateError(f"unknown metric_name {metric_name!r}; known metrics: {', '.join(KNOWN_METRICS)}")
+    if metric_name not in metrics:
+        raise QualityGateError(
+            f"metric {metric_name!r} is missing from the training metrics (present: {', '.join(sorted(metrics)) or 'none'})"
+        )
+    value = metrics[metric_name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise QualityGateError(f"metric {metric_name!r} is not a finite number: {value!r}")
+    return PROMOTE_MODEL if value >= threshold else SEND_ALERT

@@ -1,0 +1,1 @@
+"""Task entrypoints: one module per Python task of pipeline.yaml; the handler is <module>.main."""

@@ -1,0 +1,305 @@
+"""Fakes of the Snowflake side: a session serving the task graph functions and recording every
+statement, a stage, source tables, dataset versions, a model registry and ML Jobs."""
+
+import datetime as dt
+import email.utils
+import io
+import json
+import re
+
+import pandas as pd
+
+import fake_snowpark
+
+
+class FakeSQLError(Exception):
+    """Shaped like a Snowflake error: the message carries Snowflake's wording."""
+
+
+class FakeResult:
+    def __init__(self, rows):
+        self._rows = rows
+
+    def collect(self):
+        return list(self._rows)
+
+
+def _literal(value):
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return str(value)
+
+
+class FakeFileOperations:
+    def __init__(self, session):
+        self.session = session
+
+    def put_stream(self, stream, path, auto_compress=True, overwrite=False, **_):
+        self.session.statements.append(f"PUT_STREAM {path} auto_compress={auto_compress} overwrite={overwrite}")
+        if auto_compress:
+            raise AssertionError("model files must be uploaded uncompressed")
+        self.session.stage[path] = (stream.read(), self.session.now)
+
+    def get_stream(self, path, **_):
+        self.session.statements.append(f"GET_STREAM {path}")
+        if path not in self.session.stage:
+            raise FakeSQLError(f"File '{path}' does not exist or not authorized.")
+        return io.BytesIO(self.session.stage[path][0])
+
+
+class FakeSession:
+    """Serves SYSTEM$GET_TASK_GRAPH_CONFIG, SYSTEM$GET_PREDECESSOR_RETURN_VALUE, SYSTEM$SET_RETURN_VALUE,
+    SYSTEM$TASK_RUNTIME_INFO, INFORMATION_SCHEMA.TABLES, CREATE TABLE / COPY INTO, LIST / REMOVE."""
+
+    def __init__(self, config, predecessors=None, runtime=None, now=None):
+        self.config = config
+        self.predecessors = dict(predecessors or {})
+        self.runtime = dict(runtime or {})
+        self.statements = []
+        self.return_values = []
+        self.tables = {}  # fqn -> {"frame", "last_altered"}
+        self.staged_csv = {}  # '@STAGE/path.csv' -> local file path
+        self.stage = {}  # '@DB.SCHEMA.STAGE/path' -> (bytes, last_modified)
+        self.now = now or dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
+        self.file = FakeFileOperations(self)
+
+    # -- graph functions ---------------------------------------------------------------------------
+    def call(self, name, *args):
+        self.statements.append(f"CALL {name}({', '.join(_literal(a) for a in args)})")
+        upper = name.upper()
+        if upper == "SYSTEM$GET_TASK_GRAPH_CONFIG":
+            if self.config is None:
+                return None
+            return self.config if isinstance(self.config, str) else json.dumps(self.config)
+        if upper == "SYSTEM$GET_PREDECESSOR_RETURN_VALUE":
+            (task,) = args
+            if task not in self.predecessors:
+                raise FakeSQLError(f"Task {task} is not a predecessor of the current task or is not enabled.")
+            return self.predecessors[task]
+        if upper == "SYSTEM$SET_RETURN_VALUE":
+            (value,) = args
+            if len(value.encode("utf-8")) > 10 * 1024:
+                raise FakeSQLError("Return value exceeds the maximum size")
+            self.return_values.append(value)
+            return "Return value set."
+        raise FakeSQLError(f"Unknown function {name}")
+
+    # -- SQL ------------------------------------------------------------------------------------------
+    def sql(self, query, params=None):
+        self.statements.append(query)
+        text = " ".join(query.split())
+        for pattern, handler in (
+            (r"SYSTEM\$TASK_RUNTIME_INFO", self._runtime_info),
+            (r"FROM (\w+)\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = '(\w+)' AND TABLE_NAME = '(\w+)'", self._table_info),
+            (r"^CREATE TABLE IF NOT EXISTS ([\w.]+) \(", self._create_table),
+            (r"^COPY INTO ([\w.]+) FROM (@\S+) ", self._copy_into),
+            (r"^LIST (@\S+)$", self._list),
+            (r"^REMOVE (@\S+)$", self._remove),
+        ):
+            match = re.search(pattern, text)
+            if match:
+                return FakeResult(handler(match, text))
+        raise FakeSQLError(f"FakeSession has no answer for: {text}")
+
+    def _runtime_info(self, _match, text):
+        props = re.findall(r"SYSTEM\$TASK_RUNTIME_INFO\('(\w+)'\)", text)
+        return [tuple(self.runtime.get(p) for p in props)]
+
+    def _table_info(self, match, _text):
+        fqn = ".".join(match.groups())
+        table = self.tables.get(fqn)
+        if table is None:
+            return []
+        return [(table["last_altered"], len(table["frame"]))]
+
+    def _create_table(self, match, _text):
+        fqn = match.group(1)
+        if fqn not in self.tables:
+            self.tables[fqn] = {"frame": pd.DataFrame(), "last_altered": self.now.strftime("%Y%m%d_%H%M%S")}
+        return [(f"Table {fqn} successfully created.",)]
+
+    def _copy_into(self, match, text):
+        fqn, location = match.group(1), match.group(2)
+        if fqn not in self.tables:
+            raise FakeSQLError(f"Table '{fqn}' does not exist or not authorized.")
+        if location not in self.staged_csv:
+            raise FakeSQLError(f"Remote file '{location}' was not found.")
+        assert "SKIP_HEADER = 1" in text and "TYPE = CSV" in text
+        frame = pd.read_csv(self.staged_csv[location], parse_dates=["TS"])
+        self.now = self.now + dt.timedelta(seconds=5)
+        self.tables[fqn] = {"frame": frame, "last_altered": self.now.strftime("%Y%m%d_%H%M%S")}
+        return [(location, "LOADED", len(frame))]
+
+    def add_table(self, fqn, frame, last_altered):
+        self.tables[fqn] = {"frame": frame, "last_altered": last_altered}
+
+    def table(self, fqn):
+        self.statements.append(f"TABLE {fqn}")
+        if fqn not in self.tables:
+            raise FakeSQLError(f"Object '{fqn}' does not exist or not authorized.")
+        return fake_snowpark.FakeDataFrame(self.tables[fqn]["frame"].copy())
+
+    @staticmethod
+    def _list_name(path):
+        stage, _, rest = path[1:].partition("/")
+        return f"{stage.split('.')[-1].lower()}/{rest}"
+
+    def _list(self, match, _text):
+        prefix = match.group(1)
+        rows = []
+        for path, (data, modified) in sorted(self.stage.items()):
+            if path.startswith(prefix):
+                rows.append((self._list_name(path), len(data), "md5", email.utils.format_datetime(modified, usegmt=True)))
+        return rows
+
+    def _remove(self, match, _text):
+        prefix = match.group(1)
+        gone = [path for path in self.stage if path.startswith(prefix)]
+        for path in gone:
+            del self.stage[path]
+        return [(self._list_name(path), "removed") for path in sorted(gone)]
+
+    def statements_matching(self, pattern):
+        return [s for s in self.statements if re.search(pattern, s)]
+
+
+class FakeVersion:
+    def __init__(self, name, created_on):
+        self.name = name
+        self.created_on = created_on
+
+
+class FakeDatasetStore:
+    """Dataset versions kept as pandas frames (materialised from fake Snowpark frames on create)."""
+
+    def __init__(self, now=None):
+        self.versions = {}  # (name, version) -> {"frame", "created_on", "label_cols", "exclude_cols", "comment"}
+        self.now = now or dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
+        self.calls = []
+        self.fail_delete = {}  # version -> exception
+
+    def list_versions(self, name):
+        from mlpipeline.datasets import VersionInfo
+
+        self.calls.append(("list_versions", name))
+        return [VersionInfo(v, info["created_on"]) for (n, v), info in sorted(self.versions.items()) if n == name]
+
+    def create_version(self, name, version, frame, *, label_cols, exclude_cols, comment):
+        self.calls.append(("create_version", name, version))
+        if (name, version) in self.versions:
+            raise FakeSQLError(f"Dataset version {version} already exists")
+        self.versions[(name, version)] = {
+            "frame": frame.to_pandas() if hasattr(frame, "to_pandas") else frame,
+            "created_on": self.now,
+            "label_cols": list(label_cols),
+            "exclude_cols": list(exclude_cols),
+            "comment": comment,
+        }
+
+    def delete_version(self, name, version):
+        self.calls.append(("delete_version", name, version))
+        if version in self.fail_delete:
+            raise self.fail_delete[version]
+        if (name, version) not in self.versions:
+            raise FakeSQLError(f"Dataset version {version} of {name} does not exist")
+        del self.versions[(name, version)]
+
+    def add(self, name, version, created_on, frame=None):
+        self.versions[(name, version)] = {"frame": frame, "created_on": created_on, "label_cols": [], "exclude_cols": [], "comment": ""}
+
+    def load(self, name, version):
+        """Read a version as the ML Job does (load_dataset(...).read.to_pandas())."""
+        return self.versions[(name, version)]["frame"].copy()
+
+
+class FakeRegistry:
+    def __init__(self, now=None):
+        self.models = {}  # model -> {version: {"created_on", "metrics", "train_dataset", "model"}}
+        self.defaults = {}
+        self.calls = []
+        self.now = now or dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
+        self.fail_delete = {}
+
+    def versions(self, model_name):
+        from mlpipeline.registry import ModelVersionInfo
+
+        self.calls.append(("versions", model_name))
+        if model_name not in self.models:
+            return None
+        return [
+            ModelVersionInfo(name, info["created_on"], self.defaults.get(model_name) == name)
+            for name, info in sorted(self.models[model_name].items())
+        ]
+
+    def log_model(self, model_name, version, model, *, train_dataset, metrics, comment):
+        self.calls.append(("log_model", model_name, version))
+        versions = self.models.setdefault(model_name, {})
+        if version in versions:
+            raise FakeSQLError(f"Version {version} already exists in model {model_name}")
+        versions[version] = {"created_on": self.now, "metrics": dict(metrics), "train_dataset": tuple(train_dataset), "model": model, "comment": comment}
+
+    def set_default(self, model_name, version):
+        self.calls.append(("set_default", model_name, version))
+        if version not in self.models.get(model_name, {}):
+            raise FakeSQLError(f"Version {version} does not exist")
+        self.defaults[model_name] = version
+
+    def delete_version(self, model_name, version):
+        self.calls.append(("delete_version", model_name, version))
+        if version in self.fail_delete:
+            raise self.fail_delete[version]
+        if self.defaults.get(model_name) == version:
+            raise FakeSQLError("Cannot drop the default version of a model")
+        if version not in self.models.get(model_name, {}):
+            raise FakeSQLError(f"Model version {version} does not exist")
+        del self.models[model_name][version]
+
+    def datasets_used_by(self, model_name, version):
+        self.calls.append(("datasets_used_by", model_name, version))
+        dataset = self.models[model_name][version].get("train_dataset")
+        return {dataset} if dataset else set()
+
+    def add(self, model_name, version, created_on, train_dataset=None, default=False):
+        self.models.setdefault(model_name, {})[version] = {"created_on": created_on, "metrics": {}, "train_dataset": train_dataset, "model": None, "comment": ""}
+        if default:
+            self.defaults[model_name] = version
+
+
+class FakeJob:
+    def __init__(self, job_id, status, result=None, logs="", run=None):
+        self.id = job_id
+        self._status = status
+        self._result = result
+        self._logs = logs
+        self._run = run
+        self.waited = False
+
+    def wait(self, timeout=-1):
+        self.waited = True
+        if self._run is not None:
+            try:
+                self._result = self._run()
+            except Exception as error:  # the payload failed: the job ends FAILED
+                self._status = "FAILED"
+                self._logs += f"\nTraceback (most recent call last):\n{type(error).__name__}: {error}"
+        return self._status
+
+    def result(self, timeout=-1):
+        if self._status != "DONE":
+            raise RuntimeError(f"Job execution failed (id={self.id})")
+        return self._result
+
+    def get_logs(self, limit=-1, **_):
+        return self._logs
+
+
+class FakeJobs:
+    """Records submit_from_stage's arguments; returns the job a test prepared."""
+
+    def __init__(self, make_job):
+        self.make_job = make_job
+        self.submissions = []
+
+    def submit(self, **kwargs):
+        self.submissions.append(kwargs)
+        return self.make_job(kwargs)
