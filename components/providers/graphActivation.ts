@@ -1,0 +1,308 @@
+/**
+ * GraphActivation: after every task of the graph is applied, make the graph's real state match the
+ * declared one, or fail the update naming the tasks that are not (TF #4041 / #3435: graphs left
+ * suspended after an apply).
+ *
+ * Declared state (docs/design.md "Root task"):
+ * - started: true  -> every task started, the root resumed last;
+ * - started: false -> the root suspended, every child (finalizer included) started, because
+ *   EXECUTE TASK on a suspended root skips suspended children.
+ *
+ * Check: one `SHOW TASKS IN SCHEMA <DB>.<SCHEMA>`. A single statement gives a consistent snapshot of
+ * every task of the graph (all tasks live in the root's schema by the naming contract); per-task
+ * DESCRIBE TASK would be one round trip per task and an error per missing task, and SHOW TASKS LIKE
+ * treats `_` as a wildcard anyway. Rows are matched on the exact unqualified name.
+ *
+ * Repair, only for the tasks that are wrong, in Snowflake's order:
+ *   ALTER TASK <root> SUSPEND            if the root is started and a child must be resumed, or started: false
+ *   ALTER TASK <child> RESUME            per suspended child, in the given (topological) order
+ *   ALTER TASK <root> RESUME             last, if started: true
+ * Explicit ALTERs rather than SYSTEM$TASK_DEPENDENTS_ENABLE('<root>'): that function also resumes the
+ * root (wrong for started: false, and a root without schedule), whether it resumes the finalizer is
+ * unverified (snowflake-semantics.md §4.2, §12 item 6), and one statement per task lets a refusal name
+ * the task. Then the check runs again; any task still wrong fails the update with its name. If a
+ * repair statement is refused after the root was suspended here and the root was declared started,
+ * the root is resumed again (best effort) so a refused repair never stops the schedule.
+ *
+ * diff: a change only when an input changed (the fingerprint covers every task definition, so any
+ * graph change re-runs the check) or when a refresh recorded drift (`inSync: false`); with nothing
+ * changed, `pulumi up` does nothing. read (refresh): reports the real state, so drift shows.
+ * delete: nothing to drop; the tasks are separate resources.
+ *
+ * Credentials come only from configure({config}) (stack config snowflake:*) and SNOWFLAKE_*
+ * variables via connection.ts, never from inputs; snowflake-sdk is required inside connection.ts'
+ * functions, so the provider serializes (build-environment-notes.md §5.3).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { connectionSettingsFromConfig, openConnection, type ConfigSource, type SqlSession } from "./connection";
+
+export interface GraphActivationInputs {
+  /** Fully qualified, unquoted: ML_DEV.PIPELINE.MORTGAGE_PIPELINE. */
+  rootTask: string;
+  /** Fully qualified child tasks (finalizer included) in topological order. */
+  tasks: string[];
+  started: boolean;
+  /** Hash of every task definition. */
+  fingerprint: string;
+}
+
+export type TaskState = "started" | "suspended" | "missing";
+
+export interface GraphActivationOutputs extends GraphActivationInputs {
+  /** Task (fully qualified) -> state as SHOW TASKS reported it after the last check. */
+  actual: Record<string, TaskState>;
+  /** The real state matched the declared one at the last check. */
+  inSync: boolean;
+  /** Statements the last create/update ran to repair the state (empty when nothing was wrong). */
+  repairs: string[];
+}
+
+/** The preview placeholder for unknown values (dynamic provider host). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
+
+/** Set by configure(); a plain object so the serialized methods share it. */
+const runtime: { config?: ConfigSource } = {};
+
+export interface TaskStatement {
+  task: string;
+  sql: string;
+}
+
+export function splitName(fullName: string): { database: string; schema: string; name: string } {
+  const [database, schema, name] = fullName.split(".");
+  return { database, schema, name };
+}
+
+/** The state each task must be in. */
+export function declaredStates(inputs: Pick<GraphActivationInputs, "rootTask" | "tasks" | "started">): Map<string, "started" | "suspended"> {
+  const states = new Map<string, "started" | "suspended">();
+  for (const task of inputs.tasks) states.set(task, "started");
+  states.set(inputs.rootTask, inputs.started ? "started" : "suspended");
+  return states;
+}
+
+export function showTasksStatement(rootTask: string): string {
+  const { database, schema } = splitName(rootTask);
+  return `SHOW TASKS IN SCHEMA ${database}.${schema}`;
+}
+
+/** Each declared task's state in SHOW TASKS rows (`name`, `state` columns; `missing` when absent). */
+export function statesFromShowTasks(inputs: Pick<GraphActivationInputs, "rootTask" | "tasks">, rows: Record<string, unknown>[]): Record<string, TaskState> {
+  const field = (row: Record<string, unknown>, column: string) => {
+    const key = Object.keys(row).find((k) => k.toLowerCase() === column);
+    return key === undefined || row[key] === null || row[key] === undefined ? undefined : String(row[key]);
+  };
+  const { database, schema } = splitName(inputs.rootTask);
+  const byName = new Map<string, string>();
+  for (const row of rows) {
+    const name = field(row, "name");
+    const db = field(row, "database_name");
+    const sc = field(row, "schema_name");
+    if (name !== undefined && (db === undefined || db === database) && (sc === undefined || sc === schema)) {
+      byName.set(name, (field(row, "state") ?? "").toLowerCase());
+    }
+  }
+  const states: Record<string, TaskState> = {};
+  for (const task of [inputs.rootTask, ...inputs.tasks]) {
+    const state = byName.get(splitName(task).name);
+    states[task] = state === undefined ? "missing" : state === "started" ? "started" : "suspended";
+  }
+  return states;
+}
+
+/** Tasks not in their declared state, as "NAME is X, declared Y". */
+export function mismatches(inputs: GraphActivationInputs, actual: Record<string, TaskState>): string[] {
+  const problems: string[] = [];
+  for (const [task, want] of declaredStates(inputs)) {
+    const have = actual[task] ?? "missing";
+    if (have !== want) problems.push(have === "missing" ? `${task} does not exist` : `${task} is ${have}, declared ${want}`);
+  }
+  return problems;
+}
+
+/** The statements that bring `actual` to the declared state, in order (empty when nothing is wrong). */
+export function repairPlan(inputs: GraphActivationInputs, actual: Record<string, TaskState>): TaskStatement[] {
+  const suspendedChildren = inputs.tasks.filter((t) => actual[t] === "suspended");
+  const rootStarted = actual[inputs.rootTask] === "started";
+  const plan: TaskStatement[] = [];
+  let rootSuspendedHere = false;
+  if (rootStarted && (suspendedChildren.length > 0 || !inputs.started)) {
+    plan.push({ task: inputs.rootTask, sql: `ALTER TASK ${inputs.rootTask} SUSPEND` });
+    rootSuspendedHere = true;
+  }
+  for (const child of suspendedChildren) plan.push({ task: child, sql: `ALTER TASK ${child} RESUME` });
+  if (inputs.started && (!rootStarted || rootSuspendedHere)) plan.push({ task: inputs.rootTask, sql: `ALTER TASK ${inputs.rootTask} RESUME` });
+  return plan;
+}
+
+async function session(): Promise<SqlSession> {
+  const config: ConfigSource = runtime.config ?? { get: () => undefined };
+  return openConnection(connectionSettingsFromConfig(config, process.env));
+}
+
+async function readActual(sql: SqlSession, inputs: GraphActivationInputs): Promise<Record<string, TaskState>> {
+  return statesFromShowTasks(inputs, await sql.execute(showTasksStatement(inputs.rootTask)));
+}
+
+function describeGraph(inputs: GraphActivationInputs): string {
+  return `task graph ${inputs.rootTask} (declared started: ${inputs.started})`;
+}
+
+/** Check, repair, re-check. Resolves to the outputs; rejects naming the tasks that are wrong. */
+export async function activate(inputs: GraphActivationInputs): Promise<GraphActivationOutputs> {
+  const sql = await session();
+  try {
+    const before = await readActual(sql, inputs);
+    const missing = Object.entries(before).filter(([, s]) => s === "missing").map(([t]) => t);
+    if (missing.length > 0) {
+      throw new Error(`${describeGraph(inputs)}: cannot be activated, these tasks do not exist: ${missing.join(", ")}`);
+    }
+    const plan = repairPlan(inputs, before);
+    if (plan.length === 0) return { ...inputs, actual: before, inSync: true, repairs: [] };
+
+    const ran: string[] = [];
+    let refusal: string | undefined;
+    for (const step of plan) {
+      try {
+        await sql.execute(step.sql);
+        ran.push(step.sql);
+      } catch (err) {
+        refusal = `Snowflake refused \`${step.sql}\` for ${step.task}: ${(err as Error).message}`;
+        break;
+      }
+    }
+    if (refusal && inputs.started && before[inputs.rootTask] === "started" && ran.includes(`ALTER TASK ${inputs.rootTask} SUSPEND`)) {
+      // Put the schedule back as it was; the update fails anyway.
+      await sql.execute(`ALTER TASK ${inputs.rootTask} RESUME`).then(
+        () => ran.push(`ALTER TASK ${inputs.rootTask} RESUME`),
+        () => undefined,
+      );
+    }
+    const after = await readActual(sql, inputs);
+    const wrong = mismatches(inputs, after);
+    if (refusal || wrong.length > 0) {
+      const parts = [`${describeGraph(inputs)} is not in its declared state after repair`];
+      if (refusal) parts.push(refusal);
+      if (wrong.length > 0) parts.push(`tasks not in the declared state: ${wrong.join("; ")}`);
+      throw new Error(parts.join(". "));
+    }
+    return { ...inputs, actual: after, inSync: true, repairs: ran };
+  } finally {
+    await sql.close();
+  }
+}
+
+const isUnknown = (v: unknown) => v === UNKNOWN;
+
+function validate(news: Partial<GraphActivationInputs>): pulumi.dynamic.CheckFailure[] {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  const qualified = (v: unknown) => typeof v === "string" && v.split(".").length === 3 && v.split(".").every((p) => IDENTIFIER.test(p));
+  if (!isUnknown(news.rootTask) && !qualified(news.rootTask)) {
+    failures.push({ property: "rootTask", reason: `expected a fully qualified unquoted task name DB.SCHEMA.NAME, got ${JSON.stringify(news.rootTask)}` });
+  }
+  if (!isUnknown(news.tasks)) {
+    if (!Array.isArray(news.tasks)) {
+      failures.push({ property: "tasks", reason: "expected a list of fully qualified child task names" });
+    } else {
+      const seen = new Set<string>();
+      news.tasks.forEach((task, i) => {
+        if (isUnknown(task)) return;
+        if (!qualified(task)) failures.push({ property: `tasks[${i}]`, reason: `expected DB.SCHEMA.NAME, got ${JSON.stringify(task)}` });
+        else if (qualified(news.rootTask)) {
+          const root = splitName(news.rootTask as string);
+          const t = splitName(task);
+          if (t.database !== root.database || t.schema !== root.schema || !t.name.startsWith(`${root.name}$`)) {
+            failures.push({ property: `tasks[${i}]`, reason: `${task} is not a child of ${news.rootTask} (expected ${root.database}.${root.schema}.${root.name}$<TASK>)` });
+          }
+        }
+        if (seen.has(task)) failures.push({ property: `tasks[${i}]`, reason: `${task} is listed twice` });
+        seen.add(task);
+      });
+    }
+  }
+  if (!isUnknown(news.started) && typeof news.started !== "boolean") failures.push({ property: "started", reason: "expected true or false" });
+  if (!isUnknown(news.fingerprint) && (typeof news.fingerprint !== "string" || news.fingerprint === "")) {
+    failures.push({ property: "fingerprint", reason: "expected a non-empty hash of the task definitions" });
+  }
+  return failures;
+}
+
+const INPUT_KEYS = ["rootTask", "tasks", "started", "fingerprint"] as const;
+
+export const graphActivationProvider: pulumi.dynamic.ResourceProvider<GraphActivationInputs, GraphActivationOutputs> = {
+  async configure(req: pulumi.dynamic.ConfigureRequest) {
+    runtime.config = req.config;
+  },
+
+  async check(_olds: GraphActivationInputs, news: GraphActivationInputs) {
+    const failures = validate(news);
+    if (failures.length > 0) return { failures };
+    const inputs: GraphActivationInputs = { rootTask: news.rootTask, tasks: news.tasks, started: news.started, fingerprint: news.fingerprint };
+    return { inputs };
+  },
+
+  async diff(_id: string, olds: GraphActivationOutputs, news: GraphActivationInputs) {
+    const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    const drifted = olds.inSync === false;
+    return {
+      changes: changed.length > 0 || drifted,
+      replaces: changed.includes("rootTask") ? ["rootTask"] : [],
+      deleteBeforeReplace: false,
+    };
+  },
+
+  async create(inputs: GraphActivationInputs) {
+    const outs = await activate(inputs);
+    return { id: inputs.rootTask, outs };
+  },
+
+  async update(_id: string, _olds: GraphActivationOutputs, news: GraphActivationInputs) {
+    return { outs: await activate(news) };
+  },
+
+  async read(id: string, props?: GraphActivationOutputs) {
+    if (!props) throw new Error(`GraphActivation ${id}: nothing to read without stored properties (import is not supported)`);
+    const inputs: GraphActivationInputs = { rootTask: props.rootTask, tasks: props.tasks, started: props.started, fingerprint: props.fingerprint };
+    const sql = await session();
+    try {
+      const actual = await readActual(sql, inputs);
+      return { id, props: { ...props, actual, inSync: mismatches(inputs, actual).length === 0 } };
+    } finally {
+      await sql.close();
+    }
+  },
+
+  async delete() {
+    // Nothing to drop: the tasks are their own resources.
+  },
+};
+
+export interface GraphActivationArgs {
+  rootTask: pulumi.Input<string>;
+  tasks: pulumi.Input<pulumi.Input<string>[]>;
+  started: pulumi.Input<boolean>;
+  fingerprint: pulumi.Input<string>;
+}
+
+/** Post-deploy check and repair of the task graph's started/suspended state. */
+export class GraphActivation extends pulumi.dynamic.Resource {
+  declare readonly rootTask: pulumi.Output<string>;
+  declare readonly tasks: pulumi.Output<string[]>;
+  declare readonly started: pulumi.Output<boolean>;
+  declare readonly fingerprint: pulumi.Output<string>;
+  declare readonly actual: pulumi.Output<Record<string, TaskState>>;
+  declare readonly inSync: pulumi.Output<boolean>;
+  declare readonly repairs: pulumi.Output<string[]>;
+
+  constructor(name: string, args: GraphActivationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      graphActivationProvider,
+      name,
+      { ...args, actual: undefined, inSync: undefined, repairs: undefined },
+      opts,
+      "snowflake-ml-pipeline",
+      "GraphActivation",
+    );
+  }
+}
