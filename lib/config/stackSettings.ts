@@ -53,7 +53,11 @@ export function withStackDefaults(raw: Record<string, unknown>): StackSettings {
     ...input,
     // A warehouse the stack creates suspends after a minute idle; an existing one is left as it is.
     warehouse: input.warehouse?.existing ? { ...input.warehouse } : { autoSuspendSecs: 60, ...input.warehouse },
-    computePool: { autoSuspendSecs: 3600, autoResume: true, ...input.computePool },
+    computePool: {
+      ...input.computePool,
+      autoSuspendSecs: input.computePool?.autoSuspendSecs ?? 3600,
+      autoResume: input.computePool?.autoResume ?? true,
+    },
     started: input.started ?? false,
     sampleData: input.sampleData ?? false,
     graphConfig: input.graphConfig ?? {},
