@@ -1,0 +1,71 @@
+"""Run artefacts on the artifact stage: where a run's files live, reading, writing, listing, removing.
+
+Layout: ``@<artifact_stage>/<pipeline_name>/runs/<run_id>/model.ubj``.
+"""
+
+import datetime as dt
+import email.utils
+import io
+import re
+from dataclasses import dataclass
+from typing import Any, List, Optional
+
+from mlpipeline.config import PipelineConfig
+
+MODEL_FILE = "model.ubj"
+
+
+def runs_root(cfg: PipelineConfig) -> str:
+    return f"@{cfg.artifact_stage}/{cfg.pipeline_name}/runs/"
+
+
+def run_dir(cfg: PipelineConfig, run_id: str) -> str:
+    if not re.match(r"^[A-Za-z0-9_]+$", run_id):
+        raise ValueError(f"run id {run_id!r} is not a plain token")
+    return f"{runs_root(cfg)}{run_id}/"
+
+
+def model_path(cfg: PipelineConfig, run_id: str) -> str:
+    return run_dir(cfg, run_id) + MODEL_FILE
+
+
+def write_bytes(session: Any, path: str, data: bytes) -> None:
+    """Upload ``data`` to the stage file ``path`` (uncompressed, overwriting)."""
+    session.file.put_stream(io.BytesIO(data), path, auto_compress=False, overwrite=True)
+
+
+def read_bytes(session: Any, path: str) -> bytes:
+    stream = session.file.get_stream(path)
+    try:
+        return stream.read()
+    finally:
+        stream.close()
+
+
+@dataclass(frozen=True)
+class StageFile:
+    name: str  # as LIST shows it: <stage name>/<path>, stage name lower case
+    last_modified: Optional[dt.datetime]
+
+
+def _parse_last_modified(value: Any) -> Optional[dt.datetime]:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(str(value))  # 'Tue, 5 Mar 2024 10:00:00 GMT'
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def list_files(session: Any, prefix: str) -> List[StageFile]:
+    """``LIST <prefix>``: columns name, size, md5, last_modified."""
+    rows = session.sql(f"LIST {prefix}").collect()
+    return [StageFile(name=str(row[0]), last_modified=_parse_last_modified(row[3] if len(row) > 3 else None)) for row in rows]
+
+
+def remove(session: Any, prefix: str) -> int:
+    """``REMOVE <prefix>``; returns the number of files removed (0 when there was nothing)."""
+    return len(session.sql(f"REMOVE {prefix}").collect())

@@ -1,0 +1,177 @@
+"""CLEANUP (the graph's finalizer): remove the run's artefacts and what is past the retention window.
+
+Removed:
+- this run's artefact directory (``@<artifact_stage>/<pipeline>/runs/<run_id>/``), and the directories
+  of other runs whose files are all older than the window (runs whose own clean-up never ran);
+- model versions created before the window that are not the default version;
+- dataset versions (a version with its _train and _test splits, as a group) created before the
+  window that the default model version does not use (its upstream lineage).
+
+A missing object is logged, never a failure; other errors are collected and raised after every
+removal has been attempted.
+
+Note: the finalizer runs after failed runs too, so a RETRY LAST of a run that failed in
+PROMOTE_MODEL before registering finds its model artefact removed; PROMOTE_MODEL then fails
+naming the missing file, and the graph must be run afresh.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from mlpipeline import artifacts
+from mlpipeline.config import PipelineConfig
+from mlpipeline.datasets import VersionInfo, base_version
+from mlpipeline.registry import ModelVersionInfo
+
+LISTED_NAMES = 20  # names per category in the return value (counts are always complete)
+
+
+class CleanupError(RuntimeError):
+    pass
+
+
+def _utc(value: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    if value is None:
+        return None
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        value = value.to_pydatetime()
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def retention_cutoff(now: dt.datetime, retention_days: int) -> dt.datetime:
+    return _utc(now) - dt.timedelta(days=retention_days)
+
+
+def is_expired(created_on: Optional[dt.datetime], cutoff: dt.datetime) -> bool:
+    """Strictly older than the cutoff; an unknown time never expires."""
+    created = _utc(created_on)
+    return created is not None and created < cutoff
+
+
+def select_model_versions(versions: Iterable[ModelVersionInfo], cutoff: dt.datetime) -> List[str]:
+    return [v.name for v in versions if not v.is_default and is_expired(v.created_on, cutoff)]
+
+
+def select_dataset_versions(versions: Iterable[VersionInfo], keep_bases: Set[str], cutoff: dt.datetime) -> List[str]:
+    """Versions to delete: whole groups (vX, vX_train, vX_test) whose every member expired and whose
+    base is not kept. Splits are listed before their base."""
+    groups: Dict[str, List[VersionInfo]] = defaultdict(list)
+    for info in versions:
+        groups[base_version(info.name)].append(info)
+    selected = []
+    for base in sorted(groups):
+        members = groups[base]
+        if base in keep_bases or not all(is_expired(m.created_on, cutoff) for m in members):
+            continue
+        selected.extend(sorted((m.name for m in members), key=lambda name: (name == base, name)))
+    return selected
+
+
+def run_id_of(file_name: str, pipeline_name: str) -> Optional[str]:
+    """The run id in a LIST name like 'artifact_stage/MORTGAGE_PIPELINE/runs/<run_id>/model.ubj'."""
+    marker = f"/{pipeline_name}/runs/".lower()
+    lowered = file_name.lower()
+    at = lowered.find(marker)
+    if at < 0:
+        return None
+    rest = file_name[at + len(marker):]
+    if "/" not in rest:
+        return None
+    return rest.split("/", 1)[0] or None
+
+
+def select_run_dirs(files: Iterable[artifacts.StageFile], pipeline_name: str, current_run: str, cutoff: dt.datetime) -> List[str]:
+    """This run's id, plus every other run whose files are all older than the cutoff."""
+    runs: Dict[str, List[artifacts.StageFile]] = defaultdict(list)
+    for stage_file in files:
+        run = run_id_of(stage_file.name, pipeline_name)
+        if run:
+            runs[run].append(stage_file)
+    expired = [run for run, members in runs.items() if run != current_run and all(is_expired(m.last_modified, cutoff) for m in members)]
+    return [current_run] + sorted(expired)
+
+
+def is_missing_error(error: BaseException) -> bool:
+    text = f"{type(error).__name__} {error}".lower()
+    return any(marker in text for marker in ("does not exist", "not found", "unable to find", "notexist", "no such"))
+
+
+def _normalize_name(name: str) -> str:
+    return name.replace('"', "").upper()
+
+
+class _Attempts:
+    def __init__(self) -> None:
+        self.missing: List[str] = []
+        self.errors: List[str] = []
+
+    def run(self, what: str, action: Callable[[], Any]) -> Tuple[bool, Any]:
+        """(True, result) or (False, None) after logging; missing objects are not failures."""
+        try:
+            return True, action()
+        except Exception as error:
+            if is_missing_error(error):
+                print(f"cleanup: {what}: already gone ({error})")
+                self.missing.append(what)
+            else:
+                print(f"cleanup: {what} failed: {error}")
+                self.errors.append(f"{what}: {error}")
+            return False, None
+
+
+def _summary(names: Sequence[str]) -> Dict[str, Any]:
+    return {"count": len(names), "names": list(names[:LISTED_NAMES])}
+
+
+def run_cleanup(session: Any, cfg: PipelineConfig, run_id: str, registry: Any, datasets_store: Any, now: dt.datetime) -> Dict[str, Any]:
+    """Returns CLEANUP's return value, ``{"removed": {...}, ...}``."""
+    cutoff = retention_cutoff(now, cfg.retention_days)
+    attempts = _Attempts()
+    removed: Dict[str, List[str]] = {"run_artifacts": [], "model_versions": [], "dataset_versions": []}
+
+    _, files = attempts.run(f"list {artifacts.runs_root(cfg)}", lambda: artifacts.list_files(session, artifacts.runs_root(cfg)))
+    for run in select_run_dirs(files or [], cfg.pipeline_name, run_id, cutoff):
+        path = artifacts.run_dir(cfg, run)
+        ok, count = attempts.run(f"remove {path}", lambda path=path: artifacts.remove(session, path))
+        if ok and count:
+            removed["run_artifacts"].append(run)
+
+    errors_before = len(attempts.errors)
+    _, versions = attempts.run(f"list versions of model {cfg.model_fqn}", lambda: registry.versions(cfg.model_name))
+    model_listed = len(attempts.errors) == errors_before
+    default = None
+    if versions is None:
+        print(f"cleanup: model {cfg.model_fqn} not found; no model versions to remove")
+    else:
+        default = next((v.name for v in versions if v.is_default), None)
+        for name in select_model_versions(versions, cutoff):
+            ok, _ = attempts.run(f"drop model version {cfg.model_fqn} {name}", lambda name=name: registry.delete_version(cfg.model_name, name))
+            if ok:
+                removed["model_versions"].append(name)
+
+    # Dataset versions are only judged when the default version's lineage is known.
+    lineage_known = model_listed
+    keep: Set[str] = set()
+    if default:
+        errors_before = len(attempts.errors)
+        _, used = attempts.run(f"lineage of {cfg.model_fqn} {default}", lambda: registry.datasets_used_by(cfg.model_name, default))
+        lineage_known = len(attempts.errors) == errors_before
+        keep = {base_version(version) for name, version in used or () if _normalize_name(name) == _normalize_name(cfg.dataset_fqn)}
+    if not lineage_known:
+        print("cleanup: the default model's lineage is unknown; keeping every dataset version")
+    else:
+        _, dataset_versions = attempts.run(f"list versions of dataset {cfg.dataset_fqn}", lambda: datasets_store.list_versions(cfg.dataset_fqn))
+        for name in select_dataset_versions(dataset_versions or [], keep, cutoff):
+            ok, _ = attempts.run(f"delete dataset version {cfg.dataset_fqn} {name}", lambda name=name: datasets_store.delete_version(cfg.dataset_fqn, name))
+            if ok:
+                removed["dataset_versions"].append(name)
+
+    if attempts.errors:
+        raise CleanupError(f"clean-up of run {run_id} failed for {len(attempts.errors)} object(s): " + "; ".join(attempts.errors))
+    return {
+        "removed": {kind: _summary(names) for kind, names in removed.items()},
+        "missing": _summary(attempts.missing),
+        "retention_days": cfg.retention_days,
+        "kept_default_model_version": default,
+    }

@@ -1,0 +1,131 @@
+"""Model registry: register the run's model version with metrics and dataset lineage, make it default.
+
+Models live in the registry schema (graph config registry_schema) under the config's model_name.
+The version name is the graph run's id (GraphContext.run_id), so a retried run finds and reuses
+the version it registered before instead of adding another.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from mlpipeline import artifacts
+from mlpipeline import modeling
+from mlpipeline.config import PipelineConfig, split_name
+
+
+@dataclass(frozen=True)
+class ModelVersionInfo:
+    name: str
+    created_on: Optional[dt.datetime]
+    is_default: bool
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).strip().lower() == "true"
+
+
+class SnowflakeRegistry:
+    """snowflake.ml.registry behind the small interface PROMOTE_MODEL and CLEANUP use."""
+
+    def __init__(self, session: Any, registry_schema: str):
+        from snowflake.ml.registry import Registry
+
+        database, schema = split_name(registry_schema)
+        self.session = session
+        self.registry = Registry(session=session, database_name=database, schema_name=schema)
+
+    def _model(self, model_name: str) -> Any:
+        models = self.registry.show_models()
+        names = {str(name).upper() for name in models["name"]} if len(models) else set()
+        return self.registry.get_model(model_name) if model_name.upper() in names else None
+
+    def versions(self, model_name: str) -> Optional[List[ModelVersionInfo]]:
+        """The model's versions, or None when the model does not exist."""
+        model = self._model(model_name)
+        if model is None:
+            return None
+        table = model.show_versions()
+        return [
+            ModelVersionInfo(name=str(row["name"]), created_on=row["created_on"], is_default=_truthy(row["is_default_version"]))
+            for _, row in table.iterrows()
+        ]
+
+    def log_model(self, model_name: str, version: str, model: Any, *, train_dataset: Tuple[str, str],
+                  metrics: Dict[str, Any], comment: str) -> None:
+        """Register ``model``; its sample input is read from the training dataset version, which
+        records the dataset -> model lineage."""
+        from snowflake.ml.dataset import load_dataset
+
+        name, dataset_version = train_dataset
+        sample = load_dataset(self.session, name, dataset_version).read.to_snowpark_dataframe(only_feature_cols=True).limit(100)
+        self.registry.log_model(
+            model,
+            model_name=model_name,
+            version_name=version,
+            sample_input_data=sample,
+            metrics=dict(metrics),
+            comment=comment,
+            target_platforms=["WAREHOUSE"],
+        )
+
+    def set_default(self, model_name: str, version: str) -> None:
+        self.registry.get_model(model_name).default = version
+
+    def delete_version(self, model_name: str, version: str) -> None:
+        self.registry.get_model(model_name).delete_version(version)
+
+    def default_version(self, model_name: str) -> Optional[str]:
+        model = self._model(model_name)
+        if model is None:
+            return None
+        return str(model.default.version_name)
+
+    def datasets_used_by(self, model_name: str, version: str) -> Set[Tuple[str, str]]:
+        """(dataset name, dataset version) pairs upstream of a model version (its lineage)."""
+        model = self._model(model_name)
+        if model is None:
+            return set()
+        used = set()
+        for node in model.version(version).lineage("upstream", domain_filter=["dataset"]):
+            selected = getattr(node, "selected_version", None)
+            node_version = getattr(node, "version", None) or (selected.name if selected is not None else None)
+            if node_version:
+                used.add((str(node.fully_qualified_name).upper(), str(node_version)))
+        return used
+
+
+def load_model_from_stage(session: Any, path: str) -> Any:
+    return modeling.model_from_bytes(artifacts.read_bytes(session, path))
+
+
+def promote(cfg: PipelineConfig, run_id: str, trained: Dict[str, Any], prepared: Dict[str, Any], registry: Any,
+            load_model: Any) -> Dict[str, Any]:
+    """Register this run's model (unless this run already did) and make it the default version.
+
+    Returns PROMOTE_MODEL's return value (docs/design.md).
+    """
+    version = run_id
+    try:
+        model_path = trained["model_path"]
+        metrics = trained["metrics"]
+        dataset = prepared["dataset"]
+        train_dataset = (dataset["name"], dataset["train"])
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"a predecessor's return value lacks {error}") from error
+    existing = registry.versions(cfg.model_name) or []
+    reused = any(info.name.upper() == version.upper() for info in existing)
+    if reused:
+        print(f"model {cfg.model_fqn} version {version} exists (retried run); reusing it")
+    else:
+        registry.log_model(
+            cfg.model_name,
+            version,
+            load_model(model_path),
+            train_dataset=train_dataset,
+            metrics=metrics,
+            comment=f"XGBoost mortgage model trained by {cfg.pipeline_name} run {run_id} (ML Job {trained.get('job_id')})",
+        )
+    registry.set_default(cfg.model_name, version)
+    return {"model": cfg.model_fqn, "version": version, "is_default": True, "reused": reused,
+            "train_dataset": {"name": train_dataset[0], "version": train_dataset[1]}}

@@ -1,0 +1,74 @@
+"""The source table: is it there, when was it last altered, and loading the staged sample file."""
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from mlpipeline.config import PipelineConfig, split_name, sql_string
+
+# Column types of the source table when PREPARE_DATA creates it from the sample file
+# (the columns of mlpipeline.sample_data / the seed's MORTGAGE_LENDING_DEMO_DATA).
+SOURCE_TABLE_COLUMNS = (
+    ("LOAN_ID", "NUMBER(38,0)"),
+    ("TS", "TIMESTAMP_NTZ"),
+    ("LOAN_TYPE_NAME", "VARCHAR"),
+    ("LOAN_PURPOSE_NAME", "VARCHAR"),
+    ("APPLICANT_INCOME_000S", "NUMBER(38,0)"),
+    ("LOAN_AMOUNT_000S", "NUMBER(38,0)"),
+    ("COUNTY_NAME", "VARCHAR"),
+    ("MORTGAGERESPONSE", "NUMBER(38,0)"),
+)
+
+
+class SourceTableMissing(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SourceState:
+    last_altered: str  # YYYYMMDD_HH24MISS
+    row_count: Optional[int]
+    sample_loaded: bool
+
+
+def table_state(session: Any, table_fqn: str) -> Optional[tuple]:
+    """(last altered as YYYYMMDD_HH24MISS, row count) or None when the table does not exist."""
+    database, schema, table = split_name(table_fqn)
+    rows = session.sql(
+        f"SELECT TO_CHAR(LAST_ALTERED, 'YYYYMMDD_HH24MISS'), ROW_COUNT FROM {database}.INFORMATION_SCHEMA.TABLES"
+        f" WHERE TABLE_SCHEMA = {sql_string(schema)} AND TABLE_NAME = {sql_string(table)}"
+    ).collect()
+    if not rows:
+        return None
+    count = rows[0][1]
+    return str(rows[0][0]), None if count is None else int(count)
+
+
+def load_sample_data(session: Any, cfg: PipelineConfig) -> None:
+    """Create the source table and COPY the staged sample CSV into it."""
+    if not cfg.sample_data_file:
+        raise SourceTableMissing("sample data is not enabled in the graph config (sample_data)")
+    columns = ", ".join(f"{name} {kind}" for name, kind in SOURCE_TABLE_COLUMNS)
+    session.sql(f"CREATE TABLE IF NOT EXISTS {cfg.source_table} ({columns})").collect()
+    session.sql(
+        f"COPY INTO {cfg.source_table} FROM {cfg.sample_data_file}"
+        " FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = TRUE)"
+        " ON_ERROR = ABORT_STATEMENT FORCE = TRUE"
+    ).collect()
+
+
+def ensure_source(session: Any, cfg: PipelineConfig) -> SourceState:
+    """The source table's state, after loading the sample file when the table is absent (or empty)
+    and the graph config enables sample data. Without sample data an absent table is an error."""
+    state = table_state(session, cfg.source_table)
+    if state is not None and (state[1] or not cfg.sample_data):
+        return SourceState(last_altered=state[0], row_count=state[1], sample_loaded=False)
+    if not cfg.sample_data:
+        raise SourceTableMissing(
+            f"source table {cfg.source_table} (graph config source_table) does not exist and sample_data is false"
+        )
+    print(f"source table {cfg.source_table} is {'empty' if state else 'absent'}; loading {cfg.sample_data_file}")
+    load_sample_data(session, cfg)
+    state = table_state(session, cfg.source_table)
+    if state is None:
+        raise SourceTableMissing(f"source table {cfg.source_table} is still absent after loading {cfg.sample_data_file}")
+    return SourceState(last_altered=state[0], row_count=state[1], sample_loaded=True)

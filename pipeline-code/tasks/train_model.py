@@ -1,0 +1,28 @@
+"""TRAIN_MODEL (warehouse side): run jobs/train.py as an ML Job on the compute pool and wait for it.
+
+The program passes the staged payload as procedure arguments (docs/design.md):
+``main(session, payload_location, payload_entrypoint, target_instances)``.
+Returns ``{"job_id", "model_path", "metrics": {"train_accuracy", "test_accuracy", ...}, ...}``.
+"""
+
+import json
+
+from mlpipeline import ml_jobs
+from mlpipeline.graph_context import PREPARE_DATA, TRAIN_MODEL, GraphContext
+
+
+def main(session, payload_location, payload_entrypoint, target_instances, *, jobs=None):
+    """Handler. ``jobs`` is a seam for tests; in Snowflake it is snowflake.ml.jobs."""
+    ctx = GraphContext(session, TRAIN_MODEL)
+    cfg = ctx.config()
+    prepared = ctx.predecessor_json(PREPARE_DATA)
+    result = ml_jobs.run_training_job(
+        cfg,
+        ctx.run_id(),
+        prepared,
+        payload_location,
+        payload_entrypoint,
+        target_instances,
+        jobs or ml_jobs.SnowflakeJobs(session),
+    )
+    return ctx.set_return_value(json.dumps(result, sort_keys=True))

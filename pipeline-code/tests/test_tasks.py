@@ -1,0 +1,433 @@
+"""Each task entrypoint end to end against a fake session (no Snowpark, no snowflake-ml): config
+read, predecessor values used, return value set, errors named."""
+
+import datetime as dt
+import json
+import os
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+import fake_snowpark
+from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from helpers import RUN_ID, RUNTIME, graph_config
+from mlpipeline.cleanup import CleanupError
+from mlpipeline.config import ConfigError
+from mlpipeline.ml_jobs import TrainingJobFailed
+from mlpipeline.quality import QualityGateError
+from mlpipeline.source_data import SourceTableMissing
+from tasks import check_model_quality, cleanup, prepare_data, promote_model, train_model
+
+CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE_FILE = os.path.join(CODE_ROOT, "sample_data", "mortgage_sample.csv")
+SOURCE = "ML_DEV.DATA.MORTGAGE_LENDING_DEMO_DATA"
+DATASET = "ML_DEV.MODELS.MORTGAGE_DATASET"
+ARTIFACTS = "@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/"
+PAYLOAD = "@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/TRAIN_MODEL/payload/0f1e2d/"
+NOW = dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
+
+PREPARED = {
+    "dataset": {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000_train", "test": "v20240215_083000_test"},
+    "feature_cols": ["MONTH", "INCOME_LOAN_RATIO"],
+    "label_cols": ["MORTGAGERESPONSE"],
+    "exclude_cols": ["LOAN_ID", "TIMESTAMP"],
+}
+TRAINED = {
+    "job_id": "ML_DEV.PIPELINE.MLJOB_0A1B",
+    "model_path": ARTIFACTS + RUN_ID + "/model.ubj",
+    "metrics": {"train_accuracy": 0.83, "test_accuracy": 0.79, "test_f1": 0.84, "test_precision": 0.82, "test_recall": 0.86},
+}
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return pd.read_csv(SAMPLE_FILE, parse_dates=["TS"])
+
+
+def session_with(config=None, **predecessors):
+    values = {f"MORTGAGE_PIPELINE${task}": value if isinstance(value, str) else json.dumps(value) for task, value in predecessors.items()}
+    return FakeSession(config or graph_config(), predecessors=values, runtime=RUNTIME, now=NOW)
+
+
+# -- PREPARE_DATA ---------------------------------------------------------------------------------
+
+
+def test_prepare_data_writes_three_dataset_versions_named_after_the_source_change(sample):
+    session = session_with()
+    session.add_table(SOURCE, sample, "20240215_083000")
+    store = FakeDatasetStore()
+    value = prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+
+    assert session.statements[0] == "CALL SYSTEM$GET_TASK_GRAPH_CONFIG()"
+    (info_query,) = session.statements_matching("INFORMATION_SCHEMA")
+    assert "FROM ML_DEV.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'DATA' AND TABLE_NAME = 'MORTGAGE_LENDING_DEMO_DATA'" in info_query
+    assert not session.statements_matching("CREATE TABLE|COPY INTO")
+    assert session.statements[-1].startswith("CALL SYSTEM$SET_RETURN_VALUE(")
+    assert session.return_values == [value]
+
+    result = json.loads(value)
+    assert result["dataset"] == {
+        "name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000_train", "test": "v20240215_083000_test",
+    }
+    assert result["reused"] is False and result["sample_data_loaded"] is False
+    assert result["source_table"] == SOURCE
+    assert result["label_cols"] == ["MORTGAGERESPONSE"] and result["exclude_cols"] == ["LOAN_ID", "TIMESTAMP"]
+    assert len(result["feature_cols"]) == 12 and "AVG_THIRTY_DAY_LOAN_AMOUNT" in result["feature_cols"]
+
+    full = store.versions[(DATASET, "v20240215_083000")]
+    train = store.versions[(DATASET, "v20240215_083000_train")]["frame"]
+    test = store.versions[(DATASET, "v20240215_083000_test")]["frame"]
+    assert len(full["frame"]) == len(sample) == len(train) + len(test)
+    assert full["label_cols"] == ["MORTGAGERESPONSE"] and full["exclude_cols"] == ["LOAN_ID", "TIMESTAMP"]
+    assert list(train.columns) == ["LOAN_ID", "TIMESTAMP"] + result["feature_cols"] + ["MORTGAGERESPONSE"]
+
+
+def test_prepare_data_reuses_the_versions_when_the_source_is_unchanged(sample):
+    store = FakeDatasetStore()
+    for _ in range(2):
+        session = session_with()
+        session.add_table(SOURCE, sample, "20240215_083000")
+        value = prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+    assert json.loads(value)["reused"] is True
+    assert [call[0] for call in store.calls].count("create_version") == 3  # the first run's only
+    assert not session.statements_matching(f"^TABLE {SOURCE}")  # no feature query the second time
+    assert session.return_values == [value]
+
+
+def test_prepare_data_rebuilds_a_partial_version_set(sample):
+    store = FakeDatasetStore()
+    store.add(DATASET, "v20240215_083000_train", NOW)
+    session = session_with()
+    session.add_table(SOURCE, sample, "20240215_083000")
+    prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+    assert ("delete_version", DATASET, "v20240215_083000_train") in store.calls
+    assert len(store.versions[(DATASET, "v20240215_083000_train")]["frame"]) > 0
+
+
+def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
+    session = session_with()
+    sample_file = graph_config()["sample_data_file"]
+    session.staged_csv[sample_file] = SAMPLE_FILE
+    store = FakeDatasetStore()
+    result = json.loads(prepare_data.main(session, store=store, snowpark=fake_snowpark.api()))
+
+    (create,) = session.statements_matching("^CREATE TABLE")
+    assert create.startswith(f"CREATE TABLE IF NOT EXISTS {SOURCE} (LOAN_ID NUMBER(38,0), TS TIMESTAMP_NTZ,")
+    (copy,) = session.statements_matching("^COPY INTO")
+    assert copy.startswith(f"COPY INTO {SOURCE} FROM {sample_file} FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1")
+    # The version comes from the table's last-altered time after the load (the fake moves its clock 5 s).
+    assert result["dataset"]["version"] == "v20240301_100005"
+    assert result["sample_data_loaded"] is True
+    assert len(store.versions[(DATASET, "v20240301_100005")]["frame"]) == len(sample)
+
+
+def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
+    session = session_with(graph_config(sample_data=False, sample_data_file=None))
+    store = FakeDatasetStore()
+    with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) does not exist"):
+        prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+    assert session.return_values == [] and store.versions == {}
+
+
+def test_prepare_data_with_a_missing_config_key_fails_before_any_work():
+    config = graph_config()
+    del config["source_table"]
+    session = session_with(config)
+    with pytest.raises(ConfigError, match="missing key\\(s\\): source_table"):
+        prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api())
+    assert session.statements == ["CALL SYSTEM$GET_TASK_GRAPH_CONFIG()"]
+
+
+# -- TRAIN_MODEL ----------------------------------------------------------------------------------
+
+
+def job_returning(result_extra=None, status="DONE", logs=""):
+    def make(kwargs):
+        args = kwargs["args"]
+        model_path = args[args.index("--model-path") + 1]
+        result = {"model_path": model_path, "metrics": dict(TRAINED["metrics"]), "distributed": True, "instances": 2, **(result_extra or {})}
+        return FakeJob("ML_DEV.PIPELINE.MLJOB_0A1B", status, result=result, logs=logs)
+
+    return make
+
+
+def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
+    session = session_with(PREPARE_DATA=PREPARED)
+    jobs = FakeJobs(job_returning())
+    value = train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
+
+    assert "CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$PREPARE_DATA')" in session.statements
+    (submission,) = jobs.submissions
+    model_path = f"@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/{RUN_ID}/model.ubj"
+    assert submission == {
+        "source": PAYLOAD,
+        "entrypoint": "jobs/train.py",
+        "compute_pool": "ML_DEV_POOL",
+        "stage_name": "@ML_DEV.PIPELINE.JOB_STAGE",
+        "target_instances": 2,
+        "database": "ML_DEV",
+        "schema": "PIPELINE",
+        "query_warehouse": "ML_DEV_WH",
+        "args": [
+            "--dataset", DATASET,
+            "--train-version", "v20240215_083000_train",
+            "--test-version", "v20240215_083000_test",
+            "--label-col", "MORTGAGERESPONSE",
+            "--feature-cols", "MONTH,INCOME_LOAN_RATIO",
+            "--model-path", model_path,
+            "--instances", "2",
+        ],
+    }
+    result = json.loads(value)
+    assert result["job_id"] == "ML_DEV.PIPELINE.MLJOB_0A1B"
+    assert result["model_path"] == model_path
+    assert result["metrics"]["test_accuracy"] == 0.79  # flat key: config metric_name resolves
+    assert result["distributed"] is True
+    assert session.return_values == [value]
+
+
+def test_train_model_fails_with_the_job_id_and_the_log_tail():
+    logs = "\n".join(f"log line {i}" for i in range(100))
+    session = session_with(PREPARE_DATA=PREPARED)
+    with pytest.raises(TrainingJobFailed) as error:
+        train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=FakeJobs(job_returning(status="FAILED", logs=logs)))
+    message = str(error.value)
+    assert "ML Job ML_DEV.PIPELINE.MLJOB_0A1B ended with status FAILED" in message
+    assert "log line 99" in message and "log line 60" in message and "log line 59" not in message
+    assert session.return_values == []
+
+
+def test_train_model_fails_when_logs_cannot_be_read_too():
+    class NoLogs(FakeJob):
+        def get_logs(self, limit=-1, **_):
+            raise FakeSQLError("Insufficient privileges")
+
+    session = session_with(PREPARE_DATA=PREPARED)
+    with pytest.raises(TrainingJobFailed, match="(?s)MLJOB_X ended with status INTERNAL_ERROR.*logs unavailable: Insufficient privileges"):
+        train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=FakeJobs(lambda kw: NoLogs("MLJOB_X", "INTERNAL_ERROR")))
+
+
+def test_train_model_rejects_a_result_without_metrics():
+    session = session_with(PREPARE_DATA=PREPARED)
+    jobs = FakeJobs(lambda kw: FakeJob("MLJOB_Y", "DONE", result={"model_path": "@x/model.ubj"}))
+    with pytest.raises(TrainingJobFailed, match="MLJOB_Y returned dict without 'metrics'"):
+        train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
+    assert session.return_values == []
+
+
+@pytest.mark.parametrize("instances, expected", [(Decimal(2), 2), ("3", 3), (1, 1)])
+def test_train_model_takes_target_instances_as_a_number(instances, expected):
+    jobs = FakeJobs(job_returning())
+    train_model.main(session_with(PREPARE_DATA=PREPARED), PAYLOAD, "jobs/train.py", instances, jobs=jobs)
+    assert jobs.submissions[0]["target_instances"] == expected
+    assert jobs.submissions[0]["args"][-1] == str(expected)
+
+
+@pytest.mark.parametrize("location, instances, message", [("ML_DEV.PIPELINE.CODE_STAGE/x/", 2, "payload_location"), (PAYLOAD, 0, "target_instances")])
+def test_train_model_rejects_bad_procedure_arguments(location, instances, message):
+    jobs = FakeJobs(job_returning())
+    with pytest.raises(ValueError, match=message):
+        train_model.main(session_with(PREPARE_DATA=PREPARED), location, "jobs/train.py", instances, jobs=jobs)
+    assert jobs.submissions == []
+
+
+def test_train_model_needs_the_dataset_descriptor():
+    session = session_with(PREPARE_DATA={"dataset": {"name": DATASET}})
+    with pytest.raises(ValueError, match="dataset descriptor"):
+        train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=FakeJobs(job_returning()))
+
+
+# -- CHECK_MODEL_QUALITY --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("accuracy, threshold, expected", [(0.79, 0.7, "PROMOTE_MODEL"), (0.69, 0.7, "SEND_ALERT"), (0.79, 0.9, "SEND_ALERT"), (0.9, 0.9, "PROMOTE_MODEL")])
+def test_check_model_quality_returns_the_successor_to_run(accuracy, threshold, expected):
+    trained = dict(TRAINED, metrics=dict(TRAINED["metrics"], test_accuracy=accuracy))
+    session = session_with(graph_config(metric_threshold=threshold), TRAIN_MODEL=trained)
+    assert check_model_quality.main(session) == expected
+    assert session.return_values == [expected]
+    assert "CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$TRAIN_MODEL')" in session.statements
+    assert session.statements[-1] == f"CALL SYSTEM$SET_RETURN_VALUE('{expected}')"
+
+
+def test_check_model_quality_uses_the_configured_metric():
+    session = session_with(graph_config(metric_name="test_recall", metric_threshold=0.85), TRAIN_MODEL=TRAINED)
+    assert check_model_quality.main(session) == "PROMOTE_MODEL"  # recall 0.86
+
+
+@pytest.mark.parametrize(
+    "metric_name, trained, message",
+    [
+        ("test_auc", TRAINED, "unknown metric_name 'test_auc'"),
+        ("train_f1", TRAINED, "'train_f1' is missing"),
+        ("test_accuracy", {"job_id": "x", "model_path": "@x"}, "has no 'metrics' object"),
+    ],
+)
+def test_check_model_quality_errors_instead_of_alerting(metric_name, trained, message):
+    session = session_with(graph_config(metric_name=metric_name), TRAIN_MODEL=trained)
+    with pytest.raises(QualityGateError, match=message):
+        check_model_quality.main(session)
+    assert session.return_values == []
+
+
+# -- PROMOTE_MODEL --------------------------------------------------------------------------------
+
+
+def test_promote_model_registers_the_run_version_with_metrics_and_lineage_and_makes_it_default():
+    registry = FakeRegistry(now=NOW)
+    registry.add("MORTGAGE_MODEL", "RUN_OLDER", NOW - dt.timedelta(days=3), default=True)
+    loaded = []
+    session = session_with(TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
+    value = promote_model.main(session, registry=registry, load_model=lambda path: loaded.append(path) or "booster")
+
+    assert loaded == [TRAINED["model_path"]]
+    version = registry.models["MORTGAGE_MODEL"][RUN_ID]
+    assert version["metrics"] == TRAINED["metrics"]
+    assert version["train_dataset"] == (DATASET, "v20240215_083000_train")
+    assert version["model"] == "booster"
+    assert registry.defaults["MORTGAGE_MODEL"] == RUN_ID
+    assert json.loads(value) == {
+        "model": "ML_DEV.MODELS.MORTGAGE_MODEL", "version": RUN_ID, "is_default": True, "reused": False,
+        "train_dataset": {"name": DATASET, "version": "v20240215_083000_train"},
+    }
+    assert session.return_values == [value]
+    for task in ("TRAIN_MODEL", "PREPARE_DATA"):
+        assert f"CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE${task}')" in session.statements
+
+
+def test_promote_model_is_idempotent_when_the_run_is_retried():
+    registry = FakeRegistry(now=NOW)
+    results = []
+    for _ in range(2):
+        session = session_with(TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
+        results.append(json.loads(promote_model.main(session, registry=registry, load_model=lambda path: "booster")))
+    assert [c for c in registry.calls if c[0] == "log_model"] == [("log_model", "MORTGAGE_MODEL", RUN_ID)]
+    assert [c for c in registry.calls if c[0] == "set_default"] == [("set_default", "MORTGAGE_MODEL", RUN_ID)] * 2
+    assert [r["reused"] for r in results] == [False, True]
+    assert results[0]["version"] == results[1]["version"] == RUN_ID
+    assert list(registry.models["MORTGAGE_MODEL"]) == [RUN_ID]
+
+
+def test_promote_model_fails_naming_a_missing_model_artefact():
+    def missing(path):
+        raise FakeSQLError(f"File '{path}' does not exist or not authorized.")
+
+    session = session_with(TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
+    registry = FakeRegistry(now=NOW)
+    with pytest.raises(FakeSQLError, match=RUN_ID + "/model.ubj"):
+        promote_model.main(session, registry=registry, load_model=missing)
+    assert session.return_values == [] and registry.defaults == {}
+
+
+# -- CLEANUP --------------------------------------------------------------------------------------
+
+
+def days_ago(days):
+    return NOW - dt.timedelta(days=days)
+
+
+def cleanup_world():
+    session = session_with()
+    for run, modified in ((RUN_ID, NOW), ("RUN_OLD", days_ago(60)), ("RUN_RECENT", days_ago(5))):
+        session.stage[f"{ARTIFACTS}{run}/model.ubj"] = (b"m", modified)
+    session.stage[f"{ARTIFACTS}RUN_MIXED/model.ubj"] = (b"m", days_ago(40))
+    session.stage[f"{ARTIFACTS}RUN_MIXED/notes.txt"] = (b"n", days_ago(2))
+    session.stage["@ML_DEV.PIPELINE.ARTIFACT_STAGE/OTHER_PIPELINE/runs/RUN_X/model.ubj"] = (b"o", days_ago(90))
+
+    registry = FakeRegistry(now=NOW)
+    registry.add("MORTGAGE_MODEL", "V_OLD_DEFAULT", days_ago(90), train_dataset=(DATASET, "v20231201_000000_train"), default=True)
+    registry.add("MORTGAGE_MODEL", "V_OLD", days_ago(50))
+    registry.add("MORTGAGE_MODEL", "V_RECENT", days_ago(10))
+
+    store = FakeDatasetStore(now=NOW)
+    for base, age in (("v20231201_000000", 91), ("v20240105_000000", 56), ("v20240220_000000", 10)):
+        for suffix in ("", "_train", "_test"):
+            store.add(DATASET, base + suffix, days_ago(age))
+    store.add(DATASET, "v20240110_000000", days_ago(51))
+    store.add(DATASET, "v20240110_000000_train", days_ago(51))
+    store.add(DATASET, "v20240110_000000_test", days_ago(20))  # not every member expired: kept
+    return session, registry, store
+
+
+def test_cleanup_removes_the_run_and_what_is_past_retention_except_the_default_and_its_data():
+    session, registry, store = cleanup_world()
+    value = cleanup.main(session, registry=registry, store=store, now=NOW)
+    result = json.loads(value)
+
+    assert result["removed"] == {
+        "run_artifacts": {"count": 2, "names": [RUN_ID, "RUN_OLD"]},
+        "model_versions": {"count": 1, "names": ["V_OLD"]},
+        "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
+    }
+    assert result["missing"] == {"count": 0, "names": []}
+    assert result["kept_default_model_version"] == "V_OLD_DEFAULT"
+    assert session.statements_matching("^LIST ") == [f"LIST {ARTIFACTS}"]
+    assert session.statements_matching("^REMOVE ") == [f"REMOVE {ARTIFACTS}{RUN_ID}/", f"REMOVE {ARTIFACTS}RUN_OLD/"]
+    assert sorted(session.stage) == sorted([
+        f"{ARTIFACTS}RUN_RECENT/model.ubj", f"{ARTIFACTS}RUN_MIXED/model.ubj", f"{ARTIFACTS}RUN_MIXED/notes.txt",
+        "@ML_DEV.PIPELINE.ARTIFACT_STAGE/OTHER_PIPELINE/runs/RUN_X/model.ubj",
+    ])
+    assert sorted(registry.models["MORTGAGE_MODEL"]) == ["V_OLD_DEFAULT", "V_RECENT"]
+    assert sorted(v for _, v in store.versions) == sorted([
+        "v20231201_000000", "v20231201_000000_train", "v20231201_000000_test",
+        "v20240220_000000", "v20240220_000000_train", "v20240220_000000_test",
+        "v20240110_000000", "v20240110_000000_train", "v20240110_000000_test",
+    ])
+    assert session.return_values == [value]
+
+
+def test_cleanup_logs_missing_objects_without_failing():
+    session, registry, store = cleanup_world()
+    registry.fail_delete["V_OLD"] = FakeSQLError("Model version V_OLD does not exist or not authorized.")
+    store.fail_delete["v20240105_000000_train"] = FakeSQLError("Dataset version does not exist")
+    result = json.loads(cleanup.main(session, registry=registry, store=store, now=NOW))
+    assert result["missing"]["count"] == 2
+    assert result["removed"]["model_versions"]["count"] == 0
+    assert result["removed"]["dataset_versions"]["names"] == ["v20240105_000000_test", "v20240105_000000"]
+
+
+def test_cleanup_attempts_everything_then_fails_on_other_errors():
+    session, registry, store = cleanup_world()
+    store.fail_delete["v20240105_000000_train"] = FakeSQLError("Insufficient privileges to operate on dataset")
+    with pytest.raises(CleanupError, match="v20240105_000000_train: Insufficient privileges"):
+        cleanup.main(session, registry=registry, store=store, now=NOW)
+    assert "V_OLD" not in registry.models["MORTGAGE_MODEL"]  # the other removals still happened
+    assert (DATASET, "v20240105_000000_test") not in store.versions
+    assert f"{ARTIFACTS}RUN_OLD/model.ubj" not in session.stage
+    assert session.return_values == []
+
+
+def test_cleanup_keeps_every_dataset_when_the_default_models_lineage_is_unknown():
+    session, registry, store = cleanup_world()
+
+    def lineage_fails(model_name, version):
+        raise FakeSQLError("Insufficient privileges to read lineage")
+
+    registry.datasets_used_by = lineage_fails
+    with pytest.raises(CleanupError, match="lineage"):
+        cleanup.main(session, registry=registry, store=store, now=NOW)
+    assert not [c for c in store.calls if c[0] == "delete_version"]
+
+
+def test_cleanup_before_any_model_exists_removes_old_datasets_and_the_run():
+    session, _, store = cleanup_world()
+    result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=store, now=NOW))
+    assert result["kept_default_model_version"] is None
+    assert result["removed"]["model_versions"]["count"] == 0
+    assert result["removed"]["dataset_versions"]["count"] == 6  # v20231201 and v20240105 groups
+    assert result["removed"]["run_artifacts"]["names"] == [RUN_ID, "RUN_OLD"]
+
+
+def test_cleanup_of_a_run_without_artefacts():
+    session = session_with()
+    result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=FakeDatasetStore(now=NOW), now=NOW))
+    assert result["removed"]["run_artifacts"] == {"count": 0, "names": []}
+    assert session.statements_matching("^REMOVE ") == [f"REMOVE {ARTIFACTS}{RUN_ID}/"]
+
+
+def test_cleanup_uses_the_configured_retention():
+    session, registry, store = cleanup_world()
+    result = json.loads(cleanup.main(session_with(graph_config(retention_days=100)), registry=registry, store=store, now=NOW))
+    assert result["removed"]["model_versions"]["count"] == 0 and result["removed"]["dataset_versions"]["count"] == 0
+    assert result["retention_days"] == 100
