@@ -3,7 +3,9 @@ import * as snowflake from "@pulumi/snowflake";
 import { Pipeline, pipelineLogicalName, PipelineOutputs } from "./components/pipeline";
 import { BRIDGED_TYPES_USED, previewFeaturesFor } from "./components/previewFeatures";
 import { buildPipelineArtifacts } from "./lib/artifacts";
-import { resolveConfiguration } from "./lib/config/resolveConfiguration";
+import { ConfigurationError, resolveConfiguration, ResolvedConfiguration } from "./lib/config/resolveConfiguration";
+import { PROJECT } from "./lib/config/stackSettings";
+import { ArtifactShas, decidePromotion, OVERRIDE_KEY, PromotionStatus, promotionSourceName, refusedTasks, stackLabel } from "./lib/promotion";
 
 /** The project directory: where Pulumi.yaml is, and where `pulumi` runs the program. */
 export const PROJECT_DIR = __dirname;
@@ -42,12 +44,51 @@ function snowflakeProvider(opts: pulumi.CustomResourceOptions): snowflake.Provid
   );
 }
 
+/** What the stack exports: the pipeline's outputs, plus the promotion status when it promotes. */
+export interface StackOutputs extends PipelineOutputs {
+  /** Present when the stack promotes from another (promoteFrom): which tasks run the source's code. */
+  promotion?: PromotionStatus;
+}
+
+/** The fully qualified stack to promote from, checked before anything is built or registered. */
+function promotionSource(configuration: ResolvedConfiguration): string | undefined {
+  const promoteFrom = configuration.settings.promoteFrom;
+  if (promoteFrom === undefined) return undefined;
+  try {
+    return promotionSourceName(promoteFrom, { organization: pulumi.getOrganization(), project: pulumi.getProject(), stack: pulumi.getStack() });
+  } catch (error) {
+    throw new ConfigurationError([{ file: configuration.stackFile, path: `${PROJECT}:promoteFrom`, message: (error as Error).message }]);
+  }
+}
+
+/**
+ * Reads the source stack's bundle SHAs through a StackReference and compares them with the ones
+ * built here. Awaited before the first pipeline resource is registered, so a refusal
+ * (PromotionRefusedError, naming the tasks and the override key) fails `pulumi preview` and
+ * `pulumi up` with nothing changed.
+ */
+async function checkPromotion(from: string, local: ArtifactShas, allowUnpromotedCode: boolean): Promise<PromotionStatus> {
+  const source = new pulumi.StackReference(from);
+  const [bundles, payloads] = await Promise.all([source.getOutputDetails("bundleSha256"), source.getOutputDetails("payloadSha256")]);
+  const status = decidePromotion({
+    from,
+    local,
+    sourceOutputs: { bundleSha256: bundles.value ?? bundles.secretValue, payloadSha256: payloads.value ?? payloads.secretValue },
+    allowUnpromotedCode,
+  });
+  if (status.overridden) {
+    const tasks = refusedTasks(status);
+    void pulumi.log.warn(`${OVERRIDE_KEY} is set: deploying code ${stackLabel(from)} has not run for ${tasks.join(", ")}`);
+  }
+  return status;
+}
+
 /**
  * Loads and validates the configuration (throwing, with every problem, before anything is
  * registered), builds the code artifacts, then registers the pipeline. `opts` lets the offline
  * plan attach its recorder; `pulumi up` passes nothing.
  */
-export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, projectDir: string = PROJECT_DIR): Promise<PipelineOutputs> {
+export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, projectDir: string = PROJECT_DIR): Promise<StackOutputs> {
   const config = Object.fromEntries(Object.entries(pulumi.runtime.allConfig()).filter(([k]) => k.includes(":")));
   const configuration = resolveConfiguration({
     projectDir,
@@ -55,16 +96,28 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
     config,
     secretKeys: secretConfigKeys(Object.keys(config)),
   });
+  const promoteFrom = promotionSource(configuration);
   const artifacts = await buildPipelineArtifacts({
     projectDir,
     codeRoot: configuration.codeRoot,
     pipeline: configuration.pipeline,
     sampleData: configuration.settings.sampleData,
   });
+  const promotion =
+    promoteFrom === undefined
+      ? undefined
+      : await checkPromotion(
+          promoteFrom,
+          {
+            bundleSha256: Object.fromEntries(Object.entries(artifacts.bundles).map(([task, b]) => [task, b.sha256])),
+            payloadSha256: Object.fromEntries(Object.entries(artifacts.payloads).map(([task, p]) => [task, p.sha256])),
+          },
+          configuration.settings.allowUnpromotedCode === true,
+        );
   const provider = snowflakeProvider({ transformations: opts.transformations });
   const pipeline = new Pipeline(pipelineLogicalName(configuration.pipeline.name), { configuration, artifacts }, {
     ...opts,
     providers: [provider],
   });
-  return pipeline.outputs;
+  return promotion ? { ...pipeline.outputs, promotion } : pipeline.outputs;
 }

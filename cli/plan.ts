@@ -1,30 +1,78 @@
-// npm run plan -- [--stack <name>] [--json]
+// npm run plan -- [--stack <name>] [--json] [--diff <stack | saved-plan.json>] [--source-outputs <file>]
 // Runs the Pulumi program under the mock runtime with the stack's configuration and prints what
-// `pulumi up` would create. Invalid configuration: every problem on stderr, nothing on stdout, exit 1.
+// `pulumi up` would create, or with --diff what would change from another stack or a saved plan.
+// Invalid configuration or a refused promotion: the problem on stderr, nothing on stdout, exit 1.
+// A diff exits 0 whether or not anything changes.
 import { Command } from "commander";
+import { readFileSync } from "node:fs";
 import { StackFileError } from "../lib/config/stackFiles";
 import { ConfigurationError } from "../lib/config/resolveConfiguration";
-import { planStack } from "../lib/plan/mockPlan";
+import { diffPlans } from "../lib/plan/diffPlans";
+import { Plan } from "../lib/plan/mockPlan";
+import { looksLikePlanFile, PlanFileError, readPlanFile } from "../lib/plan/planFile";
+import { diffJson, renderDiffText } from "../lib/plan/renderDiff";
 import { renderPlanText } from "../lib/plan/renderPlan";
+import { planWithSourceStacks } from "../lib/plan/sourceStacks";
+import { PromotionRefusedError } from "../lib/promotion";
 import { PROJECT_DIR } from "../program";
+
+interface Options {
+  stack: string;
+  json?: boolean;
+  update?: boolean;
+  project: string;
+  diff?: string;
+  sourceOutputs?: string;
+}
+
+function readSourceOutputs(path: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new PlanFileError(`${path}: cannot read the source stack's outputs: ${(error as Error).message}`);
+  }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new PlanFileError(`${path}: expected the JSON object of pulumi stack output --json`);
+  return doc as Record<string, unknown>;
+}
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name("npm run plan --")
     .description("Offline plan: the Pulumi program under @pulumi/pulumi's mock runtime; contacts nothing, needs no credentials")
     .option("--stack <name>", "stack whose Pulumi.<name>.yaml to use", "dev")
-    .option("--json", "print one JSON document: {stack, resources, outputs}")
+    .option("--json", "print one JSON document: {stack, resources, outputs} (with --diff: the diff)")
     .option("--update", "run as `pulumi up` would (default: as `pulumi preview`)")
     .option("--project <dir>", "project directory with Pulumi.yaml", PROJECT_DIR)
+    .option("--diff <stack|plan.json>", "show what changes from this stack, or this saved --json plan (a path ending in .json or containing /), to --stack")
+    .option(
+      "--source-outputs <file>",
+      "for a stack with promoteFrom: the source stack's outputs (pulumi stack output --json --stack dev) instead of planning it offline",
+    )
     .exitOverride();
   program.parse(argv, { from: "user" });
-  const options = program.opts<{ stack: string; json?: boolean; update?: boolean; project: string }>();
+  const options = program.opts<Options>();
   try {
-    const plan = await planStack({ projectDir: options.project, stack: options.stack, preview: !options.update });
-    process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanText(plan));
+    const plan = (stack: string, sourceOutputs?: Record<string, unknown>): Promise<Plan> =>
+      planWithSourceStacks({ projectDir: options.project, stack, preview: !options.update, sourceOutputs });
+    const sourceOutputs = options.sourceOutputs === undefined ? undefined : readSourceOutputs(options.sourceOutputs);
+    if (options.diff === undefined) {
+      const result = await plan(options.stack, sourceOutputs);
+      process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderPlanText(result));
+      return 0;
+    }
+    const fromFile = looksLikePlanFile(options.diff);
+    const before = fromFile ? readPlanFile(options.diff) : await plan(options.diff);
+    const after = await plan(options.stack, sourceOutputs);
+    const labels = {
+      from: fromFile ? `plan ${options.diff} (stack "${before.stack}")` : `stack "${before.stack}"`,
+      to: `stack "${after.stack}"`,
+    };
+    const diff = diffPlans(before, after);
+    process.stdout.write(options.json ? `${JSON.stringify(diffJson(diff, before, after, labels), null, 2)}\n` : renderDiffText(diff, before, after, labels));
     return 0;
   } catch (error) {
-    if (error instanceof ConfigurationError || error instanceof StackFileError) {
+    if (error instanceof ConfigurationError || error instanceof StackFileError || error instanceof PromotionRefusedError || error instanceof PlanFileError) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

@@ -33,7 +33,14 @@ export interface PlanOptions {
   stackOutputs?: Record<string, Record<string, unknown>>;
   /** Keep the dynamic providers' serialized code (`__provider`) in the inputs; tests check it for secrets. */
   keepProviderCode?: boolean;
+  /** Organization the program sees (pulumi.getOrganization()); default "organization", as in a DIY backend. */
+  organization?: string;
+  /** Called with each resource the program registers (or reads), as the monitor sees it, in order. */
+  observe?: (event: { urn: string; type: string; name: string; read: boolean }) => void;
 }
+
+/** The organization of a DIY (file or cloud storage) backend, used by the offline plan. */
+export const DEFAULT_ORGANIZATION = "organization";
 
 /** Marker the Node SDK uses for a secret value on the wire. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -100,18 +107,30 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     stackConfig.project,
     options.stack,
     options.preview ?? true,
+    options.organization ?? DEFAULT_ORGANIZATION,
   );
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
 
   // The mock monitor sees each registration request: URN, parent and inputs as they would be sent.
   const requests: { urn: string; request: RegisterRequest }[] = [];
+  type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
   const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: RegisterRequest, cb: (err: unknown, resp: { getUrn(): string } | undefined) => void): void;
+    registerResource(req: RegisterRequest, cb: Callback): void;
+    readResource(req: RegisterRequest, cb: Callback): void;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) =>
     register(req, (err, resp) => {
-      if (!err && resp) requests.push({ urn: resp.getUrn(), request: req });
+      if (!err && resp) {
+        requests.push({ urn: resp.getUrn(), request: req });
+        options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: false });
+      }
+      cb(err, resp);
+    });
+  const read = monitor.readResource.bind(monitor);
+  monitor.readResource = (req, cb) =>
+    read(req, (err, resp) => {
+      if (!err && resp) options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: true });
       cb(err, resp);
     });
 

@@ -1,3 +1,4 @@
+import { describeRefusal, PromotionStatus, stackLabel } from "../promotion";
 import { Plan, PlannedResource } from "./mockPlan";
 
 const TASK_TYPE = "snowflake:index/task:Task";
@@ -99,6 +100,26 @@ export function renderTaskGraph(plan: Plan): string[] {
   return lines;
 }
 
+/** Which tasks run the code the source stack runs (promoteFrom), and which differ. Empty without promotion. */
+export function renderPromotion(plan: Plan): string[] {
+  const status = plan.outputs.promotion as PromotionStatus | undefined;
+  if (!status) return [];
+  const source = stackLabel(status.from);
+  const refused = [...new Set([...status.differing, ...status.missing].map((d) => d.task))].sort();
+  const bundled = new Set([...status.unchanged, ...refused, ...status.sourceOnly]);
+  const sqlTasks = Object.keys((plan.outputs.tasks ?? {}) as Record<string, string>).filter((t) => !bundled.has(t)).sort();
+  const list = (tasks: string[]) => (tasks.length === 0 ? "none" : tasks.join(", "));
+  const lines = [
+    `Promotion from ${status.from}`,
+    `  promoted unchanged (the bundles ${source} runs): ${list(status.unchanged)}`,
+    `  differing from ${source}: ${list(refused)}${refused.length > 0 ? " (deployed anyway: allowUnpromotedCode is set)" : ""}`,
+    ...describeRefusal(status, source).map((l) => `    ${l}`),
+  ];
+  if (status.sourceOnly.length > 0) lines.push(`  in ${source} only (removed here): ${list(status.sourceOnly)}`);
+  if (sqlTasks.length > 0) lines.push(`  SQL tasks (no bundle; defined by this commit's pipeline.yaml): ${list(sqlTasks)}`);
+  return [...lines, ""];
+}
+
 export function renderPlanText(plan: Plan): string {
   const counts = new Map<string, number>();
   for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
@@ -110,6 +131,7 @@ export function renderPlanText(plan: Plan): string {
     "",
     ...renderTaskGraph(plan),
     "",
+    ...renderPromotion(plan),
     `${plan.resources.length} resources to create:`,
     ...[...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, n]) => `  ${String(n).padStart(4)}  ${type}`),
   ];

@@ -1,0 +1,187 @@
+// Promotion by artifact under the mock runtime: prod reads dev's bundle SHAs through a
+// StackReference (answered by the mocks) and deploys only the code dev runs, refusing before
+// anything is registered, unless allowUnpromotedCode is set.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { ConfigurationError } from "../../lib/config/resolveConfiguration";
+import { readStackConfigFiles, StackFileError } from "../../lib/config/stackFiles";
+import { Plan, planStack, PlanOptions } from "../../lib/plan/mockPlan";
+import { renderPlanText } from "../../lib/plan/renderPlan";
+import { planWithSourceStacks } from "../../lib/plan/sourceStacks";
+import { PromotionRefusedError, PromotionStatus } from "../../lib/promotion";
+import { PROJECT_DIR, scratchProject, withConfig } from "../support/stackConfig";
+
+const DEV = "organization/snowflake-ml-pipeline/dev";
+const BUNDLED = ["CHECK_MODEL_QUALITY", "CLEANUP", "PREPARE_DATA", "PROMOTE_MODEL", "TRAIN_MODEL"];
+const PROD_FILE = readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+const OTHER = "f".repeat(64);
+
+type Observed = { urn: string; type: string; name: string; read: boolean }[];
+
+/** planStack recording every registration and read, in order. */
+async function observedPlan(options: PlanOptions): Promise<{ plan?: Plan; error?: unknown; observed: Observed }> {
+  const observed: Observed = [];
+  try {
+    return { plan: await planStack({ ...options, observe: (e) => observed.push(e) }), observed };
+  } catch (error) {
+    return { error, observed };
+  }
+}
+
+function runPlanCli(args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "cli/plan.ts"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1" },
+  });
+}
+
+for (const preview of [true, false]) {
+  describe(`promotion from dev to prod (${preview ? "preview" : "update"})`, () => {
+    let dev: Plan;
+    const tampered = (): Record<string, unknown> => ({
+      ...dev.outputs,
+      bundleSha256: { ...(dev.outputs.bundleSha256 as Record<string, string>), PREPARE_DATA: OTHER },
+      payloadSha256: { TRAIN_MODEL: OTHER },
+    });
+    before(async () => {
+      dev = await planStack({ projectDir: PROJECT_DIR, stack: "dev", preview });
+    });
+
+    it("accepts the same code: every Python task promoted unchanged, read through a StackReference to dev", async () => {
+      const { plan, error, observed } = await observedPlan({ projectDir: PROJECT_DIR, stack: "prod", preview, stackOutputs: { [DEV]: dev.outputs } });
+      assert.equal(error, undefined);
+      const promotion = plan!.outputs.promotion as PromotionStatus;
+      assert.deepEqual(promotion, { from: DEV, unchanged: BUNDLED, differing: [], missing: [], sourceOnly: [], overridden: false });
+      assert.deepEqual(observed[0], { urn: `urn:pulumi:prod::snowflake-ml-pipeline::pulumi:pulumi:StackReference::${DEV}`, type: "pulumi:pulumi:StackReference", name: DEV, read: true });
+      assert.deepEqual(plan!.outputs.bundleSha256, dev.outputs.bundleSha256);
+      assert.deepEqual(plan!.outputs.payloadSha256, dev.outputs.payloadSha256);
+      const text = renderPlanText(plan!);
+      assert.ok(text.includes(`Promotion from ${DEV}\n  promoted unchanged (the bundles dev runs): ${BUNDLED.join(", ")}\n  differing from dev: none\n`), text);
+      assert.match(text, /SQL tasks \(no bundle; defined by this commit's pipeline\.yaml\): SEND_ALERT/);
+    });
+
+    it("refuses differing code before registering anything, naming exactly those tasks and the override key", async () => {
+      const { plan, error, observed } = await observedPlan({ projectDir: PROJECT_DIR, stack: "prod", preview, stackOutputs: { [DEV]: tampered() } });
+      assert.equal(plan, undefined);
+      assert.ok(error instanceof PromotionRefusedError, String(error));
+      assert.deepEqual(error.tasks, ["PREPARE_DATA", "TRAIN_MODEL"]);
+      assert.match(error.message, /^promotion from stack organization\/snowflake-ml-pipeline\/dev refused: the code built here differs from what dev runs for 2 tasks: PREPARE_DATA, TRAIN_MODEL\n/);
+      assert.match(error.message, /\n {2}PREPARE_DATA: bundle [0-9a-f]{12} here, ffffffffffff in dev\n {2}TRAIN_MODEL: payload [0-9a-f]{12} here, ffffffffffff in dev\n/);
+      assert.match(error.message, /snowflake-ml-pipeline:allowUnpromotedCode: true/);
+      assert.deepEqual(
+        observed.map((o) => `${o.read ? "read" : "register"} ${o.type}`),
+        ["read pulumi:pulumi:StackReference"],
+        "nothing but the StackReference may be touched before the refusal",
+      );
+    });
+
+    it("overrides with allowUnpromotedCode: deploys the local code and shows which tasks differ", async () => {
+      const stackConfig = withConfig(readStackConfigFiles(PROJECT_DIR, "prod"), { allowUnpromotedCode: true });
+      const { plan, error } = await observedPlan({ projectDir: PROJECT_DIR, stack: "prod", preview, stackConfig, stackOutputs: { [DEV]: tampered() } });
+      assert.equal(error, undefined);
+      const promotion = plan!.outputs.promotion as PromotionStatus;
+      assert.deepEqual(promotion.unchanged, ["CHECK_MODEL_QUALITY", "CLEANUP", "PROMOTE_MODEL"]);
+      assert.deepEqual(
+        promotion.differing.map((d) => [d.task, d.artifact, d.source]),
+        [
+          ["PREPARE_DATA", "bundle", OTHER],
+          ["TRAIN_MODEL", "payload", OTHER],
+        ],
+      );
+      assert.equal(promotion.overridden, true);
+      const local = (plan!.outputs.bundleSha256 as Record<string, string>).PREPARE_DATA;
+      const task = plan!.resources.find((r) => r.name === "mortgage-pipeline-task-prepare-data")!;
+      assert.ok(String(task.inputs.sqlStatement).includes(`/PREPARE_DATA/${local}/prepare_data.zip`), "the locally built bundle is deployed");
+      const text = renderPlanText(plan!);
+      assert.match(text, /differing from dev: PREPARE_DATA, TRAIN_MODEL \(deployed anyway: allowUnpromotedCode is set\)\n {4}PREPARE_DATA: bundle [0-9a-f]{12} here, ffffffffffff in dev\n {4}TRAIN_MODEL: payload/);
+    });
+  });
+}
+
+describe("promotion edge cases", () => {
+  it("refuses when dev was never deployed (no bundleSha256), naming every Python task", async () => {
+    await assert.rejects(planStack({ projectDir: PROJECT_DIR, stack: "prod", stackOutputs: { [DEV]: { rootTask: "X" } } }), (error: unknown) => {
+      assert.ok(error instanceof PromotionRefusedError);
+      assert.deepEqual(error.tasks, BUNDLED);
+      assert.match(error.message, /exports no bundleSha256/);
+      return true;
+    });
+  });
+
+  it("a stack that promotes from itself is a configuration error, before the StackReference is read", async () => {
+    const stackConfig = withConfig(readStackConfigFiles(PROJECT_DIR, "prod"), { promoteFrom: "prod" });
+    const { error, observed } = await observedPlan({ projectDir: PROJECT_DIR, stack: "prod", stackConfig });
+    assert.ok(error instanceof ConfigurationError, String(error));
+    assert.deepEqual(error.problems, [{ file: "Pulumi.prod.yaml", path: "snowflake-ml-pipeline:promoteFrom", message: '"prod" is this stack; a stack cannot promote from itself' }]);
+    assert.deepEqual(observed, []);
+  });
+
+  it("accepts a fully qualified promoteFrom and an organization other than the default", async () => {
+    const dev = await planStack({ projectDir: PROJECT_DIR, stack: "dev" });
+    const stackConfig = withConfig(readStackConfigFiles(PROJECT_DIR, "prod"), { promoteFrom: "acme/snowflake-ml-pipeline/dev" });
+    const plan = await planStack({ projectDir: PROJECT_DIR, stack: "prod", organization: "acme", stackConfig, stackOutputs: { "acme/snowflake-ml-pipeline/dev": dev.outputs } });
+    assert.equal((plan.outputs.promotion as PromotionStatus).from, "acme/snowflake-ml-pipeline/dev");
+    assert.deepEqual((plan.outputs.promotion as PromotionStatus).unchanged, BUNDLED);
+  });
+
+  it("a task edited since dev was deployed is refused, and only that task", async () => {
+    const dir = scratchProject({ "Pulumi.prod.yaml": PROD_FILE });
+    const deployedDev = await planStack({ projectDir: dir, stack: "dev" });
+    appendFileSync(join(dir, "pipeline-code/tasks/check_model_quality.py"), "\n# changed after dev was deployed\n");
+    await assert.rejects(planWithSourceStacks({ projectDir: dir, stack: "prod", sourceOutputs: deployedDev.outputs }), (error: unknown) => {
+      assert.ok(error instanceof PromotionRefusedError);
+      assert.deepEqual(error.tasks, ["CHECK_MODEL_QUALITY"]);
+      return true;
+    });
+    // Planned from the same working tree, dev has the edit too, so the promotion is accepted.
+    const plan = await planWithSourceStacks({ projectDir: dir, stack: "prod" });
+    assert.deepEqual((plan.outputs.promotion as PromotionStatus).unchanged, BUNDLED);
+  });
+
+  it("dev itself does not promote and exports no promotion status", async () => {
+    const plan = await planWithSourceStacks({ projectDir: PROJECT_DIR, stack: "dev" });
+    assert.equal(plan.outputs.promotion, undefined);
+    assert.ok(!renderPlanText(plan).includes("Promotion from"));
+  });
+
+  it("a promotion cycle is reported instead of planned forever", async () => {
+    const dir = scratchProject({
+      "Pulumi.prod.yaml": PROD_FILE,
+      "Pulumi.dev.yaml": `${readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")}  snowflake-ml-pipeline:promoteFrom: prod\n`,
+    });
+    await assert.rejects(planWithSourceStacks({ projectDir: dir, stack: "prod" }), (error: unknown) => {
+      assert.ok(error instanceof StackFileError);
+      assert.equal(error.message, "promoteFrom forms a cycle: prod -> dev -> prod");
+      return true;
+    });
+  });
+
+  it("a source stack of another project needs its outputs given", async () => {
+    const dir = scratchProject({ "Pulumi.prod.yaml": PROD_FILE.replace("promoteFrom: dev", "promoteFrom: organization/other-project/dev") });
+    await assert.rejects(planWithSourceStacks({ projectDir: dir, stack: "prod" }), /a stack of another project, which cannot be planned offline here; give its outputs/);
+  });
+});
+
+describe("npm run plan -- --stack prod", () => {
+  it("plans prod offline, dev planned first as the promotion source: every task promoted unchanged", () => {
+    const result = runPlanCli(["--stack", "prod"]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^Offline plan of stack "prod"/);
+    assert.match(result.stdout, /schedule: USING CRON 0 3 \* \* \* UTC; started: true; warehouse: ML_PROD_WH/);
+    assert.ok(result.stdout.includes(`Promotion from ${DEV}\n  promoted unchanged (the bundles dev runs): ${BUNDLED.join(", ")}\n  differing from dev: none\n`), result.stdout);
+  });
+
+  it("refuses with the deployed dev's outputs when they differ: exit 1, the tasks on stderr, nothing on stdout", () => {
+    const dir = scratchProject();
+    const outputs = JSON.parse(runPlanCli(["--stack", "dev", "--json"]).stdout).outputs;
+    outputs.bundleSha256.CLEANUP = OTHER;
+    writeFileSync(join(dir, "dev-outputs.json"), JSON.stringify(outputs));
+    const result = runPlanCli(["--stack", "prod", "--source-outputs", join(dir, "dev-outputs.json")]);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /^promotion from stack organization\/snowflake-ml-pipeline\/dev refused: .* 1 task: CLEANUP\n {2}CLEANUP: bundle [0-9a-f]{12} here, ffffffffffff in dev\n/);
+  });
+});
