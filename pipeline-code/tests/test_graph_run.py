@@ -1,0 +1,92 @@
+"""One whole graph run on the fakes: each task's return value is what its successors read.
+
+PREPARE_DATA loads the staged sample into an absent source table and writes the dataset; TRAIN_MODEL's
+fake ML Job runs jobs/train.py for real on those versions and uploads model.ubj; CHECK_MODEL_QUALITY
+branches; PROMOTE_MODEL registers the uploaded model; CLEANUP removes the run's artefacts.
+"""
+
+import datetime as dt
+import json
+import os
+
+import numpy as np
+
+import fake_snowpark
+from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession
+from helpers import RUN_ID, RUNTIME, graph_config
+from jobs import train
+from mlpipeline import artifacts, modeling
+from tasks import check_model_quality, cleanup, prepare_data, promote_model, train_model
+
+CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE_FILE = os.path.join(CODE_ROOT, "sample_data", "mortgage_sample.csv")
+PAYLOAD = "@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/TRAIN_MODEL/payload/0f1e2d/"
+NOW = dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
+
+
+class Account:
+    """State shared by the sessions of one graph run (tables, stages)."""
+
+    def __init__(self):
+        self.config = graph_config()
+        self.tables = {}
+        self.stage = {}
+        self.staged_csv = {self.config["sample_data_file"]: SAMPLE_FILE}
+        self.returned = {}
+
+    def session(self, *predecessors):
+        session = FakeSession(
+            self.config,
+            predecessors={f"MORTGAGE_PIPELINE${task}": self.returned[task] for task in predecessors},
+            runtime=RUNTIME,
+            now=NOW,
+        )
+        session.tables, session.stage, session.staged_csv = self.tables, self.stage, self.staged_csv
+        return session
+
+
+class JobIO:
+    def __init__(self, store, session):
+        self.store, self.session = store, session
+
+    def load(self, name, version):
+        return self.store.load(name, version)
+
+    def save(self, path, data):
+        artifacts.write_bytes(self.session, path, data)
+
+
+def test_a_graph_run_end_to_end():
+    account = Account()
+    store = FakeDatasetStore(now=NOW)
+    registry = FakeRegistry(now=NOW)
+
+    account.returned["PREPARE_DATA"] = prepare_data.main(account.session(), store=store, snowpark=fake_snowpark.api())
+    prepared = json.loads(account.returned["PREPARE_DATA"])
+
+    job_session = account.session()  # the ML Job's own session (same account)
+    jobs = FakeJobs(lambda kw: FakeJob("ML_DEV.PIPELINE.MLJOB_E2E", "DONE", run=lambda: train.main(kw["args"], io=JobIO(store, job_session))))
+    account.returned["TRAIN_MODEL"] = train_model.main(account.session("PREPARE_DATA"), PAYLOAD, "jobs/train.py", 1, jobs=jobs)
+    trained = json.loads(account.returned["TRAIN_MODEL"])
+    assert trained["model_path"] == f"@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/{RUN_ID}/model.ubj"
+    assert trained["model_path"] in account.stage
+    assert trained["metrics"]["test_accuracy"] >= 0.7
+
+    account.returned["CHECK_MODEL_QUALITY"] = check_model_quality.main(account.session("TRAIN_MODEL"))
+    assert account.returned["CHECK_MODEL_QUALITY"] == "PROMOTE_MODEL"
+
+    promoted = json.loads(promote_model.main(account.session("TRAIN_MODEL", "PREPARE_DATA"), registry=registry))
+    assert promoted["version"] == RUN_ID and registry.defaults["MORTGAGE_MODEL"] == RUN_ID
+    registered = registry.models["MORTGAGE_MODEL"][RUN_ID]
+    assert registered["train_dataset"] == (prepared["dataset"]["name"], prepared["dataset"]["train"])
+    assert registered["metrics"] == trained["metrics"]
+    # The registered model is the one the job trained: it reproduces the job's test accuracy.
+    test = store.load(prepared["dataset"]["name"], prepared["dataset"]["test"])
+    predicted = modeling.predict(registered["model"], test, prepared["feature_cols"])
+    accuracy = float(np.mean(predicted == test["MORTGAGERESPONSE"].to_numpy()))
+    assert round(accuracy, 4) == trained["metrics"]["test_accuracy"]
+
+    cleaned = json.loads(cleanup.main(account.session(), registry=registry, store=store, now=NOW))
+    assert cleaned["removed"]["run_artifacts"]["names"] == [RUN_ID]
+    assert trained["model_path"] not in account.stage
+    assert cleaned["removed"]["model_versions"]["count"] == 0 and cleaned["removed"]["dataset_versions"]["count"] == 0
