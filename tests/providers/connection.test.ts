@@ -283,4 +283,27 @@ describe("openConnection against the stub", () => {
     await session.close();
     assert.equal(stub.logins.length - count, 2);
   });
+
+  test("stub: a function response sees the SQL and its call count; a strict stub fails unmatched statements", async () => {
+    stub.on((sql) => sql.startsWith("SELECT SYSTEM$TASK_RUN"), (sql, call) => ({
+      columns: [{ name: "SQL", type: "text" }, { name: "CALL", type: "fixed" }],
+      rows: [[sql, call]],
+    }));
+    const session = await openConnection(settings());
+    try {
+      assert.deepEqual(await session.execute("SELECT SYSTEM$TASK_RUN(1)"), [{ SQL: "SELECT SYSTEM$TASK_RUN(1)", CALL: 1 }]);
+      assert.deepEqual(await session.execute("SELECT SYSTEM$TASK_RUN(2)"), [{ SQL: "SELECT SYSTEM$TASK_RUN(2)", CALL: 2 }]);
+      assert.deepEqual(await session.execute("ANYTHING ELSE"), []);
+    } finally {
+      await session.close();
+    }
+    const strict = await startSnowflakeStub({ strict: true });
+    try {
+      const strictSession = await openConnection({ ...stubConnectionSettings(strict), password: PASSWORD });
+      await assert.rejects(strictSession.execute("SELECT 1"), /000999 \(42000\) stub: no response configured for: SELECT 1/);
+      await strictSession.close();
+    } finally {
+      await strict.close();
+    }
+  });
 });

@@ -36,6 +36,7 @@ export interface StubOutcome {
   columns?: StubColumn[];
   /** Row values; non-strings are sent as Snowflake does (numbers as text, booleans as "true"/"false"). */
   rows?: unknown[][];
+  /** A Snowflake error; a query error without sqlState gets 42000. */
   error?: { code: string; message: string; sqlState?: string };
   /** Destroy the socket without answering. */
   dropConnection?: boolean;
@@ -180,14 +181,17 @@ export async function startSnowflakeStub(options: StubOptions = {}): Promise<Sno
     return undefined;
   }
 
-  /** Sends an outcome; returns false when the connection was dropped. */
-  async function send(res: http.ServerResponse, outcome: StubOutcome | undefined, ok: () => unknown) {
+  /**
+   * Sends an outcome. A query error always carries a SQL state (default 42000) as Snowflake's do:
+   * without one the driver tries to fetch the result again instead of failing the statement.
+   */
+  async function send(res: http.ServerResponse, outcome: StubOutcome | undefined, ok: () => unknown, defaultSqlState?: string) {
     if (outcome?.delayMs) await new Promise((r) => setTimeout(r, outcome.delayMs));
     if (outcome?.dropConnection) return void res.socket?.destroy();
     if (outcome?.httpStatus) return void res.writeHead(outcome.httpStatus, { "content-type": "text/plain" }).end();
     const body = outcome?.error
       ? { success: false, code: outcome.error.code, message: outcome.error.message,
-          data: { queryId: "01b0-stub-error", ...(outcome.error.sqlState ? { sqlState: outcome.error.sqlState } : {}) } }
+          data: { queryId: "01b0-stub-error", ...((outcome.error.sqlState ?? defaultSqlState) ? { sqlState: outcome.error.sqlState ?? defaultSqlState } : {}) } }
       : { success: true, data: ok() };
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
   }
@@ -217,9 +221,9 @@ export async function startSnowflakeStub(options: StubOptions = {}): Promise<Sno
       }
       const known = outcome?.error ? undefined : builtIn(sql);
       if (!outcome && !known && options.strict) {
-        return send(res, { error: { code: "000999", message: `stub: no response configured for: ${sql}` } }, () => 0);
+        return send(res, { error: { code: "000999", message: `stub: no response configured for: ${sql}` } }, () => 0, "42000");
       }
-      return send(res, outcome, () => known ?? result([], []));
+      return send(res, outcome, () => known ?? result([], []), "42000");
     }
     // telemetry, heartbeat, session delete, abort: acknowledge.
     return send(res, undefined, () => ({}));
