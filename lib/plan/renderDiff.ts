@@ -143,20 +143,23 @@ export function lineDiff(before: string, after: string, context = 3): string[] {
       out.push({ op: "+", line: b[j++] });
     }
   }
-  // Keep `context` unchanged lines around each change; elide longer unchanged runs.
+  // Keep `context` unchanged lines around each change; elide longer unchanged runs (of 2 lines or more).
   const near = out.map((_, k) => out.slice(Math.max(0, k - context), k + context + 1).some((o) => o.op !== " "));
   const lines: string[] = [];
-  let elided = 0;
+  let run: string[] = [];
+  const flush = () => {
+    lines.push(...(run.length > 1 ? [`  … (${run.length} unchanged lines)`] : run));
+    run = [];
+  };
   out.forEach((o, k) => {
     if (near[k]) {
-      if (elided > 0) lines.push(`  … (${elided} unchanged line${elided === 1 ? "" : "s"})`);
-      elided = 0;
+      flush();
       lines.push(`${o.op} ${o.line}`);
     } else {
-      elided++;
+      run.push(`${o.op} ${o.line}`);
     }
   });
-  if (elided > 0) lines.push(`  … (${elided} unchanged line${elided === 1 ? "" : "s"})`);
+  flush();
   return lines;
 }
 

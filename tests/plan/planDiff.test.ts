@@ -1,0 +1,208 @@
+// The plan diff on known pairs of real plans (the program under mocks): dev against itself, prod
+// against dev, a PR's code edit against the base's saved plan, config changes, a task added and
+// removed; and `npm run plan -- --diff` (exit 0 either way, --json, saved plans).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { readStackConfigFiles } from "../../lib/config/stackFiles";
+import { diffPlans, PlanDiff } from "../../lib/plan/diffPlans";
+import { Plan, planStack } from "../../lib/plan/mockPlan";
+import { groupDiff, renderDiffText } from "../../lib/plan/renderDiff";
+import { planWithSourceStacks } from "../../lib/plan/sourceStacks";
+import { PROJECT_DIR, scratchProject, withConfig } from "../support/stackConfig";
+
+const PROD_FILE = readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+const LABELS = { from: "B", to: "A" };
+
+const planDev = (dir: string, changes: Record<string, unknown> = {}) =>
+  planStack({ projectDir: dir, stack: "dev", stackConfig: withConfig(readStackConfigFiles(dir, "dev"), changes) });
+
+/** {resource name: changed input keys} of a diff. */
+const changedKeys = (diff: PlanDiff) => Object.fromEntries(diff.changed.map((c) => [c.name, c.changes.map((x) => x.key)]));
+
+function runPlanCli(args: string[], cwd = PROJECT_DIR) {
+  return spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "cli/plan.ts"), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1" },
+  });
+}
+
+describe("plan diff on known pairs", () => {
+  let dev: Plan;
+  let prod: Plan;
+  before(async () => {
+    dev = await planStack({ projectDir: PROJECT_DIR, stack: "dev" });
+    prod = await planWithSourceStacks({ projectDir: PROJECT_DIR, stack: "prod" });
+  });
+
+  it("dev against dev: no changes", () => {
+    const diff = diffPlans(dev, dev);
+    assert.deepEqual(diff, { added: [], removed: [], changed: [], outputs: [] });
+    assert.match(renderDiffText(diff, dev, dev, LABELS), /\n\nNo changes\.\n\n0 added, 0 removed, 0 changed, 32 unchanged/);
+  });
+
+  it("prod against dev: configuration only, with the same bundles", () => {
+    const diff = diffPlans(dev, prod);
+    assert.deepEqual(diff.added, []);
+    assert.deepEqual(diff.removed.map((r) => r.name), ["mortgage-pipeline-sample-data"]);
+    const keys = changedKeys(diff);
+    assert.deepEqual(keys["mortgage-pipeline-root"], [
+      "config",
+      "database",
+      "errorIntegration",
+      "schedule",
+      "started",
+      "suspendTaskAfterNumFailures",
+      "taskAutoRetryAttempts",
+      "userTaskTimeoutMs",
+      "warehouse",
+      "(dependsOn)",
+    ]);
+    assert.deepEqual(keys["mortgage-pipeline-warehouse"], ["name", "warehouseSize"]);
+    assert.deepEqual(keys["mortgage-pipeline-compute-pool"], ["autoSuspendSecs", "name"]);
+    assert.deepEqual(keys["mortgage-pipeline-bundle-prepare-data"], ["stage", "(dependsOn)"], "same directory: the same bundle hash");
+    assert.deepEqual(keys["mortgage-pipeline-task-train-model"], ["afters", "database", "sqlStatement", "warehouse"]);
+    assert.deepEqual(keys["snowflake"], ["user"]);
+    // The bundle hashes are the same in both: promotion by artifact.
+    assert.ok(!diff.outputs.some((o) => o.key === "bundleSha256" || o.key === "payloadSha256"));
+    assert.deepEqual(diff.outputs.find((o) => o.key === "promotion")?.before, undefined);
+
+    const text = renderDiffText(diff, dev, prod, { from: 'stack "dev"', to: 'stack "prod"' });
+    const root = text.slice(text.indexOf("Root task MORTGAGE_PIPELINE\n"), text.indexOf("\n\nTask CHECK_MODEL_QUALITY"));
+    for (const line of [
+      '      config.database: "ML_DEV" → "ML_PROD"',
+      "      config.sample_data: true → false",
+      '      errorIntegration: (none) → "ML_PROD_ALERTS"',
+      '      schedule: (none) → {"usingCron":"0 3 * * * UTC"}',
+      "      started: false → true",
+      "      taskAutoRetryAttempts: (none) → 2",
+      "      dependsOn: - mortgage-pipeline-sample-data",
+    ]) {
+      assert.ok(root.split("\n").includes(line), `root group lacks ${line}:\n${root}`);
+    }
+    const groups = groupDiff(diff, dev, prod).map((g) => g.title);
+    assert.deepEqual(groups, [
+      "Root task MORTGAGE_PIPELINE",
+      "Task CHECK_MODEL_QUALITY",
+      "Task CLEANUP",
+      "Task PREPARE_DATA",
+      "Task PROMOTE_MODEL",
+      "Task SEND_ALERT",
+      "Task TRAIN_MODEL",
+      "Platform and other resources",
+    ]);
+    assert.match(text, /Task SEND_ALERT\n {2}~ Task mortgage-pipeline-task-send-alert\n[\s\S]*? {6}sqlStatement:\n {10}- .*'ML_DEV_ALERTS'\)\)\n {10}\+ .*'ML_PROD_ALERTS'\)\)\n/);
+    assert.match(text, /\n0 added, 1 removed, 26 changed, 5 unchanged \(32 resources in stack "dev", 31 in stack "prod"\)\n$/);
+  });
+
+  it("a PR's edit of one task against the base's plan: that task's bundle and definition, the activation check and its output", async () => {
+    const dir = scratchProject();
+    const base = await planDev(dir);
+    appendFileSync(join(dir, "pipeline-code/tasks/promote_model.py"), "\n# a PR edit\n");
+    const pr = await planDev(dir);
+    const diff = diffPlans(base, pr);
+    assert.deepEqual(changedKeys(diff), {
+      "mortgage-pipeline-activation": ["fingerprint"],
+      "mortgage-pipeline-bundle-promote-model": ["directory", "files"],
+      "mortgage-pipeline-task-promote-model": ["sqlStatement"],
+    });
+    assert.deepEqual(diff.outputs.map((o) => o.key), ["bundleSha256"]);
+    const [oldSha, newSha] = [base, pr].map((p) => (p.outputs.bundleSha256 as Record<string, string>).PROMOTE_MODEL);
+    const text = renderDiffText(diff, base, pr, LABELS);
+    const group = text.slice(text.indexOf("Task PROMOTE_MODEL\n"), text.indexOf("\n\nPlatform and other resources")).split("\n");
+    assert.deepEqual(
+      group.filter((l) => /^ {2}[~+-] /.test(l)),
+      ["  ~ StagedFiles mortgage-pipeline-bundle-promote-model", "  ~ Task mortgage-pipeline-task-promote-model"],
+    );
+    assert.ok(group.includes(`      directory: "MORTGAGE_PIPELINE/PROMOTE_MODEL/${oldSha}" → "MORTGAGE_PIPELINE/PROMOTE_MODEL/${newSha}"`), group.join("\n"));
+    assert.ok(group.includes(`      files[promote_model.zip].sha256: "${oldSha}" → "${newSha}"`), group.join("\n"));
+    assert.deepEqual(
+      group.filter((l) => /^ {10}[-+] /.test(l)),
+      [
+        `          - IMPORTS = ('@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/PROMOTE_MODEL/${oldSha}/promote_model.zip')`,
+        `          + IMPORTS = ('@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/PROMOTE_MODEL/${newSha}/promote_model.zip')`,
+      ],
+      "the task body changes in its IMPORTS line only",
+    );
+    assert.match(text, new RegExp(`Stack outputs\\n {2}bundleSha256\\.PROMOTE_MODEL: "${oldSha}" → "${newSha}"\\n`));
+  });
+
+  it("the threshold: one config value of the root task", async () => {
+    const dir = scratchProject();
+    const diff = diffPlans(await planDev(dir), await planDev(dir, { graphConfig: { metric_threshold: 0.8 } }));
+    const text = renderDiffText(diff, dev, dev, LABELS);
+    assert.match(text, /^Root task MORTGAGE_PIPELINE\n {2}~ Task mortgage-pipeline-root\n {6}config\.metric_threshold: 0\.7 → 0\.8\n\n/m);
+    assert.deepEqual(Object.keys(changedKeys(diff)), ["mortgage-pipeline-activation", "mortgage-pipeline-root"]);
+  });
+
+  it("the schedule: before and after of the root task's schedule", async () => {
+    const dir = scratchProject();
+    const diff = diffPlans(await planDev(dir, { schedule: "1d" }), await planDev(dir, { schedule: "12h" }));
+    assert.match(renderDiffText(diff, dev, dev, LABELS), /\n {2}~ Task mortgage-pipeline-root\n {6}schedule\.minutes: 1440 → 720\n/);
+    assert.deepEqual(diff.outputs, [{ key: "schedule", before: "1d", after: "12h" }]);
+  });
+
+  it("a task added, and the same pair reversed: removed", async () => {
+    const dir = scratchProject();
+    const without = await planDev(dir);
+    writeFileSync(join(dir, "pipeline-code/tasks/score_model.py"), "def main(session):\n    return None\n");
+    appendFileSync(join(dir, "pipeline-code/pipeline.yaml"), "  - {name: SCORE_MODEL, after: [PROMOTE_MODEL], entrypoint: tasks/score_model.py}\n");
+    const withTask = await planDev(dir);
+    const added = groupDiff(diffPlans(without, withTask), without, withTask).find((g) => g.task === "SCORE_MODEL")!;
+    assert.deepEqual(added.added.map((r) => r.name), ["mortgage-pipeline-bundle-score-model", "mortgage-pipeline-task-score-model"]);
+    assert.deepEqual([added.removed, added.changed], [[], []]);
+    const text = renderDiffText(diffPlans(withTask, without), withTask, without, LABELS);
+    assert.match(text, /\nTask SCORE_MODEL\n {2}- StagedFiles mortgage-pipeline-bundle-score-model {2}\(removed\)\n {2}- Task mortgage-pipeline-task-score-model {2}\(removed\)\n/);
+  });
+});
+
+describe("npm run plan -- --diff", () => {
+  it("prints what changes from B to A, exit 0 when nothing changes", () => {
+    const result = runPlanCli(["--stack", "dev", "--diff", "dev"]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^Plan diff: what changes from stack "dev" to stack "dev" \(offline plans: nothing contacted, no credentials used\)\n\nNo changes\.\n/);
+  });
+
+  it("diffs against a saved --json plan (the base branch's), exit 0 when things change, --json prints the diff", () => {
+    const dir = scratchProject({ "Pulumi.prod.yaml": PROD_FILE });
+    const saved = runPlanCli(["--project", dir, "--stack", "dev", "--json"]);
+    assert.equal(saved.status, 0, saved.stderr);
+    writeFileSync(join(dir, "base-dev.json"), saved.stdout);
+    appendFileSync(join(dir, "pipeline-code/tasks/cleanup.py"), "\n# a PR edit\n");
+
+    const text = runPlanCli(["--project", dir, "--stack", "dev", "--diff", join(dir, "base-dev.json")]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.ok(text.stdout.startsWith(`Plan diff: what changes from plan ${join(dir, "base-dev.json")} (stack "dev") to stack "dev"`), text.stdout);
+    assert.match(text.stdout, /\nTask CLEANUP\n {2}~ StagedFiles mortgage-pipeline-bundle-cleanup\n/);
+    assert.match(text.stdout, /\n0 added, 0 removed, 3 changed, 29 unchanged /);
+
+    const json = runPlanCli(["--project", dir, "--stack", "prod", "--diff", join(dir, "base-dev.json"), "--json"]);
+    assert.equal(json.status, 0, json.stderr);
+    const doc = JSON.parse(json.stdout);
+    assert.equal(doc.fromStack, "dev");
+    assert.equal(doc.toStack, "prod");
+    assert.deepEqual(doc.summary, { added: 0, removed: 1, changed: 26, unchanged: 5 });
+    assert.deepEqual(doc.removed.map((r: { name: string }) => r.name), ["mortgage-pipeline-sample-data"]);
+    const cleanup = doc.changed.filter((c: { task: string }) => c.task === "CLEANUP").map((c: { name: string }) => c.name);
+    assert.deepEqual(cleanup, ["mortgage-pipeline-bundle-cleanup", "mortgage-pipeline-task-cleanup"]);
+    const bundleChange = doc.outputs.find((o: { key: string }) => o.key === "bundleSha256");
+    assert.notEqual(bundleChange.before.CLEANUP, bundleChange.after.CLEANUP, "the edited bundle differs from the base's");
+  });
+
+  it("reports a missing or malformed saved plan: exit 1, nothing on stdout", () => {
+    const dir = scratchProject();
+    writeFileSync(join(dir, "bad.json"), '{"stack": "dev"}');
+    for (const [file, message] of [
+      [join(dir, "missing.json"), /missing\.json: no such plan file/],
+      [join(dir, "bad.json"), /bad\.json: not a plan saved with npm run plan -- --json/],
+    ] as const) {
+      const result = runPlanCli(["--stack", "dev", "--diff", file]);
+      assert.equal(result.status, 1);
+      assert.equal(result.stdout, "");
+      assert.match(result.stderr, message);
+    }
+  });
+});
