@@ -5,7 +5,9 @@ them locally on generated data. Only ``train_distributed`` needs snowflake-ml (i
 
 Hyperparameters: the seed used max_depth=50, n_estimators=3, learning_rate=0.75 (28 s and 1 GB on
 2 cores for 369,245 rows with the exact tree method, and it overfits). These defaults use the
-histogram method with shallow trees and more rounds: faster, less memory and better generalisation.
+histogram method with shallow trees and more rounds (80 rounds of depth 4 at learning rate 0.2):
+on the same machine a 369,245-row generated table fits in about 1.7 s with a 330 MB process peak
+(bench_training.py), and test accuracy is within 0.001 of 150 rounds at learning rate 0.1.
 """
 
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
@@ -16,14 +18,14 @@ DEFAULT_PARAMS: Dict[str, Any] = {
     "objective": "binary:logistic",
     "tree_method": "hist",
     "max_depth": 4,
-    "learning_rate": 0.1,
+    "learning_rate": 0.2,
     "subsample": 0.8,
     "colsample_bytree": 0.8,
     "min_child_weight": 5.0,
     "eval_metric": "logloss",
     "seed": 0,
 }
-DEFAULT_ROUNDS = 150
+DEFAULT_ROUNDS = 80
 DECISION_THRESHOLD = 0.5
 
 
