@@ -13,7 +13,7 @@ Features (the seed's, data.py of sf-samples e2e_task_graph):
 | MONTH, DAY_OF_YEAR | MONTH(TIMESTAMP), DAYOFYEAR(TIMESTAMP) |
 | DOTW | day of week, 0 = Sunday .. 6 = Saturday: DAYOFWEEKISO(TIMESTAMP) % 7, which equals DAYOFWEEK under the default WEEK_START = 0 but does not depend on that session parameter |
 | LOAN_AMOUNT, INCOME | LOAN_AMOUNT_000S * 1000, APPLICANT_INCOME_000S * 1000 (as DOUBLE) |
-| INCOME_LOAN_RATIO | INCOME / LOAN_AMOUNT (NULL when LOAN_AMOUNT is 0) |
+| INCOME_LOAN_RATIO | INCOME / NULLIFZERO(LOAN_AMOUNT) (NULL, not a division error, when LOAN_AMOUNT is 0) |
 | MEAN_COUNTY_INCOME | AVG(INCOME) OVER (PARTITION BY COUNTY_NAME) |
 | HIGH_INCOME_FLAG | INCOME > MEAN_COUNTY_INCOME as 1/0 (NULL when INCOME is NULL) |
 | AVG_THIRTY_DAY_LOAN_AMOUNT | AVG(LOAN_AMOUNT) over the same county's loans in [TIMESTAMP - 30 days, TIMESTAMP] (RANGE frame: ties included) |
@@ -95,7 +95,7 @@ def build_feature_frame(source: Any, sp: Optional[SimpleNamespace] = None) -> An
     df = df.with_columns(
         ["INCOME_LOAN_RATIO", "MEAN_COUNTY_INCOME"],
         [
-            F.when(col("LOAN_AMOUNT") != 0, col("INCOME") / col("LOAN_AMOUNT")),
+            col("INCOME") / F.call_function("NULLIFZERO", col("LOAN_AMOUNT")),
             F.avg(col("INCOME")).over(Window.partition_by(col("COUNTY_NAME"))),
         ],
     )

@@ -87,7 +87,7 @@ class SnowflakeRegistry:
         if model is None:
             return set()
         used = set()
-        for node in model.version(version).lineage("upstream", domain_filter=["dataset"]):
+        for node in model.version(version).lineage("upstream", domain_filter={"dataset"}):
             selected = getattr(node, "selected_version", None)
             node_version = getattr(node, "version", None) or (selected.name if selected is not None else None)
             if node_version:

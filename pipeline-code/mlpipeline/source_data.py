@@ -60,12 +60,12 @@ def ensure_source(session: Any, cfg: PipelineConfig) -> SourceState:
     """The source table's state, after loading the sample file when the table is absent (or empty)
     and the graph config enables sample data. Without sample data an absent table is an error."""
     state = table_state(session, cfg.source_table)
-    if state is not None and (state[1] or not cfg.sample_data):
+    empty = state is not None and state[1] == 0  # ROW_COUNT is NULL (unknown) for views
+    if state is not None and not empty:
         return SourceState(last_altered=state[0], row_count=state[1], sample_loaded=False)
     if not cfg.sample_data:
-        raise SourceTableMissing(
-            f"source table {cfg.source_table} (graph config source_table) does not exist and sample_data is false"
-        )
+        problem = "is empty" if empty else "does not exist"
+        raise SourceTableMissing(f"source table {cfg.source_table} (graph config source_table) {problem} and sample_data is false")
     print(f"source table {cfg.source_table} is {'empty' if state else 'absent'}; loading {cfg.sample_data_file}")
     load_sample_data(session, cfg)
     state = table_state(session, cfg.source_table)

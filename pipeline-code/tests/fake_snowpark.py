@@ -192,20 +192,11 @@ def dayofyear(c):
 
 
 def call_function(name, c):
-    if name.upper() != "DAYOFWEEKISO":
-        raise FakeSnowparkError(f"function {name} not faked")
-    return Column(lambda frame: (c.eval(frame).dt.dayofweek + 1).astype("float64"))  # Monday 1 .. Sunday 7
-
-
-def when(condition, value):
-    def fn(frame):
-        take = condition.eval(frame).fillna(False).astype(bool)
-        out = pd.Series(np.nan, index=frame.index, dtype="float64")
-        if take.any():
-            out[take] = _series(value, frame[take]).astype("float64")
-        return out
-
-    return Column(fn)
+    if name.upper() == "DAYOFWEEKISO":
+        return Column(lambda frame: (c.eval(frame).dt.dayofweek + 1).astype("float64"))  # Monday 1 .. Sunday 7
+    if name.upper() == "NULLIFZERO":
+        return Column(lambda frame: c.eval(frame).astype("float64").where(lambda v: v != 0))
+    raise FakeSnowparkError(f"function {name} not faked")
 
 
 def iff(condition, if_true, if_false):
@@ -309,6 +300,6 @@ def api():
     """The namespace mlpipeline.features.build_feature_frame takes as ``sp``."""
     functions = SimpleNamespace(
         col=col, lit=lit, to_timestamp=to_timestamp, month=month, dayofyear=dayofyear, call_function=call_function,
-        when=when, iff=iff, coalesce=coalesce, avg=avg, dense_rank=dense_rank, abs=abs, hash=hash, sql_expr=sql_expr,
+        iff=iff, coalesce=coalesce, avg=avg, dense_rank=dense_rank, abs=abs, hash=hash, sql_expr=sql_expr,
     )
     return SimpleNamespace(functions=functions, Window=Window, types=SimpleNamespace(DoubleType=DoubleType, IntegerType=IntegerType))

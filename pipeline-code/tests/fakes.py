@@ -110,7 +110,7 @@ class FakeSession:
         table = self.tables.get(fqn)
         if table is None:
             return []
-        return [(table["last_altered"], len(table["frame"]))]
+        return [(table["last_altered"], table.get("row_count", len(table["frame"])))]
 
     def _create_table(self, match, _text):
         fqn = match.group(1)
@@ -130,8 +130,10 @@ class FakeSession:
         self.tables[fqn] = {"frame": frame, "last_altered": self.now.strftime("%Y%m%d_%H%M%S")}
         return [(location, "LOADED", len(frame))]
 
-    def add_table(self, fqn, frame, last_altered):
+    def add_table(self, fqn, frame, last_altered, row_count=None, view=False):
         self.tables[fqn] = {"frame": frame, "last_altered": last_altered}
+        if view:  # INFORMATION_SCHEMA.TABLES has ROW_COUNT NULL for views
+            self.tables[fqn]["row_count"] = None
 
     def table(self, fqn):
         self.statements.append(f"TABLE {fqn}")

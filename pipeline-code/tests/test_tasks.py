@@ -130,6 +130,25 @@ def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
     assert session.return_values == [] and store.versions == {}
 
 
+def test_prepare_data_loads_the_sample_into_an_empty_table_but_never_over_a_view(sample):
+    session = session_with()
+    session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
+    session.staged_csv[graph_config()["sample_data_file"]] = SAMPLE_FILE
+    assert json.loads(prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api()))["sample_data_loaded"] is True
+
+    view = session_with()
+    view.add_table(SOURCE, sample, "20240101_000000", view=True)
+    result = json.loads(prepare_data.main(view, store=FakeDatasetStore(), snowpark=fake_snowpark.api()))
+    assert result["sample_data_loaded"] is False and not view.statements_matching("COPY INTO")
+
+
+def test_prepare_data_with_an_empty_table_and_no_sample_data_fails(sample):
+    session = session_with(graph_config(sample_data=False, sample_data_file=None))
+    session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
+    with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) is empty"):
+        prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api())
+
+
 def test_prepare_data_with_a_missing_config_key_fails_before_any_work():
     config = graph_config()
     del config["source_table"]
