@@ -137,3 +137,41 @@ def test_every_module_imports_without_snowflake_libraries():
     out = subprocess.run([sys.executable, "-c", script], cwd=CODE_ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(len(modules))
+
+
+def local_closure(entrypoint):
+    """Files an entrypoint needs, found from its import statements as the bundler does."""
+    needed, todo = set(), [entrypoint]
+    while todo:
+        path = todo.pop()
+        if path in needed:
+            continue
+        needed.add(path)
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            init = "/".join(parts[:depth]) + "/__init__.py"
+            if init not in needed:
+                todo.append(init)
+        for node in ast.walk(tree_of(path)):
+            for module in imported_modules(node):
+                if module.split(".")[0] not in LOCAL_TOP:
+                    continue
+                base = module.replace(".", "/")
+                todo.append(base + ".py" if os.path.isfile(os.path.join(CODE_ROOT, base + ".py")) else base + "/__init__.py")
+                if isinstance(node, ast.ImportFrom):
+                    todo.extend(f"{base}/{a.name}.py" for a in node.names if os.path.isfile(os.path.join(CODE_ROOT, base, a.name + ".py")))
+    return sorted(needed)
+
+
+@pytest.mark.parametrize(
+    "entrypoint", ["tasks/prepare_data.py", "tasks/train_model.py", "tasks/check_model_quality.py", "tasks/promote_model.py", "tasks/cleanup.py", "jobs/train.py"]
+)
+def test_each_entrypoint_imports_from_only_the_files_its_imports_name(entrypoint, tmp_path):
+    for path in local_closure(entrypoint):
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(open(os.path.join(CODE_ROOT, path), "rb").read())
+    module = entrypoint[: -len(".py")].replace("/", ".")
+    out = subprocess.run([sys.executable, "-c", f"import {module}; print({module}.main.__name__)"], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "main"
