@@ -7,7 +7,8 @@ Modules, one per concern (import the one you need; this package imports nothing 
 - ``source_data`` / ``features`` / ``datasets``: the source table, feature engineering, dataset versions.
 - ``modeling``: pure training and evaluation; ``quality``: the quality gate.
 - ``ml_jobs``: submitting the training payload as an ML Job; ``artifacts``: run artefacts on stages.
-- ``registry``: model registration and promotion; ``cleanup``: retention clean-up.
+- ``registry``: model registration and promotion; ``cleanup``: retention clean-up;
+  ``errors``: telling a missing object from other errors.
 - ``sample_data``: deterministic sample data generator (also a CLI).
 
 Snowflake libraries (snowflake.snowpark, snowflake.ml) are imported only inside the functions that

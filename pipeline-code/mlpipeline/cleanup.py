@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 from mlpipeline import artifacts
 from mlpipeline.config import PipelineConfig
 from mlpipeline.datasets import VersionInfo, base_version
+from mlpipeline.errors import is_missing_error
 from mlpipeline.registry import ModelVersionInfo
 
 LISTED_NAMES = 20  # names per category in the return value (counts are always complete)
@@ -90,11 +91,6 @@ def select_run_dirs(files: Iterable[artifacts.StageFile], pipeline_name: str, cu
             runs[run].append(stage_file)
     expired = [run for run, members in runs.items() if run != current_run and all(is_expired(m.last_modified, cutoff) for m in members)]
     return [current_run] + sorted(expired)
-
-
-def is_missing_error(error: BaseException) -> bool:
-    text = f"{type(error).__name__} {error}".lower()
-    return any(marker in text for marker in ("does not exist", "not found", "unable to find", "notexist", "no such"))
 
 
 def _normalize_name(name: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from mlpipeline import features, source_data
 from mlpipeline.config import PipelineConfig
+from mlpipeline.errors import is_missing_error
 
 TRAIN_SUFFIX = "_train"
 TEST_SUFFIX = "_test"
@@ -34,11 +35,6 @@ def base_version(version: str) -> str:
     return version
 
 
-def _is_missing(error: BaseException) -> bool:
-    text = f"{type(error).__name__} {error}".lower()
-    return "notexist" in text or "does not exist" in text or "not found" in text or "unable to find" in text
-
-
 class SnowflakeDatasets:
     """snowflake.ml.dataset behind the small interface PREPARE_DATA and CLEANUP use."""
 
@@ -51,7 +47,7 @@ class SnowflakeDatasets:
         try:
             return Dataset.load(self.session, name)
         except Exception as error:  # DatasetNotExistError lives in a private module
-            if _is_missing(error):
+            if is_missing_error(error):
                 return None
             raise
 
