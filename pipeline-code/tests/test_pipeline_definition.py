@@ -72,12 +72,20 @@ def source_tree(entrypoint):
         return ast.parse(handle.read())
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def node_yaml_available():
+    if shutil.which("node") is None:
+        return False
+    probe = subprocess.run(["node", "-e", "require.resolve('yaml')"], cwd=REPO_ROOT, capture_output=True)
+    return probe.returncode == 0
+
+
 def test_pyyaml_and_the_programs_parser_agree_when_both_exist():
     try:
         expected = parse_with_pyyaml()
     except ImportError:
         pytest.skip("PyYAML is not installed; the node parser is the one in use")
+    if not node_yaml_available():
+        pytest.skip("node or its yaml package (npm ci) is not available; PyYAML is the parser in use")
     assert parse_with_node() == expected
 
 
