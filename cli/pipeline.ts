@@ -2,7 +2,8 @@
  * `npm run pipeline -- <command>`: operate the task graph that `pulumi up` deployed.
  * Thin entry: real streams, clock, Pulumi CLI and Snowflake connection; everything else is in cli/ops/.
  */
-process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= "1";
+// snowflake-sdk loads AWS SDK v3, which warns on Node < 22 on every start; the CLI runs on Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -40,10 +41,10 @@ main(process.argv.slice(2), {
   openSession: openConnection,
   signal: interrupt.signal,
 })
-  .then((code) => {
-    process.exitCode = code;
-  })
   .catch((err) => {
     process.stderr.write(`error: ${(err as Error).stack ?? err}\n`);
-    process.exitCode = EXIT.SNOWFLAKE;
-  });
+    return EXIT.SNOWFLAKE;
+  })
+  // Exit explicitly once the output is flushed: after a dropped connection snowflake-sdk may keep
+  // retrying an abandoned request in the background (up to 7 times, sleeping up to 16 s).
+  .then((code) => process.stdout.write("", () => process.exit(code)));
