@@ -61,8 +61,16 @@ export interface GraphActivationOutputs extends GraphActivationInputs {
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
 
-/** Set by configure(); a plain object so the serialized methods share it. */
-const runtime: { config?: ConfigSource } = {};
+/**
+ * Where configure() keeps the stack config: on `process`, which closure serialization emits as a
+ * reference to the host's global, so whatever was configured in this process (tests) never ends up
+ * in the serialized provider text stored in the state.
+ */
+const CONFIG_SLOT = "snowflake-ml-pipeline.GraphActivation.config";
+function configSlot(): { config?: ConfigSource } {
+  const holder = process as unknown as Record<symbol, { config?: ConfigSource } | undefined>;
+  return (holder[Symbol.for(CONFIG_SLOT)] ??= {});
+}
 
 export interface TaskStatement {
   task: string;
@@ -137,7 +145,7 @@ export function repairPlan(inputs: GraphActivationInputs, actual: Record<string,
 }
 
 async function session(): Promise<SqlSession> {
-  const config: ConfigSource = runtime.config ?? { get: () => undefined };
+  const config: ConfigSource = configSlot().config ?? { get: () => undefined };
   return openConnection(connectionSettingsFromConfig(config, process.env));
 }
 
@@ -232,7 +240,7 @@ const INPUT_KEYS = ["rootTask", "tasks", "started", "fingerprint"] as const;
 
 export const graphActivationProvider: pulumi.dynamic.ResourceProvider<GraphActivationInputs, GraphActivationOutputs> = {
   async configure(req: pulumi.dynamic.ConfigureRequest) {
-    runtime.config = req.config;
+    configSlot().config = req.config;
   },
 
   async check(_olds: GraphActivationInputs, news: GraphActivationInputs) {
