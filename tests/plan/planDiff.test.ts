@@ -9,6 +9,7 @@ import { before, describe, it } from "node:test";
 import { readStackConfigFiles } from "../../lib/config/stackFiles";
 import { diffPlans, PlanDiff } from "../../lib/plan/diffPlans";
 import { Plan, planStack } from "../../lib/plan/mockPlan";
+import { looksLikePlanFile, PlanFileError, readPlanFile } from "../../lib/plan/planFile";
 import { groupDiff, renderDiffText } from "../../lib/plan/renderDiff";
 import { planWithSourceStacks } from "../../lib/plan/sourceStacks";
 import { PROJECT_DIR, scratchProject, withConfig } from "../support/stackConfig";
@@ -195,14 +196,17 @@ describe("npm run plan -- --diff", () => {
   it("reports a missing or malformed saved plan: exit 1, nothing on stdout", () => {
     const dir = scratchProject();
     writeFileSync(join(dir, "bad.json"), '{"stack": "dev"}');
-    for (const [file, message] of [
-      [join(dir, "missing.json"), /missing\.json: no such plan file/],
-      [join(dir, "bad.json"), /bad\.json: not a plan saved with npm run plan -- --json/],
-    ] as const) {
-      const result = runPlanCli(["--stack", "dev", "--diff", file]);
-      assert.equal(result.status, 1);
-      assert.equal(result.stdout, "");
-      assert.match(result.stderr, message);
-    }
+    writeFileSync(join(dir, "not-json.json"), "{");
+    assert.throws(() => readPlanFile(join(dir, "missing.json")), /missing\.json: no such plan file \(save one with: npm run plan -- --stack <name> --json > /);
+    assert.throws(() => readPlanFile(join(dir, "not-json.json")), /not-json\.json: not JSON: /);
+    assert.throws(() => readPlanFile(join(dir, "bad.json")), PlanFileError);
+    const result = runPlanCli(["--stack", "dev", "--diff", join(dir, "bad.json")]);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /bad\.json: not a plan saved with npm run plan -- --json \(expected \{stack, resources: /);
+  });
+
+  it("takes a value ending in .json or containing / as a saved plan, anything else as a stack", () => {
+    assert.deepEqual(["base.json", "/tmp/x", "./dev", "dev", "prod", "my-stack.v2"].map(looksLikePlanFile), [true, true, true, false, false, false]);
   });
 });
