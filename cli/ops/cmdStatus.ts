@@ -34,7 +34,7 @@ export function graphMode(graph: DeployedGraph): { mode: GraphMode; summary: str
 function taskStateLine(task: DeployedTask, width: number, ctx: CommandContext): string {
   const colour = task.state === "started" ? ctx.pc.green : ctx.pc.yellow;
   const schedule = task.role === "root" ? `  schedule: ${task.schedule ?? "none (manual runs only)"}` : "";
-  return `  ${taskLabel(task).padEnd(width)}  ${colour(task.state.padEnd(9))}${schedule}`;
+  return `  ${taskLabel(task).padEnd(width)}  ${colour(task.state.padEnd(9))}${schedule}`.trimEnd();
 }
 
 export function pastRunLine(run: PastRun, ctx: CommandContext): string {

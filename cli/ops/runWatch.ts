@@ -174,7 +174,7 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
           note = `no task run with run id ${runId} yet`;
         } else noPendingSince = undefined;
       }
-      if (runId !== undefined && !rows.some(isActive)) {
+      if (runId !== undefined && rows.length > 0 && !rows.some(isActive)) {
         const found = (await runner.execute(completeGraphSql(ref, runId))).map(parseCompleteGraph)[0];
         if (found?.state) {
           complete = found;

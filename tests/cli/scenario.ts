@@ -333,3 +333,34 @@ export function maxPerMinute(timed: [number, string][]): number {
   }
   return max;
 }
+
+const HOUR = 3_600_000;
+/** Two past runs in TASK_HISTORY: a scheduled success (08:00, promoted V3) and a manual failure (09:00), plus the next scheduled root run. */
+export function pastRunRows(): ForeignRow[] {
+  const a = T0 - 2 * HOUR;
+  const b = T0 - HOUR;
+  const r = (name: string, state: string, runId: number, s: number, e?: number, rv?: string, err?: [string, string]): ForeignRow => ({
+    name: name === ROOT ? ROOT : `${ROOT}$${name}`,
+    state,
+    runId,
+    scheduledMs: runId + s * 1000 - 1000,
+    startedMs: runId + s * 1000,
+    completedMs: e === undefined ? undefined : runId + e * 1000,
+    returnValue: rv,
+    errorCode: err?.[0],
+    errorMessage: err?.[1],
+  });
+  return [
+    r(ROOT, "SUCCEEDED", a, 1, 2, "scheduled"),
+    r("PREPARE_DATA", "SUCCEEDED", a, 3, 60),
+    r("TRAIN_MODEL", "SUCCEEDED", a, 61, 600, '{"job_id":"MLJOB_1","metrics":{"test_accuracy":0.91}}'),
+    r("CHECK_MODEL_QUALITY", "SUCCEEDED", a, 601, 610, "PROMOTE_MODEL"),
+    r("PROMOTE_MODEL", "SUCCEEDED", a, 611, 630, '{"model":"ML_DEV.MODELS.MORTGAGE_MODEL","version":"V3","is_default":true}'),
+    r("CLEANUP", "SUCCEEDED", a, 631, 640),
+    r(ROOT, "SUCCEEDED", b, 1, 2, "tok-earlier"),
+    r("PREPARE_DATA", "SUCCEEDED", b, 3, 50),
+    r("TRAIN_MODEL", "FAILED", b, 51, 70, undefined, ["100357", "Python Interpreter Error: boom"]),
+    r("CLEANUP", "SUCCEEDED", b, 71, 80),
+    { name: ROOT, state: "SCHEDULED", runId: T0 + HOUR, scheduledMs: T0 + HOUR },
+  ];
+}
