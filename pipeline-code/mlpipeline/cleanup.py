@@ -1,18 +1,19 @@
-"""CLEANUP (the graph's finalizer): remove the run's artefacts and what is past the retention window.
+"""CLEANUP (the graph's finalizer): remove the run's artefacts after a successful run, and what is
+past the retention window.
 
 Removed:
-- this run's artefact directory (``@<artifact_stage>/<pipeline>/runs/<run_id>/``), and the directories
-  of other runs whose files are all older than the window (runs whose own clean-up never ran);
+- this run's artefact directory (``@<artifact_stage>/<pipeline>/runs/<run_id>/``), only when the graph
+  run succeeded. The finalizer runs after failed runs too, and EXECUTE TASK ... RETRY LAST reuses the
+  run id and needs those files (PROMOTE_MODEL reads the model), so after a failed or cancelled run, or
+  when the outcome cannot be told, they are kept and reported;
+- the directories of other runs whose files are all older than the window (runs whose artefacts were
+  kept, or whose own clean-up never ran);
 - model versions created before the window that are not the default version;
 - dataset versions (a version with its _train and _test splits, as a group) created before the
   window that the default model version does not use (its upstream lineage).
 
 A missing object is logged, never a failure; other errors are collected and raised after every
 removal has been attempted.
-
-Note: the finalizer runs after failed runs too, so a RETRY LAST of a run that failed in
-PROMOTE_MODEL before registering finds its model artefact removed; PROMOTE_MODEL then fails
-naming the missing file, and the graph must be run afresh.
 """
 
 import datetime as dt
@@ -24,6 +25,7 @@ from mlpipeline.config import PipelineConfig
 from mlpipeline.datasets import VersionInfo, base_version
 from mlpipeline.errors import is_missing_error
 from mlpipeline.registry import ModelVersionInfo
+from mlpipeline.run_outcome import RunOutcome
 
 LISTED_NAMES = 20  # names per category in the return value (counts are always complete)
 
@@ -82,15 +84,18 @@ def run_id_of(file_name: str, pipeline_name: str) -> Optional[str]:
     return rest.split("/", 1)[0] or None
 
 
-def select_run_dirs(files: Iterable[artifacts.StageFile], pipeline_name: str, current_run: str, cutoff: dt.datetime) -> List[str]:
-    """This run's id, plus every other run whose files are all older than the cutoff."""
+def select_run_dirs(
+    files: Iterable[artifacts.StageFile], pipeline_name: str, current_run: str, cutoff: dt.datetime, remove_current: bool = True
+) -> List[str]:
+    """This run's id (unless ``remove_current`` is false), plus every other run whose files are all
+    older than the cutoff. A kept current run is never removed by the cutoff either."""
     runs: Dict[str, List[artifacts.StageFile]] = defaultdict(list)
     for stage_file in files:
         run = run_id_of(stage_file.name, pipeline_name)
         if run:
             runs[run].append(stage_file)
     expired = [run for run, members in runs.items() if run != current_run and all(is_expired(m.last_modified, cutoff) for m in members)]
-    return [current_run] + sorted(expired)
+    return ([current_run] if remove_current else []) + sorted(expired)
 
 
 def _normalize_name(name: str) -> str:
@@ -120,14 +125,33 @@ def _summary(names: Sequence[str]) -> Dict[str, Any]:
     return {"count": len(names), "names": list(names[:LISTED_NAMES])}
 
 
-def run_cleanup(session: Any, cfg: PipelineConfig, run_id: str, registry: Any, datasets_store: Any, now: dt.datetime) -> Dict[str, Any]:
-    """Returns CLEANUP's return value, ``{"removed": {...}, ...}``."""
+def current_run_report(run_id: str, outcome: RunOutcome) -> Dict[str, Any]:
+    """``current_run`` of the return value: the run's outcome and what happened to its artefacts."""
+    report: Dict[str, Any] = {
+        "run_id": run_id,
+        "outcome": outcome.outcome,
+        "artefacts": "removed" if outcome.succeeded else "kept",
+        "detail": outcome.detail[:500],
+    }
+    if outcome.tasks:
+        report["tasks"] = list(outcome.tasks[:LISTED_NAMES])
+    return report
+
+
+def run_cleanup(
+    session: Any, cfg: PipelineConfig, run_id: str, outcome: RunOutcome, registry: Any, datasets_store: Any, now: dt.datetime
+) -> Dict[str, Any]:
+    """Returns CLEANUP's return value, ``{"removed": {...}, "current_run": {...}, ...}``. ``outcome``
+    is the current graph run's (mlpipeline.run_outcome); its artefacts are removed only if it succeeded."""
     cutoff = retention_cutoff(now, cfg.retention_days)
     attempts = _Attempts()
     removed: Dict[str, List[str]] = {"run_artifacts": [], "model_versions": [], "dataset_versions": []}
+    current = current_run_report(run_id, outcome)
+    if not outcome.succeeded:
+        print(f"cleanup: graph run {run_id} outcome {outcome.outcome} ({outcome.detail}); keeping {artifacts.run_dir(cfg, run_id)}")
 
     _, files = attempts.run(f"list {artifacts.runs_root(cfg)}", lambda: artifacts.list_files(session, artifacts.runs_root(cfg)))
-    for run in select_run_dirs(files or [], cfg.pipeline_name, run_id, cutoff):
+    for run in select_run_dirs(files or [], cfg.pipeline_name, run_id, cutoff, remove_current=outcome.succeeded):
         path = artifacts.run_dir(cfg, run)
         ok, count = attempts.run(f"remove {path}", lambda path=path: artifacts.remove(session, path))
         if ok and count:
@@ -167,6 +191,7 @@ def run_cleanup(session: Any, cfg: PipelineConfig, run_id: str, registry: Any, d
         raise CleanupError(f"clean-up of run {run_id} failed for {len(attempts.errors)} object(s): " + "; ".join(attempts.errors))
     return {
         "removed": {kind: _summary(names) for kind, names in removed.items()},
+        "current_run": current,
         "missing": _summary(attempts.missing),
         "retention_days": cfg.retention_days,
         "kept_default_model_version": default,

@@ -49,7 +49,8 @@ class FakeFileOperations:
 
 class FakeSession:
     """Serves SYSTEM$GET_TASK_GRAPH_CONFIG, SYSTEM$GET_PREDECESSOR_RETURN_VALUE, SYSTEM$SET_RETURN_VALUE,
-    SYSTEM$TASK_RUNTIME_INFO, INFORMATION_SCHEMA.TABLES, CREATE TABLE / COPY INTO, LIST / REMOVE."""
+    SYSTEM$TASK_RUNTIME_INFO, INFORMATION_SCHEMA.TABLES and .TASK_HISTORY, CREATE TABLE / COPY INTO,
+    LIST / REMOVE."""
 
     def __init__(self, config, predecessors=None, runtime=None, now=None):
         self.config = config
@@ -62,6 +63,9 @@ class FakeSession:
         self.stage = {}  # '@DB.SCHEMA.STAGE/path' -> (bytes, last_modified)
         self.now = now or dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
         self.file = FakeFileOperations(self)
+        # TASK_HISTORY rows: (database of the INFORMATION_SCHEMA, graph run group id, task name, state);
+        # an exception here is raised by the history query instead.
+        self.task_history = []
 
     # -- graph functions ---------------------------------------------------------------------------
     def call(self, name, *args):
@@ -90,6 +94,11 @@ class FakeSession:
         text = " ".join(query.split())
         for pattern, handler in (
             (r"SYSTEM\$TASK_RUNTIME_INFO", self._runtime_info),
+            (
+                r"^SELECT NAME, STATE FROM TABLE\((\w+)\.INFORMATION_SCHEMA\.TASK_HISTORY\(RESULT_LIMIT => (\d+)\)\)"
+                r" WHERE TO_CHAR\(GRAPH_RUN_GROUP_ID\) = '([^']*)' AND NAME <> '([^']*)'$",
+                self._task_history,
+            ),
             (r"FROM (\w+)\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = '(\w+)' AND TABLE_NAME = '(\w+)'", self._table_info),
             (r"^CREATE TABLE IF NOT EXISTS ([\w.]+) \(", self._create_table),
             (r"^COPY INTO ([\w.]+) FROM (@\S+) ", self._copy_into),
@@ -104,6 +113,14 @@ class FakeSession:
     def _runtime_info(self, _match, text):
         props = re.findall(r"SYSTEM\$TASK_RUNTIME_INFO\('(\w+)'\)", text)
         return [tuple(self.runtime.get(p) for p in props)]
+
+    def _task_history(self, match, _text):
+        if isinstance(self.task_history, Exception):
+            raise self.task_history
+        database, limit, group, excluded = match.group(1), int(match.group(2)), match.group(3), match.group(4)
+        assert 1 <= limit <= 10000, "TASK_HISTORY RESULT_LIMIT is 1..10000"
+        rows = [(name, state) for db, run_group, name, state in self.task_history if db == database and run_group == group]
+        return [row for row in rows if row[0] != excluded][:limit]
 
     def _table_info(self, match, _text):
         fqn = ".".join(match.groups())

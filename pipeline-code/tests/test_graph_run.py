@@ -2,7 +2,9 @@
 
 PREPARE_DATA loads the staged sample into an absent source table and writes the dataset; TRAIN_MODEL's
 fake ML Job runs jobs/train.py for real on those versions and uploads model.ubj; CHECK_MODEL_QUALITY
-branches; PROMOTE_MODEL registers the uploaded model; CLEANUP removes the run's artefacts.
+branches; PROMOTE_MODEL registers the uploaded model; CLEANUP removes the run's artefacts. Each task's
+state goes into the fake TASK_HISTORY, which CLEANUP reads to decide about the run's artefacts; a run
+whose PROMOTE_MODEL failed keeps them, so a RETRY LAST of that run can still register the model.
 """
 
 import datetime as dt
@@ -10,9 +12,10 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 import fake_snowpark
-from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession
+from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import RUN_ID, RUNTIME, graph_config
 from jobs import train
 from mlpipeline import artifacts, modeling
@@ -33,6 +36,11 @@ class Account:
         self.stage = {}
         self.staged_csv = {self.config["sample_data_file"]: SAMPLE_FILE}
         self.returned = {}
+        self.task_history = []  # shared TASK_HISTORY: (database, run group, task, state)
+
+    def ran(self, task, state):
+        name = "MORTGAGE_PIPELINE" if task is None else f"MORTGAGE_PIPELINE${task}"
+        self.task_history.append(("ML_DEV", RUNTIME["CURRENT_TASK_GRAPH_RUN_GROUP_ID"], name, state))
 
     def session(self, *predecessors):
         session = FakeSession(
@@ -42,6 +50,7 @@ class Account:
             now=NOW,
         )
         session.tables, session.stage, session.staged_csv = self.tables, self.stage, self.staged_csv
+        session.task_history = self.task_history
         return session
 
 
@@ -56,26 +65,36 @@ class JobIO:
         artifacts.write_bytes(self.session, path, data)
 
 
+def run_to_the_quality_check(account, store):
+    """Root, PREPARE_DATA, TRAIN_MODEL and CHECK_MODEL_QUALITY, each recorded as succeeded."""
+    account.ran(None, "SUCCEEDED")
+    account.returned["PREPARE_DATA"] = prepare_data.main(account.session(), store=store, snowpark=fake_snowpark.api())
+    account.ran("PREPARE_DATA", "SUCCEEDED")
+
+    job_session = account.session()  # the ML Job's own session (same account)
+    jobs = FakeJobs(lambda kw: FakeJob("ML_DEV.PIPELINE.MLJOB_E2E", "DONE", run=lambda: train.main(kw["args"], io=JobIO(store, job_session))))
+    account.returned["TRAIN_MODEL"] = train_model.main(account.session("PREPARE_DATA"), PAYLOAD, "jobs/train.py", 1, jobs=jobs)
+    account.ran("TRAIN_MODEL", "SUCCEEDED")
+
+    account.returned["CHECK_MODEL_QUALITY"] = check_model_quality.main(account.session("TRAIN_MODEL"))
+    account.ran("CHECK_MODEL_QUALITY", "SUCCEEDED")
+    assert account.returned["CHECK_MODEL_QUALITY"] == "PROMOTE_MODEL"
+    account.ran("SEND_ALERT", "SKIPPED")
+    return json.loads(account.returned["PREPARE_DATA"]), json.loads(account.returned["TRAIN_MODEL"])
+
+
 def test_a_graph_run_end_to_end():
     account = Account()
     store = FakeDatasetStore(now=NOW)
     registry = FakeRegistry(now=NOW)
 
-    account.returned["PREPARE_DATA"] = prepare_data.main(account.session(), store=store, snowpark=fake_snowpark.api())
-    prepared = json.loads(account.returned["PREPARE_DATA"])
-
-    job_session = account.session()  # the ML Job's own session (same account)
-    jobs = FakeJobs(lambda kw: FakeJob("ML_DEV.PIPELINE.MLJOB_E2E", "DONE", run=lambda: train.main(kw["args"], io=JobIO(store, job_session))))
-    account.returned["TRAIN_MODEL"] = train_model.main(account.session("PREPARE_DATA"), PAYLOAD, "jobs/train.py", 1, jobs=jobs)
-    trained = json.loads(account.returned["TRAIN_MODEL"])
+    prepared, trained = run_to_the_quality_check(account, store)
     assert trained["model_path"] == f"@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/{RUN_ID}/model.ubj"
     assert trained["model_path"] in account.stage
     assert trained["metrics"]["test_accuracy"] >= 0.7
 
-    account.returned["CHECK_MODEL_QUALITY"] = check_model_quality.main(account.session("TRAIN_MODEL"))
-    assert account.returned["CHECK_MODEL_QUALITY"] == "PROMOTE_MODEL"
-
     promoted = json.loads(promote_model.main(account.session("TRAIN_MODEL", "PREPARE_DATA"), registry=registry))
+    account.ran("PROMOTE_MODEL", "SUCCEEDED")
     assert promoted["version"] == RUN_ID and registry.defaults["MORTGAGE_MODEL"] == RUN_ID
     registered = registry.models["MORTGAGE_MODEL"][RUN_ID]
     assert registered["train_dataset"] == (prepared["dataset"]["name"], prepared["dataset"]["train"])
@@ -86,7 +105,47 @@ def test_a_graph_run_end_to_end():
     accuracy = float(np.mean(predicted == test["MORTGAGERESPONSE"].to_numpy()))
     assert round(accuracy, 4) == trained["metrics"]["test_accuracy"]
 
+    account.ran("CLEANUP", "EXECUTING")
     cleaned = json.loads(cleanup.main(account.session(), registry=registry, store=store, now=NOW))
+    assert cleaned["current_run"]["outcome"] == "succeeded" and cleaned["current_run"]["artefacts"] == "removed"
     assert cleaned["removed"]["run_artifacts"]["names"] == [RUN_ID]
     assert trained["model_path"] not in account.stage
     assert cleaned["removed"]["model_versions"]["count"] == 0 and cleaned["removed"]["dataset_versions"]["count"] == 0
+
+
+def test_a_run_that_failed_in_promote_model_can_be_retried_after_cleanup():
+    account = Account()
+    store = FakeDatasetStore(now=NOW)
+    registry = FakeRegistry(now=NOW)
+    _, trained = run_to_the_quality_check(account, store)
+
+    log_model = registry.log_model
+
+    def registry_down(*args, **kwargs):
+        raise FakeSQLError("Warehouse 'ML_DEV_WH' cannot be resumed")
+
+    registry.log_model = registry_down
+    with pytest.raises(FakeSQLError, match="cannot be resumed"):
+        promote_model.main(account.session("TRAIN_MODEL", "PREPARE_DATA"), registry=registry)
+    account.ran("PROMOTE_MODEL", "FAILED")
+
+    account.ran("CLEANUP", "EXECUTING")
+    cleaned = json.loads(cleanup.main(account.session(), registry=registry, store=store, now=NOW))
+    assert cleaned["current_run"]["outcome"] == "failed" and cleaned["current_run"]["artefacts"] == "kept"
+    assert cleaned["removed"]["run_artifacts"]["count"] == 0
+    assert trained["model_path"] in account.stage
+
+    # EXECUTE TASK ... RETRY LAST: same run group, so the same run id and model path; PROMOTE_MODEL
+    # reads the model CLEANUP kept.
+    registry.log_model = log_model
+    promoted = json.loads(promote_model.main(account.session("TRAIN_MODEL", "PREPARE_DATA"), registry=registry))
+    account.ran("PROMOTE_MODEL", "SUCCEEDED")
+    assert promoted["version"] == RUN_ID and registry.defaults["MORTGAGE_MODEL"] == RUN_ID
+    assert registry.models["MORTGAGE_MODEL"][RUN_ID]["model"] is not None
+
+    # The retry's CLEANUP still sees the first attempt's FAILED row of this run group: it keeps the
+    # artefacts (conservative); a later run's retention rule removes them.
+    account.ran("CLEANUP", "EXECUTING")
+    again = json.loads(cleanup.main(account.session(), registry=registry, store=store, now=NOW))
+    assert again["current_run"]["outcome"] == "failed" and again["current_run"]["artefacts"] == "kept"
+    assert trained["model_path"] in account.stage

@@ -69,6 +69,10 @@ def test_run_directories_from_a_stage_listing():
     ]
     assert cleanup.select_run_dirs(files, "MORTGAGE_PIPELINE", "RUN_NOW", cleanup.retention_cutoff(NOW, 29)) == ["RUN_NOW", "RUN_A", "RUN_B", "RUN_D"]
     assert cleanup.select_run_dirs([], "MORTGAGE_PIPELINE", "RUN_NOW", CUTOFF) == ["RUN_NOW"]
+    # The current run kept (its graph run did not succeed): the same expired runs, without it, even
+    # when the cutoff is past its own files (retention 0 days).
+    assert cleanup.select_run_dirs(files, "MORTGAGE_PIPELINE", "RUN_NOW", cleanup.retention_cutoff(NOW, 29), remove_current=False) == ["RUN_A", "RUN_B", "RUN_D"]
+    assert cleanup.select_run_dirs(files[:1], "MORTGAGE_PIPELINE", "RUN_NOW", dt.datetime(2024, 4, 30, tzinfo=UTC), remove_current=False) == []
     assert cleanup.run_id_of("artifact_stage/MORTGAGE_PIPELINE/runs/RUN_X/model.ubj", "MORTGAGE_PIPELINE") == "RUN_X"
     assert cleanup.run_id_of("artifact_stage/MORTGAGE_PIPELINE/runs/stray.txt", "MORTGAGE_PIPELINE") is None
 

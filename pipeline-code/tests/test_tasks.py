@@ -346,8 +346,34 @@ def days_ago(days):
     return NOW - dt.timedelta(days=days)
 
 
-def cleanup_world():
+GROUP = RUNTIME["CURRENT_TASK_GRAPH_RUN_GROUP_ID"]
+# The history query CLEANUP sends, written out by hand from the graph config and RUNTIME.
+HISTORY_SQL = (
+    "SELECT NAME, STATE FROM TABLE(ML_DEV.INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 10000))"
+    " WHERE TO_CHAR(GRAPH_RUN_GROUP_ID) = '01b2c3d4-0000-1111-2222-333344445555'"
+    " AND NAME <> 'MORTGAGE_PIPELINE$CLEANUP'"
+)
+
+
+def record_run(session, *, promote="SUCCEEDED", group=GROUP):
+    """TASK_HISTORY of one graph run that took the PROMOTE_MODEL branch, CLEANUP still executing."""
+    for name, state in (
+        ("MORTGAGE_PIPELINE", "SUCCEEDED"),
+        ("MORTGAGE_PIPELINE$PREPARE_DATA", "SUCCEEDED"),
+        ("MORTGAGE_PIPELINE$TRAIN_MODEL", "SUCCEEDED"),
+        ("MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY", "SUCCEEDED"),
+        ("MORTGAGE_PIPELINE$PROMOTE_MODEL", promote),
+        ("MORTGAGE_PIPELINE$SEND_ALERT", "SKIPPED"),
+        ("MORTGAGE_PIPELINE$CLEANUP", "EXECUTING"),
+    ):
+        session.task_history.append(("ML_DEV", group, name, state))
+
+
+def cleanup_world(promote="SUCCEEDED"):
     session = session_with()
+    record_run(session, promote=promote)
+    # An earlier graph run (another run group) that failed: not this run's outcome.
+    session.task_history.append(("ML_DEV", "01b2c3d4-0000-0000-0000-000000000000", "MORTGAGE_PIPELINE$TRAIN_MODEL", "FAILED"))
     for run, modified in ((RUN_ID, NOW), ("RUN_OLD", days_ago(60)), ("RUN_RECENT", days_ago(5))):
         session.stage[f"{ARTIFACTS}{run}/model.ubj"] = (b"m", modified)
     session.stage[f"{ARTIFACTS}RUN_MIXED/model.ubj"] = (b"m", days_ago(40))
@@ -381,6 +407,10 @@ def test_cleanup_removes_the_run_and_what_is_past_retention_except_the_default_a
     }
     assert result["missing"] == {"count": 0, "names": []}
     assert result["kept_default_model_version"] == "V_OLD_DEFAULT"
+    assert result["current_run"] == {
+        "run_id": RUN_ID, "outcome": "succeeded", "artefacts": "removed", "detail": "6 task run(s) succeeded or skipped",
+    }
+    assert session.statements_matching("TASK_HISTORY") == [HISTORY_SQL]
     assert session.statements_matching("^LIST ") == [f"LIST {ARTIFACTS}"]
     assert session.statements_matching("^REMOVE ") == [f"REMOVE {ARTIFACTS}{RUN_ID}/", f"REMOVE {ARTIFACTS}RUN_OLD/"]
     assert sorted(session.stage) == sorted([
@@ -440,6 +470,7 @@ def test_cleanup_before_any_model_exists_removes_old_datasets_and_the_run():
 
 def test_cleanup_of_a_run_without_artefacts():
     session = session_with()
+    record_run(session)
     result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=FakeDatasetStore(now=NOW), now=NOW))
     assert result["removed"]["run_artifacts"] == {"count": 0, "names": []}
     assert session.statements_matching("^REMOVE ") == [f"REMOVE {ARTIFACTS}{RUN_ID}/"]
@@ -450,3 +481,96 @@ def test_cleanup_uses_the_configured_retention():
     result = json.loads(cleanup.main(session_with(graph_config(retention_days=100)), registry=registry, store=store, now=NOW))
     assert result["removed"]["model_versions"]["count"] == 0 and result["removed"]["dataset_versions"]["count"] == 0
     assert result["retention_days"] == 100
+
+
+# The current run's artefacts after a run that did not succeed: kept for EXECUTE TASK ... RETRY LAST.
+
+# What retention removes in cleanup_world whatever the current run's outcome (30 days before NOW).
+RETAINED_STAGE = [
+    f"{ARTIFACTS}RUN_RECENT/model.ubj", f"{ARTIFACTS}RUN_MIXED/model.ubj", f"{ARTIFACTS}RUN_MIXED/notes.txt",
+    "@ML_DEV.PIPELINE.ARTIFACT_STAGE/OTHER_PIPELINE/runs/RUN_X/model.ubj",
+]
+
+
+def test_cleanup_after_a_failed_task_keeps_the_runs_artefacts_and_still_applies_retention(capsys):
+    session, registry, store = cleanup_world(promote="FAILED")
+    value = cleanup.main(session, registry=registry, store=store, now=NOW)
+    result = json.loads(value)
+
+    assert result["current_run"] == {
+        "run_id": RUN_ID,
+        "outcome": "failed",
+        "artefacts": "kept",
+        "detail": "failed: MORTGAGE_PIPELINE$PROMOTE_MODEL",
+        "tasks": ["MORTGAGE_PIPELINE$PROMOTE_MODEL"],
+    }
+    assert session.statements_matching("TASK_HISTORY") == [HISTORY_SQL]
+    assert session.statements_matching("^REMOVE ") == [f"REMOVE {ARTIFACTS}RUN_OLD/"]
+    assert sorted(session.stage) == sorted(RETAINED_STAGE + [f"{ARTIFACTS}{RUN_ID}/model.ubj"])
+    # Retention is unchanged: the same model and dataset versions go as after a successful run.
+    assert result["removed"] == {
+        "run_artifacts": {"count": 1, "names": ["RUN_OLD"]},
+        "model_versions": {"count": 1, "names": ["V_OLD"]},
+        "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
+    }
+    assert session.return_values == [value]
+    assert f"keeping {ARTIFACTS}{RUN_ID}/" in capsys.readouterr().out
+
+
+def test_cleanup_after_a_cancelled_task_keeps_the_runs_artefacts():
+    session, registry, store = cleanup_world(promote="CANCELLED")
+    result = json.loads(cleanup.main(session, registry=registry, store=store, now=NOW))
+    assert result["current_run"]["outcome"] == "cancelled" and result["current_run"]["artefacts"] == "kept"
+    assert result["current_run"]["tasks"] == ["MORTGAGE_PIPELINE$PROMOTE_MODEL"]
+    assert f"{ARTIFACTS}{RUN_ID}/model.ubj" in session.stage
+
+
+def test_cleanup_keeps_the_runs_artefacts_when_the_history_query_fails(capsys):
+    session, registry, store = cleanup_world()
+    session.task_history = FakeSQLError("Insufficient privileges to operate on task 'MORTGAGE_PIPELINE'")
+    value = cleanup.main(session, registry=registry, store=store, now=NOW)  # not a failure
+    result = json.loads(value)
+
+    assert result["current_run"] == {
+        "run_id": RUN_ID,
+        "outcome": "unknown",
+        "artefacts": "kept",
+        "detail": "task history query failed: Insufficient privileges to operate on task 'MORTGAGE_PIPELINE'",
+    }
+    assert session.statements_matching("TASK_HISTORY") == [HISTORY_SQL]
+    assert session.statements_matching("^REMOVE ") == [f"REMOVE {ARTIFACTS}RUN_OLD/"]
+    assert sorted(session.stage) == sorted(RETAINED_STAGE + [f"{ARTIFACTS}{RUN_ID}/model.ubj"])
+    assert result["removed"]["model_versions"]["names"] == ["V_OLD"]
+    assert session.return_values == [value]
+    out = capsys.readouterr().out
+    assert "unknown (task history query failed: Insufficient privileges" in out
+    assert f"keeping {ARTIFACTS}{RUN_ID}/" in out
+
+
+def test_cleanup_keeps_the_runs_artefacts_when_the_history_has_no_rows_for_the_run(capsys):
+    session, registry, store = cleanup_world()
+    # Rows of this run group only under another database's INFORMATION_SCHEMA, and of another group.
+    session.task_history = [
+        ("OTHER_DB", GROUP, "MORTGAGE_PIPELINE$PROMOTE_MODEL", "SUCCEEDED"),
+        ("ML_DEV", "01b2c3d4-0000-0000-0000-000000000000", "MORTGAGE_PIPELINE$PROMOTE_MODEL", "SUCCEEDED"),
+        ("ML_DEV", GROUP, "MORTGAGE_PIPELINE$CLEANUP", "EXECUTING"),  # the finalizer itself does not count
+    ]
+    result = json.loads(cleanup.main(session, registry=registry, store=store, now=NOW))
+    assert result["current_run"] == {
+        "run_id": RUN_ID, "outcome": "unknown", "artefacts": "kept", "detail": "no task runs of this graph run group in TASK_HISTORY",
+    }
+    assert f"{ARTIFACTS}{RUN_ID}/model.ubj" in session.stage
+    assert session.statements_matching("^REMOVE ") == [f"REMOVE {ARTIFACTS}RUN_OLD/"]
+    assert "unknown (no task runs of this graph run group in TASK_HISTORY)" in capsys.readouterr().out
+
+
+def test_a_kept_run_is_not_removed_by_retention_even_when_its_files_are_past_it():
+    # retention_days 0: every file older than NOW is past the window, the current run's included.
+    session = session_with(graph_config(retention_days=0))
+    record_run(session, promote="FAILED")
+    session.stage[f"{ARTIFACTS}{RUN_ID}/model.ubj"] = (b"m", days_ago(1))
+    session.stage[f"{ARTIFACTS}RUN_OLD/model.ubj"] = (b"m", days_ago(1))
+    result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=FakeDatasetStore(now=NOW), now=NOW))
+    assert result["current_run"]["artefacts"] == "kept"
+    assert sorted(session.stage) == [f"{ARTIFACTS}{RUN_ID}/model.ubj"]
+    assert result["removed"]["run_artifacts"]["names"] == ["RUN_OLD"]
