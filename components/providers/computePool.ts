@@ -14,7 +14,8 @@
  * state by Pulumi, so this module must not capture secrets or import snowflake-sdk at the top.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { connectionSettingsFromConfig, openConnection, type ConfigSource, type SqlSession } from "./connection";
+import { sqlString } from "../../lib/identifiers";
+import { providerSessions, type ConfigSource, type SessionOpener } from "./connection";
 
 /** The provider's inputs after `check` (defaults applied); the outputs are the same fields. */
 export interface ComputePoolInputs {
@@ -41,19 +42,13 @@ export interface ComputePoolArgs {
   comment?: pulumi.Input<string>;
 }
 
-/** Opens a session for one provider call; the provider closes it. */
-export type SessionOpener = () => Promise<SqlSession>;
+export type { SessionOpener };
 
 /** The value Pulumi passes for an input that is not known yet (preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
 const FIELDS = ["name", "instanceFamily", "minNodes", "maxNodes", "autoSuspendSecs", "autoResume", "comment"] as const;
 const REPLACING = ["name", "instanceFamily"];
-
-/** A single-quoted SQL string literal: backslashes and quotes doubled. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
-}
 
 const bool = (b: boolean) => (b ? "TRUE" : "FALSE");
 
@@ -143,21 +138,11 @@ function fromShowRow(row: Record<string, unknown>): ComputePoolInputs {
  * `openSession` to run the methods against the Snowflake stub.
  */
 export function createComputePoolProvider(openSession?: SessionOpener) {
-  let config: ConfigSource | undefined;
-  async function withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
-    const session = openSession
-      ? await openSession()
-      : await openConnection(connectionSettingsFromConfig(config ?? { get: () => undefined }));
-    try {
-      return await work(session);
-    } finally {
-      await session.close();
-    }
-  }
+  const { configure, withSession } = providerSessions(openSession);
 
   const provider = {
     async configure(req: { config: ConfigSource }): Promise<void> {
-      config = req.config;
+      configure(req.config);
     },
 
     async check(_olds: Record<string, any>, news: Record<string, any>) {

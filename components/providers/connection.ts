@@ -213,3 +213,31 @@ export async function withConnection<T>(settings: ConnectionSettings, work: (ses
     await session.close();
   }
 }
+
+/** Opens a session to run one provider operation on (tests pass one that reaches the stub). */
+export type SessionOpener = () => Promise<SqlSession>;
+
+/**
+ * The Snowflake access of one dynamic provider: `configure` keeps the stack config the provider
+ * host passes, and `withSession` runs an operation on a fresh session (from `openSession` when
+ * given, else from that config and SNOWFLAKE_*) and always closes it.
+ */
+export function providerSessions(openSession?: SessionOpener): {
+  configure(config: ConfigSource): void;
+  withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+} {
+  let config: ConfigSource | undefined;
+  return {
+    configure(source) {
+      config = source;
+    },
+    async withSession(work) {
+      const session = openSession ? await openSession() : await openConnection(connectionSettingsFromConfig(config ?? { get: () => undefined }));
+      try {
+        return await work(session);
+      } finally {
+        await session.close();
+      }
+    },
+  };
+}

@@ -15,7 +15,7 @@
  * Credentials: only `configure({config})` / SNOWFLAKE_* through connection.ts, never inputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { connectionSettingsFromConfig, openConnection, type ConfigSource, type SqlSession } from "./connection";
+import { providerSessions, type ConfigSource, type SessionOpener } from "./connection";
 
 export interface StagedFileSpec {
   /** Path under the directory on the stage, e.g. prepare_data.zip or jobs/train.py. */
@@ -46,7 +46,7 @@ export interface StagedFilesArgs {
   files: pulumi.Input<pulumi.Input<StagedFileSpec>[]>;
 }
 
-export type SessionOpener = () => Promise<SqlSession>;
+export type { SessionOpener };
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const STAGE = /^[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*$/;
@@ -112,17 +112,7 @@ export function putSql(stage: string, directory: string, file: StagedFileSpec, a
  * `openSession` to run the methods against the Snowflake stub.
  */
 export function createStagedFilesProvider(openSession?: SessionOpener) {
-  let config: ConfigSource | undefined;
-  async function withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
-    const session = openSession
-      ? await openSession()
-      : await openConnection(connectionSettingsFromConfig(config ?? { get: () => undefined }));
-    try {
-      return await work(session);
-    } finally {
-      await session.close();
-    }
-  }
+  const { configure, withSession } = providerSessions(openSession);
   const outputs = (p: Record<string, any>): StagedFilesOutputs => ({
     stage: p.stage,
     directory: p.directory,
@@ -132,7 +122,7 @@ export function createStagedFilesProvider(openSession?: SessionOpener) {
 
   const provider = {
     async configure(req: { config: ConfigSource }): Promise<void> {
-      config = req.config;
+      configure(req.config);
     },
 
     async check(_olds: Record<string, any>, news: Record<string, any>) {
