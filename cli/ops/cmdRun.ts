@@ -157,6 +157,8 @@ export async function watchCommand(
   }
   const startedMs = ctx.deps.clock.now();
   const graph = await loadGraph(ctx);
+  // TASK_HISTORY answers only for the last 7 days.
+  const sinceMs = Math.min(options.sinceMs, 7 * 86_400_000 - 60_000);
   const again = options.token !== undefined ? `watch --run-token ${options.token}` : `watch --run-id ${options.runId}`;
   const runCtx: RunContext = { command: "watch", graph, follow: ctx.commandLine(again) };
   return follow(ctx, runCtx, graph, {
@@ -164,7 +166,7 @@ export async function watchCommand(
     runId: options.runId,
     startedMs,
     timeoutMs: options.timeoutMs,
-    searchSinceMs: startedMs - options.sinceMs,
+    searchSinceMs: startedMs - sinceMs,
     unidentifiedWhen: "no-pending-root-run",
   });
 }

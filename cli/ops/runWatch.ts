@@ -8,7 +8,9 @@
  * the watcher says so (outcome "unidentified") or times out.
  *
  * End of the run: COMPLETE_TASK_GRAPHS has a row for the RUN_ID (asked only when no task of the run
- * is scheduled or executing). A task with no row in a SUCCEEDED graph was skipped (the branch not
+ * is scheduled or executing; the newest row counts). A FAILED or CANCELLED end is final only after
+ * it has stood for 30 s with no task of the run active again, because TASK_AUTO_RETRY_ATTEMPTS may
+ * retry the graph from the failed task. A task with no row in a SUCCEEDED graph was skipped (the branch not
  * taken). For a run older than COMPLETE_TASK_GRAPHS' 60 minutes, the outcome comes from the task rows.
  *
  * Statements per poll: 1 TASK_HISTORY, plus COMPLETE_TASK_GRAPHS when nothing is active, plus one
@@ -91,6 +93,8 @@ export interface WatchOptions {
   unidentifiedWhen?: "root-run-ended" | "no-pending-root-run";
   /** How long an ended run may lack a COMPLETE_TASK_GRAPHS row before the outcome is derived from task rows. */
   completeGraceMs?: number;
+  /** How long a FAILED/CANCELLED end must stand (no task of the run active again) before it is final (default 30 s). */
+  failureGraceMs?: number;
   onUpdate?: (snapshot: RunSnapshot) => void;
 }
 
@@ -121,6 +125,9 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
   let lastKey = "";
   let noPendingSince: number | undefined;
   let idleSince: number | undefined;
+  /** When a FAILED/CANCELLED end was first seen: final only after `failureGraceMs`, as TASK_AUTO_RETRY_ATTEMPTS may retry the graph. */
+  let failedSince: number | undefined;
+  const failureGrace = options.failureGraceMs ?? 30_000;
   let note: string | undefined;
 
   const history = (filter: { sinceMs?: number; runId?: number }) =>
@@ -175,16 +182,21 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
         } else noPendingSince = undefined;
       }
       if (runId !== undefined && rows.length > 0 && !rows.some(isActive)) {
-        const found = (await runner.execute(completeGraphSql(ref, runId))).map(parseCompleteGraph)[0];
-        if (found?.state) {
+        const ends = (await runner.execute(completeGraphSql(ref, runId))).map(parseCompleteGraph);
+        const found = ends.sort((a, b) => (b.completedMs ?? 0) - (a.completedMs ?? 0))[0];
+        if (found?.state && found.state !== "SUCCEEDED") failedSince ??= clock.now();
+        if (found?.state && (found.state === "SUCCEEDED" || clock.now() - failedSince! >= failureGrace)) {
           complete = found;
           rows = await history({ sinceMs: runId - 60_000, runId });
+        } else if (found?.state) {
+          note = `the graph run ended ${found.state}; watching ${Math.round(failureGrace / 1000)} s for an automatic retry`;
         } else if (rows.length > 0) {
           idleSince ??= clock.now();
           if (clock.now() - idleSince >= completeGrace) derivedState = outcomeFromRows(graph, rows).toUpperCase();
         }
       } else {
         idleSince = undefined;
+        failedSince = undefined;
       }
       errors = 0;
     } catch (err) {

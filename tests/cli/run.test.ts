@@ -177,7 +177,11 @@ describe("pipeline run", () => {
       const code = await h.run("run", ...TARGET);
       assert.equal(code, EXIT.FAILED);
       assert.deepEqual(h.sent.slice(0, 3), [SHOW, CURRENT, EXECUTE]);
-      assert.deepEqual(h.sent.slice(-2), [COMPLETE, TRACK]);
+      // The FAILED end is final once it has stood 30 s (an automatic retry could follow).
+      assert.deepEqual(h.sent.slice(-3), [TRACK, COMPLETE, TRACK]);
+      const ends = h.timed.filter(([, sql]) => sql === COMPLETE).map(([t]) => t);
+      assert.ok(ends.length >= 2 && ends.at(-1)! - ends[0] >= 30_000, "confirmed over 30 s");
+      assert.match(h.stdout(), /\+01:\d\d the graph run ended FAILED; watching 30 s for an automatic retry\n/);
       const out = h.stdout();
       const summary = out.slice(out.indexOf("Run tok-1 ("));
       assert.equal(
@@ -199,6 +203,37 @@ describe("pipeline run", () => {
       const failedAt = lines.findIndex((l) => /TRAIN_MODEL\s+failed/.test(l));
       const cleanupAt = lines.findIndex((l) => /CLEANUP \(finalizer\)\s+succeeded/.test(l));
       assert.ok(failedAt > 0 && cleanupAt > failedAt, "the finalizer finishes after the failure");
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("an automatic retry after a failed attempt is followed to its end (same RUN_ID, latest attempt wins)", async () => {
+    const run: ScriptedRun = {
+      tasks: [
+        tokenReturn("tok-1"),
+        { task: "PREPARE_DATA", scheduledAt: 2, startAt: 3, endAt: 20, state: "SUCCEEDED" },
+        { task: "TRAIN_MODEL", scheduledAt: 20, startAt: 21, endAt: 40, state: "FAILED", error: { code: "100357", message: "transient" } },
+        // TASK_AUTO_RETRY_ATTEMPTS: the graph is retried from the failed task a little later.
+        { task: "TRAIN_MODEL", scheduledAt: 47, startAt: 48, endAt: 90, state: "SUCCEEDED", returnValue: '{"job_id":"J2","metrics":{"test_accuracy":0.9}}' },
+        { task: "CHECK_MODEL_QUALITY", scheduledAt: 90, startAt: 91, endAt: 95, state: "SUCCEEDED", returnValue: "PROMOTE_MODEL" },
+        { task: "PROMOTE_MODEL", scheduledAt: 95, startAt: 96, endAt: 100, state: "SUCCEEDED", returnValue: '{"model":"ML_DEV.MODELS.MORTGAGE_MODEL","version":"V5","is_default":true}' },
+        { task: "CLEANUP", scheduledAt: 100, startAt: 101, endAt: 105, state: "SUCCEEDED" },
+      ],
+      completeAt: 41,
+      graphState: "FAILED",
+      firstError: { task: "TRAIN_MODEL", code: "100357", message: "transient" },
+      laterEnds: [{ at: 106, state: "SUCCEEDED" }],
+    };
+    const h = await harness({ run });
+    try {
+      const code = await h.run("run", ...TARGET, "--json");
+      assert.equal(code, EXIT.OK, h.stderr());
+      const doc = JSON.parse(h.stdout());
+      assert.equal(doc.outcome, "succeeded");
+      assert.equal(doc.tasks[2].state, "succeeded");
+      assert.equal(doc.results.promotedModel.version, "V5");
+      assert.match(h.stderr(), /the graph run ended FAILED; watching 30 s for an automatic retry/);
     } finally {
       await h.close();
     }

@@ -99,6 +99,8 @@ export interface ScriptedRun {
   completeAt?: number;
   graphState?: "SUCCEEDED" | "FAILED" | "CANCELLED";
   firstError?: { task: string; code: string; message: string };
+  /** Further COMPLETE_TASK_GRAPHS rows of the same RUN_ID (e.g. an automatic retry's end), seconds after EXECUTE. */
+  laterEnds?: { at: number; state: "SUCCEEDED" | "FAILED" | "CANCELLED" }[];
 }
 
 /** A task row of some other run (not ours), absolute times. */
@@ -321,7 +323,10 @@ function completeRows(h: Harness, options: HarnessOptions, sql: string): unknown
   const runId = /AND RUN_ID = (\d+)/.exec(sql)?.[1];
   if (E === undefined || !run || run.completeAt === undefined || h.clock.now() < E + run.completeAt * 1000 || runId !== String(E)) return [];
   const fe = run.firstError;
-  return [[run.graphState ?? "SUCCEEDED", fe ? `${ROOT}$${fe.task}` : null, fe?.code ?? null, fe?.message ?? null, E, E + 1000, E + run.completeAt * 1000]];
+  const later = (run.laterEnds ?? [])
+    .filter((end) => h.clock.now() >= E + end.at * 1000)
+    .map((end) => [end.state, null, null, null, E, E + 1000, E + end.at * 1000]);
+  return [[run.graphState ?? "SUCCEEDED", fe ? `${ROOT}$${fe.task}` : null, fe?.code ?? null, fe?.message ?? null, E, E + 1000, E + run.completeAt * 1000], ...later];
 }
 
 /** Statements per rolling 60 s of fake time, the maximum over the run. */
