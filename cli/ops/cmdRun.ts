@@ -14,7 +14,7 @@ import { loadGraph, snowflake, writeJson, type CommandContext } from "./context"
 import { formatDuration, formatTime } from "./duration";
 import { CliError, EXIT, type ExitCode } from "./exitCodes";
 import { allTasks, type DeployedGraph } from "./graph";
-import { FrameView, LineView, silentView, type LiveView } from "./liveView";
+import { canRedraw, FrameView, LineView, silentView, type LiveView } from "./liveView";
 import { currentGraphsSql, executeTaskSql, parseCurrentGraph } from "./queries";
 import { renderRunSummary, runJson, type RunContext } from "./renderRun";
 import { watchRun, type WatchOutcome, type WatchResult } from "./runWatch";
@@ -66,7 +66,7 @@ export function runnableProblems(graph: DeployedGraph, declaredTasks?: string[])
 
 function liveView(ctx: CommandContext, runCtx: RunContext): LiveView {
   const { deps, pc } = ctx;
-  const mode = deps.live ?? (ctx.global.json ? "lines" : deps.stdout.isTTY ? "frame" : "lines");
+  const mode = deps.live ?? (ctx.global.json ? "lines" : canRedraw(deps.stdout) ? "frame" : "lines");
   if (mode === "none") return silentView;
   // Under --json stdout carries only the JSON document; progress goes to stderr.
   const out = ctx.global.json ? deps.stderr : deps.stdout;

@@ -10,11 +10,17 @@ export interface OutputStream {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
+}
+
+/** A terminal log-update can redraw: some pseudo-terminals (CI, `script`) report 0 rows, and log-update then draws nothing. */
+export function canRedraw(out: OutputStream): boolean {
+  return out.isTTY === true && (out.rows ?? 0) > 0 && (out.columns ?? 0) > 0;
 }
 
 export interface LiveView {
   update(snapshot: RunSnapshot): void;
-  /** Leaves the last frame on screen (frame mode) before the summary is printed. */
+  /** Ends the live display before the summary is printed (frame mode: the frame is cleared, the summary repeats the table). */
   stop(): void;
 }
 
@@ -33,7 +39,7 @@ export class LineView implements LiveView {
 }
 
 export class FrameView implements LiveView {
-  private readonly log: ((...text: string[]) => void) & { done(): void };
+  private readonly log: ((...text: string[]) => void) & { clear(): void; done(): void };
   constructor(
     stream: NodeJS.WritableStream,
     private readonly ctx: RunContext,
@@ -48,6 +54,7 @@ export class FrameView implements LiveView {
     this.log(renderFrame(this.ctx, snapshot, this.pc));
   }
   stop(): void {
+    this.log.clear();
     this.log.done();
   }
 }
