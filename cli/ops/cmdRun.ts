@@ -143,7 +143,15 @@ export async function runCommand(ctx: CommandContext, options: { config: GraphCo
 
   const token = deps.newToken();
   const sql = executeTaskSql(graph.ref, { ...options.config, run_token: token });
-  await snowflake(ctx, () => ctx.session.execute(sql));
+  try {
+    await ctx.session.execute(sql);
+  } catch (err) {
+    // A statement that timed out or lost its connection may still have reached Snowflake.
+    throw new CliError(
+      `EXECUTE TASK failed: ${(err as Error).message}\nIf it reached Snowflake a run may have started; look with \`${ctx.commandLine(`watch --run-token ${token}`)}\`.`,
+      EXIT.SNOWFLAKE,
+    );
+  }
   const runCtx: RunContext = { command: "run", graph, follow: ctx.commandLine(`watch --run-token ${token}`) };
   return follow(ctx, runCtx, graph, { token, startedMs, timeoutMs: options.timeoutMs });
 }

@@ -373,6 +373,18 @@ describe("pipeline run", () => {
     }
   });
 
+  test("EXECUTE TASK refused: exit 4, and the watch command in case it reached Snowflake", async () => {
+    const h = await harness();
+    h.stub.on(/^EXECUTE TASK /, { error: { code: "003001", message: "Insufficient privileges to operate on task 'MORTGAGE_PIPELINE'", sqlState: "42501" } });
+    try {
+      assert.equal(await h.run("run", ...TARGET), EXIT.SNOWFLAKE);
+      assert.deepEqual(h.sent, [SHOW, CURRENT, EXECUTE]);
+      assert.match(h.stderr(), /^error: EXECUTE TASK failed: .*003001.*Insufficient privileges.*\nIf it reached Snowflake a run may have started; look with `npm run pipeline -- watch --run-token tok-1 --root-task/);
+    } finally {
+      await h.close();
+    }
+  });
+
   test("a suspended child makes the graph not runnable: nothing is executed, exit 7", async () => {
     const h = await harness({ states: { [ROOT]: "suspended", TRAIN_MODEL: "suspended" } });
     try {
