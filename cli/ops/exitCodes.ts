@@ -11,7 +11,7 @@ export const EXIT = {
   USAGE: 2,
   /** --timeout passed before the run finished; the run goes on in Snowflake. */
   TIMEOUT: 3,
-  /** Snowflake could not be reached, refused the login, or a monitoring query failed. */
+  /** Snowflake could not be reached, refused the login, EXECUTE TASK or a monitoring query failed. */
   SNOWFLAKE: 4,
   /** run: another run of the graph is executing; nothing was started. */
   ALREADY_RUNNING: 5,
@@ -31,7 +31,7 @@ export const EXIT_CODE_HELP = [
   [EXIT.FAILED, "the graph run failed or was cancelled; suspend/resume: a statement was refused"],
   [EXIT.USAGE, "bad arguments, or the stack/root task/connection could not be resolved"],
   [EXIT.TIMEOUT, "--timeout reached; the run continues in Snowflake"],
-  [EXIT.SNOWFLAKE, "Snowflake unreachable, login refused, or a monitoring query failed"],
+  [EXIT.SNOWFLAKE, "Snowflake unreachable, login refused, or EXECUTE TASK or a monitoring query refused"],
   [EXIT.ALREADY_RUNNING, "run: a run of this graph is already executing; nothing was started"],
   [EXIT.UNIDENTIFIED, "run/watch: no root run returned this run's token; nothing is guessed"],
   [EXIT.NOT_RUNNABLE, "run: a task of the graph is missing or a child task is suspended"],
