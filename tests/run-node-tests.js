@@ -26,6 +26,6 @@ if (files.length === 0) {
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-reporter=spec", ...files.map((f) => relative(process.cwd(), f))],
-  { stdio: "inherit", env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1" } },
+  { stdio: "inherit", env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
 );
 process.exit(result.status ?? 1);

@@ -218,6 +218,18 @@ export async function withConnection<T>(settings: ConnectionSettings, work: (ses
 export type SessionOpener = () => Promise<SqlSession>;
 
 /**
+ * Where a dynamic provider's configure() keeps the stack config: on `process`, which closure
+ * serialization emits as a reference to the host's global, so a config set in this process (tests)
+ * never ends up in the serialized provider text stored in the state. Every provider of the host
+ * gets the same stack config, so they share the slot.
+ */
+const PROVIDER_CONFIG_SLOT = "snowflake-ml-pipeline.providerConfig";
+export function providerConfig(): { config?: ConfigSource } {
+  const holder = process as unknown as Record<symbol, { config?: ConfigSource } | undefined>;
+  return (holder[Symbol.for(PROVIDER_CONFIG_SLOT)] ??= {});
+}
+
+/**
  * The Snowflake access of one dynamic provider: `configure` keeps the stack config the provider
  * host passes, and `withSession` runs an operation on a fresh session (from `openSession` when
  * given, else from that config and SNOWFLAKE_*) and always closes it.
@@ -226,13 +238,13 @@ export function providerSessions(openSession?: SessionOpener): {
   configure(config: ConfigSource): void;
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
 } {
-  let config: ConfigSource | undefined;
   return {
     configure(source) {
-      config = source;
+      providerConfig().config = source;
     },
     async withSession(work) {
-      const session = openSession ? await openSession() : await openConnection(connectionSettingsFromConfig(config ?? { get: () => undefined }));
+      const config = providerConfig().config ?? { get: () => undefined };
+      const session = openSession ? await openSession() : await openConnection(connectionSettingsFromConfig(config));
       try {
         return await work(session);
       } finally {

@@ -34,7 +34,7 @@
  * functions, so the provider serializes (build-environment-notes.md §5.3).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { connectionSettingsFromConfig, openConnection, type ConfigSource, type SqlSession } from "./connection";
+import { connectionSettingsFromConfig, openConnection, providerConfig, type ConfigSource, type SqlSession } from "./connection";
 
 export interface GraphActivationInputs {
   /** Fully qualified, unquoted: ML_DEV.PIPELINE.MORTGAGE_PIPELINE. */
@@ -60,17 +60,6 @@ export interface GraphActivationOutputs extends GraphActivationInputs {
 /** The preview placeholder for unknown values (dynamic provider host). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
-
-/**
- * Where configure() keeps the stack config: on `process`, which closure serialization emits as a
- * reference to the host's global, so whatever was configured in this process (tests) never ends up
- * in the serialized provider text stored in the state.
- */
-const CONFIG_SLOT = "snowflake-ml-pipeline.GraphActivation.config";
-function configSlot(): { config?: ConfigSource } {
-  const holder = process as unknown as Record<symbol, { config?: ConfigSource } | undefined>;
-  return (holder[Symbol.for(CONFIG_SLOT)] ??= {});
-}
 
 export interface TaskStatement {
   task: string;
@@ -145,7 +134,7 @@ export function repairPlan(inputs: GraphActivationInputs, actual: Record<string,
 }
 
 async function session(): Promise<SqlSession> {
-  const config: ConfigSource = configSlot().config ?? { get: () => undefined };
+  const config: ConfigSource = providerConfig().config ?? { get: () => undefined };
   return openConnection(connectionSettingsFromConfig(config, process.env));
 }
 
@@ -240,7 +229,7 @@ const INPUT_KEYS = ["rootTask", "tasks", "started", "fingerprint"] as const;
 
 export const graphActivationProvider: pulumi.dynamic.ResourceProvider<GraphActivationInputs, GraphActivationOutputs> = {
   async configure(req: pulumi.dynamic.ConfigureRequest) {
-    configSlot().config = req.config;
+    providerConfig().config = req.config;
   },
 
   async check(_olds: GraphActivationInputs, news: GraphActivationInputs) {

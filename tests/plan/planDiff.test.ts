@@ -27,7 +27,7 @@ function runPlanCli(args: string[], cwd = PROJECT_DIR) {
   return spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "cli/plan.ts"), ...args], {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1" },
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
 }
 

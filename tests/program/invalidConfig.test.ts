@@ -23,7 +23,7 @@ const BAD_STACK = `config:
 function runPlan(projectDir: string, stack: string) {
   return spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "cli/plan.ts"), "--project", projectDir, "--stack", stack], {
     encoding: "utf8",
-    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1" },
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
 }
 

@@ -34,7 +34,7 @@ async function observedPlan(options: PlanOptions): Promise<{ plan?: Plan; error?
 function runPlanCli(args: string[]) {
   return spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "cli/plan.ts"), ...args], {
     encoding: "utf8",
-    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1" },
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
 }
 
