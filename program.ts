@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { Pipeline, pipelineLogicalName, PipelineOutputs } from "./components/pipeline";
 import { BRIDGED_TYPES_USED, previewFeaturesFor } from "./components/previewFeatures";
-import { buildPipelineArtifacts } from "./lib/artifacts";
+import { artifactShas, buildPipelineArtifacts } from "./lib/artifacts";
 import { ConfigurationError, resolveConfiguration, ResolvedConfiguration } from "./lib/config/resolveConfiguration";
 import { PROJECT } from "./lib/config/stackSettings";
 import { ArtifactShas, decidePromotion, OVERRIDE_KEY, PromotionStatus, promotionSourceName, refusedTasks, stackLabel } from "./lib/promotion";
@@ -108,10 +108,7 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
       ? undefined
       : await checkPromotion(
           promoteFrom,
-          {
-            bundleSha256: Object.fromEntries(Object.entries(artifacts.bundles).map(([task, b]) => [task, b.sha256])),
-            payloadSha256: Object.fromEntries(Object.entries(artifacts.payloads).map(([task, p]) => [task, p.sha256])),
-          },
+          artifactShas(artifacts),
           configuration.settings.allowUnpromotedCode === true,
         );
   const provider = snowflakeProvider({ transformations: opts.transformations });

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PipelineArtifacts } from "../lib/artifacts";
+import { artifactShas, PipelineArtifacts } from "../lib/artifacts";
 import { canonicalJson } from "../lib/canonicalJson";
 import { ResolvedConfiguration } from "../lib/config/resolveConfiguration";
 import { composeGraphConfig } from "../lib/graphConfig";
@@ -123,8 +123,7 @@ export class Pipeline extends pulumi.ComponentResource {
         artifact: stageUri(names.stageFqn.artifact),
         data: stageUri(names.stageFqn.data),
       },
-      bundleSha256: Object.fromEntries(Object.entries(artifacts.bundles).map(([task, b]) => [task, b.sha256])),
-      payloadSha256: Object.fromEntries(Object.entries(artifacts.payloads).map(([task, p]) => [task, p.sha256])),
+      ...artifactShas(artifacts),
       computePool: names.computePool,
       registrySchema: names.registrySchemaFqn,
       warehouse: names.warehouse,

@@ -98,3 +98,11 @@ export async function buildPipelineArtifacts(args: {
   }
   return { bundles, payloads, sampleData };
 }
+
+/** The content hash of every task's bundle and ML Job payload, by task: what a stack exports and promotion compares. */
+export function artifactShas(artifacts: PipelineArtifacts): { bundleSha256: Record<string, string>; payloadSha256: Record<string, string> } {
+  return {
+    bundleSha256: Object.fromEntries(Object.entries(artifacts.bundles).map(([task, b]) => [task, b.sha256])),
+    payloadSha256: Object.fromEntries(Object.entries(artifacts.payloads).map(([task, p]) => [task, p.sha256])),
+  };
+}
