@@ -18,16 +18,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-COLUMNS = (
-    "LOAN_ID",
-    "TS",
-    "LOAN_TYPE_NAME",
-    "LOAN_PURPOSE_NAME",
-    "APPLICANT_INCOME_000S",
-    "LOAN_AMOUNT_000S",
-    "COUNTY_NAME",
-    "MORTGAGERESPONSE",
-)
+from mlpipeline.source_schema import SOURCE_COLUMNS
+
+COLUMNS = SOURCE_COLUMNS
 DEFAULT_SEED = 20240101
 SAMPLE_ROWS = 5000
 START = dt.datetime(2024, 1, 1)

@@ -4,20 +4,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from mlpipeline.config import PipelineConfig, split_name, sql_string
-
-# Column types of the source table when PREPARE_DATA creates it from the sample file
-# (the columns of mlpipeline.sample_data / the seed's MORTGAGE_LENDING_DEMO_DATA).
-SOURCE_TABLE_COLUMNS = (
-    ("LOAN_ID", "NUMBER(38,0)"),
-    ("TS", "TIMESTAMP_NTZ"),
-    ("LOAN_TYPE_NAME", "VARCHAR"),
-    ("LOAN_PURPOSE_NAME", "VARCHAR"),
-    ("APPLICANT_INCOME_000S", "NUMBER(38,0)"),
-    ("LOAN_AMOUNT_000S", "NUMBER(38,0)"),
-    ("COUNTY_NAME", "VARCHAR"),
-    ("MORTGAGERESPONSE", "NUMBER(38,0)"),
-)
-
+from mlpipeline.source_schema import SOURCE_TABLE_COLUMNS
 
 class SourceTableMissing(RuntimeError):
     pass
