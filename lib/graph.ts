@@ -18,7 +18,6 @@ export const MAX_PREDECESSORS = 100;
 export const MAX_CHILDREN = 100;
 /** USER_TASK_TIMEOUT_MS upper bound used here: 7 days. */
 export const MAX_TASK_TIMEOUT_MS = 86_400_000 * 7;
-export const MAX_TASK_RETRIES = 30;
 
 export interface GraphValidationOptions {
   /** The compute pool's maxNodes: an ML Job cannot run on more instances. */
@@ -240,9 +239,6 @@ export function validateGraph(def: PipelineDefinition, file: string, opts: Graph
 
     if (task.timeoutMs !== undefined && !(Number.isInteger(task.timeoutMs) && task.timeoutMs >= 1 && task.timeoutMs <= MAX_TASK_TIMEOUT_MS)) {
       add(`${at}.timeoutMs`, `expected whole milliseconds from 1 to ${MAX_TASK_TIMEOUT_MS} (7 days); got ${describeValue(task.timeoutMs)}`);
-    }
-    if (task.retries !== undefined && !(Number.isInteger(task.retries) && task.retries >= 0 && task.retries <= MAX_TASK_RETRIES)) {
-      add(`${at}.retries`, `expected a whole number of retries from 0 to ${MAX_TASK_RETRIES}; got ${describeValue(task.retries)}`);
     }
     if (task.warehouse !== undefined) {
       const problem = identifierProblem(task.warehouse);

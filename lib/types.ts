@@ -33,7 +33,6 @@ export interface TaskSpec {
   /** Per-task overrides. */
   warehouse?: string;
   timeoutMs?: number;
-  retries?: number;
   /** Extra WHEN condition ANDed after a branch condition. */
   when?: string;
 }

@@ -103,8 +103,6 @@ describe("validateGraph: one problem per rule", () => {
       seedWith((t) => (t[1].timeoutMs = 604800001)),
       [p("tasks[1].timeoutMs", "expected whole milliseconds from 1 to 604800000 (7 days); got 604800001")],
     ],
-    ["retries 31", seedWith((t) => (t[0].retries = 31)), [p("tasks[0].retries", "expected a whole number of retries from 0 to 30; got 31")]],
-    ["retries -1", seedWith((t) => (t[0].retries = -1)), [p("tasks[0].retries", "expected a whole number of retries from 0 to 30; got -1")]],
     ["warehouse override not an identifier", seedWith((t) => (t[0].warehouse = "big wh")), [p("tasks[0].warehouse", `${SHAPE}"big wh"`)]],
     [
       "after names an unknown task",
@@ -257,7 +255,7 @@ describe("validateGraph: several problems at once", () => {
     const def = pipeline(
       [
         { name: "a", sql: "SELECT 1" },
-        { name: "B", after: ["C"], entrypoint: "b.py", retries: 99 },
+        { name: "B", after: ["C"], entrypoint: "b.py", timeoutMs: 0 },
         { name: "C", after: ["B"], sql: "SELECT 1", job: { payload: "j.py", targetInstances: 3 } },
         { name: "D", after: ["MISSING"], branch: ["E"], entrypoint: "d.py" },
         { name: "E", after: ["D", "a"], sql: "SELECT 1" },
@@ -267,7 +265,7 @@ describe("validateGraph: several problems at once", () => {
     assert.deepEqual(validateGraph(def, FILE, { maxTargetInstances: 2 }), [
       p("name", `${SHAPE}"select"`),
       p("tasks[0].name", `${SHAPE}"a"`),
-      p("tasks[1].retries", "expected a whole number of retries from 0 to 30; got 99"),
+      p("tasks[1].timeoutMs", "expected whole milliseconds from 1 to 604800000 (7 days); got 0"),
       p("tasks[2].job", '"job" needs a Python task (entrypoint); this task runs SQL'),
       p("tasks[2].job.targetInstances", "3 instances exceed the compute pool's maxNodes (2); an ML Job cannot run on more instances than the pool has nodes"),
       p("tasks[3].after[0]", 'unknown task "MISSING"; expected one of "a", "B", "C", "D", "E"'),
