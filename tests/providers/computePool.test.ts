@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { openConnection } from "../../components/providers/connection";
 import { ComputePool, createComputePoolProvider } from "../../components/providers/computePool";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
+import { registerUnderMocks } from "../support/registerUnderMocks";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const POOL = {
@@ -269,32 +270,11 @@ describe("credentials come from configure({config})", () => {
 
 describe("serialization as Pulumi does it", () => {
   test("registers with the dynamic type token; __provider serializes, carries no secrets, and works", async () => {
-    const registered: pulumi.runtime.MockResourceArgs[] = [];
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          registered.push(args);
-          return { id: `${args.name}-id`, state: args.inputs };
-        },
-        call: (args) => {
-          throw new Error(`unexpected call ${args.token}`);
-        },
-      },
-      "snowflake-ml-pipeline",
-      "dev",
-    );
-    pulumi.runtime.setAllConfig(
+    const registered = await registerUnderMocks(
       { "snowflake:password": "serialized-Secret-55", "snowflake:privateKeyPassphrase": "phrase-Secret-66" },
-      ["snowflake:password", "snowflake:privateKeyPassphrase"],
+      "env-Secret-77",
+      () => new ComputePool("pool", { ...POOL, autoResume: undefined, comment: pulumi.secret("secret comment") }),
     );
-    process.env.SNOWFLAKE_PASSWORD = "env-Secret-77";
-    try {
-      const pool = new ComputePool("pool", { ...POOL, autoResume: undefined, comment: pulumi.secret("secret comment") });
-      await new Promise((resolve) => pool.urn.apply(resolve));
-      await pulumi.runtime.disconnect();
-    } finally {
-      delete process.env.SNOWFLAKE_PASSWORD;
-    }
     assert.equal(registered.length, 1);
     const { type, inputs, custom } = registered[0];
     assert.equal(type, "pulumi-nodejs:dynamic/snowflake-ml-pipeline:ComputePool");

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { openConnection } from "../../components/providers/connection";
 import { StagedFiles, createStagedFilesProvider, type StagedFileSpec } from "../../components/providers/stagedFiles";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
+import { registerUnderMocks } from "../support/registerUnderMocks";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const sha = (data: Buffer | string) => crypto.createHash("sha256").update(data).digest("hex");
@@ -243,32 +244,11 @@ describe("delete", () => {
 
 describe("serialization as Pulumi does it", () => {
   test("registers with the dynamic type token; __provider serializes, carries no secrets or local paths, and works", async () => {
-    const registered: pulumi.runtime.MockResourceArgs[] = [];
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          registered.push(args);
-          return { id: `${args.name}-id`, state: args.inputs };
-        },
-        call: (args) => {
-          throw new Error(`unexpected call ${args.token}`);
-        },
-      },
-      "snowflake-ml-pipeline",
-      "dev",
-    );
-    pulumi.runtime.setAllConfig(
+    const registered = await registerUnderMocks(
       { "snowflake:password": "serialized-Secret-55", "snowflake:privateKey": "-----BEGIN PRIVATE KEY-----\nMIIfake\n-----END PRIVATE KEY-----" },
-      ["snowflake:password", "snowflake:privateKey"],
+      "env-Secret-77",
+      () => new StagedFiles("bundle", BUNDLE),
     );
-    process.env.SNOWFLAKE_PASSWORD = "env-Secret-77";
-    try {
-      const files = new StagedFiles("bundle", BUNDLE);
-      await new Promise((resolve) => files.urn.apply(resolve));
-      await pulumi.runtime.disconnect();
-    } finally {
-      delete process.env.SNOWFLAKE_PASSWORD;
-    }
     assert.equal(registered.length, 1);
     const { type, inputs } = registered[0];
     assert.equal(type, "pulumi-nodejs:dynamic/snowflake-ml-pipeline:StagedFiles");
