@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { Pipeline, pipelineLogicalName, PipelineOutputs } from "./components/pipeline";
+import { Pipeline, PipelineOutputs } from "./components/pipeline";
+import { buildPipelineCode, buildSampleData } from "./components/pipelineCode";
+import { Platform } from "./components/platform";
 import { BRIDGED_TYPES_USED, previewFeaturesFor } from "./components/previewFeatures";
-import { artifactShas, buildPipelineArtifacts } from "./lib/artifacts";
-import { ConfigurationError, resolveConfiguration, ResolvedConfiguration } from "./lib/config/resolveConfiguration";
+import { artifactShas, PipelineArtifacts } from "./lib/artifacts";
+import { ConfigurationError, resolveConfiguration, ResolvedConfiguration, ResolvedPipeline } from "./lib/config/resolveConfiguration";
 import { PROJECT } from "./lib/config/stackSettings";
-import { ArtifactShas, decidePromotion, OVERRIDE_KEY, PromotionStatus, promotionSourceName, refusedTasks, stackLabel } from "./lib/promotion";
+import { pipelineLogicalName } from "./lib/naming";
+import { decidePromotion, OVERRIDE_KEY, PromotionStatus, promotionSourceName, refusedTasks, stackLabel } from "./lib/promotion";
 
 /** The project directory: where Pulumi.yaml is, and where `pulumi` runs the program. */
 export const PROJECT_DIR = __dirname;
@@ -44,10 +47,19 @@ function snowflakeProvider(opts: pulumi.CustomResourceOptions): snowflake.Provid
   );
 }
 
-/** What the stack exports: the pipeline's outputs, plus the promotion status when it promotes. */
-export interface StackOutputs extends PipelineOutputs {
+/** One pipeline's stack outputs (docs/design.md "Stack outputs"). */
+export interface PipelineStackOutputs extends PipelineOutputs {
   /** Present when the stack promotes from another (promoteFrom): which tasks run the source's code. */
   promotion?: PromotionStatus;
+}
+
+/** What the stack exports: every pipeline by name, the shared platform, and a single pipeline's entries at the top level. */
+export interface StackOutputs extends Partial<PipelineStackOutputs> {
+  pipelines: Record<string, PipelineStackOutputs>;
+  stages: Record<string, string>;
+  computePool: string;
+  registrySchema: string;
+  warehouse: string;
 }
 
 /** The fully qualified stack to promote from, checked before anything is built or registered. */
@@ -61,60 +73,132 @@ function promotionSource(configuration: ResolvedConfiguration): string | undefin
   }
 }
 
+type Code = Pick<PipelineArtifacts, "bundles" | "payloads">;
+
 /**
  * Reads the source stack's bundle SHAs through a StackReference and compares them with the ones
- * built here. Awaited before the first pipeline resource is registered, so a refusal
+ * built here, pipeline by pipeline. Awaited before the first resource is registered, so a refusal
  * (PromotionRefusedError, naming the tasks and the override key) fails `pulumi preview` and
  * `pulumi up` with nothing changed.
  */
-async function checkPromotion(from: string, local: ArtifactShas, allowUnpromotedCode: boolean): Promise<PromotionStatus> {
+async function checkPromotion(from: string, built: { pipeline: ResolvedPipeline; code: Code }[], allowUnpromotedCode: boolean): Promise<Map<string, PromotionStatus>> {
   const source = new pulumi.StackReference(from);
-  const [bundles, payloads] = await Promise.all([source.getOutputDetails("bundleSha256"), source.getOutputDetails("payloadSha256")]);
-  const status = decidePromotion({
-    from,
-    local,
-    sourceOutputs: { bundleSha256: bundles.value ?? bundles.secretValue, payloadSha256: payloads.value ?? payloads.secretValue },
-    allowUnpromotedCode,
-  });
-  if (status.overridden) {
-    const tasks = refusedTasks(status);
-    void pulumi.log.warn(`${OVERRIDE_KEY} is set: deploying code ${stackLabel(from)} has not run for ${tasks.join(", ")}`);
+  const value = async (name: string) => {
+    const details = await source.getOutputDetails(name);
+    return details.value ?? details.secretValue;
+  };
+  const [pipelines, bundles, payloads] = await Promise.all([value("pipelines"), value("bundleSha256"), value("payloadSha256")]);
+  const statuses = new Map<string, PromotionStatus>();
+  for (const { pipeline, code } of built) {
+    const name = pipeline.definition.name;
+    // A source from before several pipelines existed exports one pipeline's hashes at the top level.
+    const own = (pipelines as Record<string, { bundleSha256?: unknown; payloadSha256?: unknown }> | undefined)?.[name];
+    const sourceOutputs = pipelines === undefined ? { bundleSha256: bundles, payloadSha256: payloads } : { bundleSha256: own?.bundleSha256, payloadSha256: own?.payloadSha256 };
+    const status = decidePromotion({ from, local: artifactShas({ ...code }), sourceOutputs, allowUnpromotedCode });
+    if (status.overridden) {
+      void pulumi.log.warn(`${OVERRIDE_KEY} is set: deploying code ${stackLabel(from)} has not run for ${name}: ${refusedTasks(status).join(", ")}`);
+    }
+    statuses.set(name, status);
   }
-  return status;
+  return statuses;
+}
+
+const PIPELINE_TYPE = "snowflake-ml-pipeline:pipeline:Pipeline";
+const PLATFORM_TYPE = "snowflake-ml-pipeline:platform:Platform";
+/** Children that were the pipeline's before the platform was shared, and are the platform's now. */
+const MOVED_TYPES = new Set([
+  "snowflake-ml-pipeline:stages:Stages",
+  "snowflake-ml-pipeline:registry:ModelRegistry",
+  "pulumi-nodejs:dynamic/snowflake-ml-pipeline:ComputePool",
+  "pulumi-nodejs:dynamic/snowflake-ml-pipeline:StagedFiles",
+]);
+
+/**
+ * Aliases that keep the objects of a stack deployed with one pipeline: the platform and its stages,
+ * pool, registry and sample data were children of that pipeline's component, named after it.
+ */
+function movedFromPipeline(platformName: string): pulumi.ResourceTransformation {
+  const formerParent = pulumi.createUrn(platformName, PIPELINE_TYPE);
+  return (args) => {
+    const isPlatform = args.type === PLATFORM_TYPE && args.name === platformName && args.opts.parent === undefined;
+    const isMovedChild = args.opts.parent instanceof Platform && MOVED_TYPES.has(args.type);
+    if (!isPlatform && !isMovedChild) return undefined;
+    return { props: args.props, opts: pulumi.mergeOptions(args.opts, { aliases: [{ parent: formerParent }] }) };
+  };
 }
 
 /**
  * Loads and validates the configuration (throwing, with every problem, before anything is
- * registered), builds the code artifacts, then registers the pipeline. `opts` lets the offline
- * plan attach its recorder; `pulumi up` passes nothing.
+ * registered), builds the code of every pipeline, checks promotion, then registers the shared
+ * platform and the pipelines. `opts` lets the offline plan attach its recorder; `pulumi up` passes
+ * nothing.
  */
 export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, projectDir: string = PROJECT_DIR): Promise<StackOutputs> {
   const config = Object.fromEntries(Object.entries(pulumi.runtime.allConfig()).filter(([k]) => k.includes(":")));
-  const configuration = resolveConfiguration({
-    projectDir,
-    stack: pulumi.getStack(),
-    config,
-    secretKeys: secretConfigKeys(Object.keys(config)),
-  });
+  const configuration = resolveConfiguration({ projectDir, stack: pulumi.getStack(), config, secretKeys: secretConfigKeys(Object.keys(config)) });
+  const { settings } = configuration;
   const promoteFrom = promotionSource(configuration);
-  const artifacts = await buildPipelineArtifacts({
-    projectDir,
-    codeRoot: configuration.codeRoot,
-    pipeline: configuration.pipeline,
-    sampleData: configuration.settings.sampleData,
-  });
-  const promotion =
-    promoteFrom === undefined
-      ? undefined
-      : await checkPromotion(
-          promoteFrom,
-          artifactShas(artifacts),
-          configuration.settings.allowUnpromotedCode === true,
-        );
+  const built: { pipeline: ResolvedPipeline; code: Code }[] = [];
+  for (const pipeline of configuration.pipelines) {
+    built.push({ pipeline, code: await buildPipelineCode({ projectDir, codeRoot: pipeline.codeRoot, pipeline: pipeline.definition }) });
+  }
+  const sampleData = configuration.sampleDataPath === undefined ? undefined : buildSampleData(projectDir, configuration.sampleDataPath);
+  const promotion = promoteFrom === undefined ? undefined : await checkPromotion(promoteFrom, built, settings.allowUnpromotedCode);
+
   const provider = snowflakeProvider({ transformations: opts.transformations });
-  const pipeline = new Pipeline(pipelineLogicalName(configuration.pipeline.name), { configuration, artifacts }, {
-    ...opts,
-    providers: [provider],
-  });
-  return promotion ? { ...pipeline.outputs, promotion } : pipeline.outputs;
+  const withProvider = { ...opts, providers: [provider] };
+  // The platform keeps the first pipeline's logical name, so a stack deployed with one pipeline keeps its objects.
+  const platformName = pipelineLogicalName(configuration.pipelines[0].definition.name);
+  const platform = new Platform(
+    platformName,
+    {
+      database: settings.database,
+      schema: settings.schema,
+      dataSchema: settings.dataSchema,
+      registrySchema: settings.registrySchema,
+      warehouse: settings.warehouse,
+      computePool: settings.computePool,
+      sourceTable: settings.sourceTable,
+      pipelineRole: settings.pipelineRole,
+      sampleData,
+    },
+    { ...withProvider, transformations: [...(opts.transformations ?? []), movedFromPipeline(platformName)] },
+  );
+  const pipelines: Record<string, PipelineStackOutputs> = {};
+  for (const { pipeline, code } of built) {
+    const name = pipeline.definition.name;
+    const component = new Pipeline(
+      pipelineLogicalName(name),
+      {
+        definition: pipeline.definition,
+        codeRoot: pipeline.codeRoot,
+        projectDir,
+        platform,
+        schedule: settings.pipelineSettings[name]?.schedule ?? settings.schedule,
+        started: pipeline.root.started,
+        graphConfig: pipeline.root.graphConfig,
+        taskTimeoutMs: settings.taskTimeoutMs,
+        taskRetries: settings.taskRetries,
+        suspendAfterFailures: settings.suspendAfterFailures,
+        allowOverlappingExecution: settings.allowOverlappingExecution,
+        errorIntegration: settings.errorIntegration,
+        notificationIntegration: settings.notificationIntegration,
+        code,
+      },
+      withProvider,
+    );
+    const status = promotion?.get(name);
+    pipelines[name] = { ...(await component.ready), ...(status ? { promotion: status } : {}) };
+  }
+  const stageUri = (fqn: string) => `@${fqn}`;
+  const names = platform.names;
+  const only = configuration.pipelines.length === 1 ? pipelines[configuration.pipelines[0].definition.name] : {};
+  return {
+    ...only,
+    pipelines,
+    stages: { code: stageUri(names.stageFqn.code), job: stageUri(names.stageFqn.job), artifact: stageUri(names.stageFqn.artifact), data: stageUri(names.stageFqn.data) },
+    computePool: names.computePool,
+    registrySchema: names.registrySchemaFqn,
+    warehouse: names.warehouse,
+  };
 }

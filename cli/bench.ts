@@ -11,7 +11,7 @@ import { buildTaskBundle } from "../lib/bundle/taskBundle";
 import { readPipelineDefinition } from "../lib/config/pipelineFile";
 import { readStackConfigFiles } from "../lib/config/stackFiles";
 import { diffPlans, touchedResources } from "../lib/plan/diffPlans";
-import { Plan, planStack } from "../lib/plan/mockPlan";
+import { Plan, planStack } from "./mockPlan";
 import { PROJECT_DIR } from "../program";
 import { writeGeneratedProject } from "./generatedProject";
 

@@ -8,11 +8,11 @@ import { readFileSync } from "node:fs";
 import { StackFileError } from "../lib/config/stackFiles";
 import { ConfigurationError } from "../lib/config/resolveConfiguration";
 import { diffPlans } from "../lib/plan/diffPlans";
-import { Plan } from "../lib/plan/mockPlan";
+import { Plan } from "./mockPlan";
 import { looksLikePlanFile, PlanFileError, readPlanFile } from "../lib/plan/planFile";
 import { diffJson, renderDiffText } from "../lib/plan/renderDiff";
 import { renderPlanText } from "../lib/plan/renderPlan";
-import { planWithSourceStacks } from "../lib/plan/sourceStacks";
+import { planWithSourceStacks } from "./sourceStacks";
 import { PromotionRefusedError } from "../lib/promotion";
 import { PROJECT_DIR } from "../program";
 

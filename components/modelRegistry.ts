@@ -6,7 +6,7 @@ export interface ModelRegistryArgs {
   /** Schema the models and datasets are registered into. */
   registrySchema: string;
   /** Role that runs the pipeline and logs models; no grant when it is the owner (undefined). */
-  pipelineRole?: string;
+  pipelineRole?: pulumi.Input<string>;
 }
 
 /**

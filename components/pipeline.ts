@@ -1,133 +1,234 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { artifactShas, PipelineArtifacts } from "../lib/artifacts";
-import { ResolvedConfiguration, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
-import { sampleDataDirectory, sampleDataLocation } from "../lib/naming";
-import { taskGraphDefinition } from "../lib/tasks/taskDefinitions";
-import { ModelRegistry } from "./modelRegistry";
+import { ConfigurationError, pipelineSemanticProblems, rootSettingsProblems, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
+import { readPipelineDefinition } from "../lib/config/pipelineFile";
+import { schemaProblems } from "../lib/config/schemaProblems";
+import { PipelineNames, pipelineNamesOn, PlatformNames } from "../lib/naming";
+import { TaskScheduleSpec } from "../lib/schedule";
+import { RootSettings, taskGraphDefinition } from "../lib/tasks/taskDefinitions";
+import { ConfigProblem, GraphConfig, PipelineDefinition } from "../lib/types";
 import { Platform } from "./platform";
-import { ComputePool } from "./providers/computePool";
-import { StagedFiles } from "./providers/stagedFiles";
-import { Stages } from "./stages";
+import { buildPipelineCode } from "./pipelineCode";
 import { TaskGraph } from "./taskGraph";
 
-export interface PipelineArgs {
-  /** Validated stack settings and pipeline definition (lib/config/resolveConfiguration). */
-  configuration: ResolvedConfiguration;
-  /** Built task bundles, job payloads and sample data (lib/artifacts). */
-  artifacts: PipelineArtifacts;
+export { pipelineLogicalName } from "../lib/naming";
+
+/** Platform objects that exist already, by name (nothing is created for them). */
+export interface ExistingPlatform {
+  database: string;
+  schema: string;
+  dataSchema: string;
+  registrySchema: string;
+  warehouse: string;
+  computePool: string;
+  /** Maximum instances of the pool: ML Jobs may not ask for more. */
+  computePoolMaxNodes: number;
+  /** Source table in dataSchema (default MORTGAGE_LENDING_DEMO_DATA). */
+  sourceTable?: string;
+  /** `@stage/path/file` of staged sample data, if any. */
+  sampleDataFile?: string;
 }
 
-/** What the stack exports. */
+/** The contract of the Pipeline component: one task graph on a platform. */
+export interface PipelineArgs {
+  /**
+   * The pipeline definition: the path of its pipeline.yaml (absolute, or relative to `projectDir`;
+   * entrypoints are relative to its folder), or the definition itself (then give `codeRoot`).
+   */
+  definition: string | PipelineDefinition;
+  /** Folder the entrypoints and payloads are relative to. Default: the definition file's folder. */
+  codeRoot?: string;
+  /**
+   * The directory `pulumi` runs the program in (where Pulumi.yaml is). Relative paths are resolved
+   * against it, and built bundles are written to its `.build/` and uploaded from there.
+   */
+  projectDir: string;
+  /** The platform the pipeline runs on: a Platform this program creates, or existing objects by name. */
+  platform: Platform | ExistingPlatform;
+  /** `1d`, `12h`, `30m`, a number of days, or a cron expression with a time zone. None: manual runs only. */
+  schedule?: string | number;
+  /** Resume the schedule after deploy (needs a schedule). Default false: the graph runs on EXECUTE TASK. */
+  started?: boolean;
+  /** Values laid over the definition's `config`. */
+  graphConfig?: GraphConfig;
+  /** Root task settings. */
+  taskTimeoutMs?: number;
+  taskRetries?: number;
+  suspendAfterFailures?: number;
+  allowOverlappingExecution?: boolean;
+  errorIntegration?: string;
+  /** Notification integration a SQL task may use as ${notificationIntegration}. */
+  notificationIntegration?: string;
+  /** Already built code (bundles and payloads by task), e.g. to compare it before anything is registered; built when absent. */
+  code?: Pick<PipelineArtifacts, "bundles" | "payloads">;
+}
+
+/** What the component exports, per pipeline. */
 export interface PipelineOutputs {
   rootTask: string;
   tasks: Record<string, string>;
-  stages: Record<string, string>;
   bundleSha256: Record<string, string>;
   payloadSha256: Record<string, string>;
-  computePool: string;
-  registrySchema: string;
-  warehouse: string;
   schedule: string;
   started: boolean;
 }
 
-export { pipelineLogicalName } from "../lib/naming";
+/** A pipeline's args, validated, with defaults filled in. */
+export interface ValidatedPipeline {
+  definition: PipelineDefinition;
+  codeRoot: string;
+  names: PipelineNames;
+  root: RootSettings;
+  scheduleText: string;
+  sqlVariables: Record<string, string | undefined>;
+  maxNodes: number;
+  sampleDataFile?: string;
+}
 
-/** The whole ML pipeline on Snowflake: platform, stages, compute pool, registry and task graph. */
+function isPlatform(platform: Platform | ExistingPlatform): platform is Platform {
+  return platform instanceof Platform;
+}
+
+/** The platform's names, whether it is created here or exists. */
+function platformOf(platform: Platform | ExistingPlatform): { names: PlatformNames; maxNodes: number; sampleDataFile?: string } {
+  if (isPlatform(platform)) return { names: platform.names, maxNodes: platform.maxNodes, sampleDataFile: platform.sampleDataFile };
+  const fq = (...parts: string[]) => parts.join(".");
+  const db = platform.database;
+  const stage = (s: string) => fq(db, platform.schema, s);
+  return {
+    names: {
+      database: db,
+      schema: platform.schema,
+      dataSchema: platform.dataSchema,
+      registrySchema: platform.registrySchema,
+      warehouse: platform.warehouse,
+      computePool: platform.computePool,
+      stages: { code: "CODE_STAGE", job: "JOB_STAGE", artifact: "ARTIFACT_STAGE", data: "DATA_STAGE" },
+      stageFqn: { code: stage("CODE_STAGE"), job: stage("JOB_STAGE"), artifact: stage("ARTIFACT_STAGE"), data: stage("DATA_STAGE") },
+      sourceTableFqn: fq(db, platform.dataSchema, platform.sourceTable ?? "MORTGAGE_LENDING_DEMO_DATA"),
+      registrySchemaFqn: fq(db, platform.registrySchema),
+      dataSchemaFqn: fq(db, platform.dataSchema),
+    },
+    maxNodes: platform.computePoolMaxNodes,
+    sampleDataFile: platform.sampleDataFile,
+  };
+}
+
+/**
+ * Validates a Pipeline's args with the validators `npm run plan` uses, and fills in the defaults.
+ * Throws ConfigurationError (every problem at once) before anything is registered.
+ */
+export function validatePipelineArgs(name: string, args: PipelineArgs): ValidatedPipeline {
+  const label = `Pipeline "${name}"`;
+  const problems: ConfigProblem[] = [];
+  if (!isAbsolute(args.projectDir)) problems.push({ file: label, path: "projectDir", message: `expected an absolute directory, got "${args.projectDir}"` });
+  let definition: PipelineDefinition | undefined;
+  let codeRoot: string | undefined;
+  let file = label;
+  if (typeof args.definition === "string") {
+    const path = resolve(args.projectDir, args.definition);
+    file = args.definition;
+    const read = readPipelineDefinition(path, file);
+    problems.push(...read.problems);
+    definition = read.definition;
+    codeRoot = args.codeRoot ?? dirname(path);
+  } else {
+    const schema = schemaProblems("pipeline.schema.json", args.definition, label, "definition");
+    problems.push(...schema);
+    if (schema.length === 0) definition = { ...args.definition, config: args.definition.config ?? {} };
+    if (args.codeRoot === undefined) problems.push({ file: label, path: "codeRoot", message: "expected the folder the entrypoints are relative to, with a definition object" });
+    codeRoot = args.codeRoot === undefined ? undefined : resolve(args.projectDir, args.codeRoot);
+  }
+  if (!definition || codeRoot === undefined) throw new ConfigurationError(problems);
+
+  const platform = platformOf(args.platform);
+  const names = pipelineNamesOn(platform.names, definition);
+  const sqlVariables = sqlTemplateVariables({ notificationIntegration: args.notificationIntegration }, names);
+  problems.push(...pipelineSemanticProblems(definition, { maxTargetInstances: platform.maxNodes, sqlVariables }, codeRoot, file, args.projectDir));
+  const started = args.started ?? false;
+  const graphConfig = args.graphConfig ?? {};
+  const checked = rootSettingsProblems({ schedule: args.schedule, started, graphConfig }, label, {
+    schedule: "schedule",
+    started: "started",
+    graphConfig: (key) => `graphConfig.${key}`,
+  });
+  problems.push(...checked.problems);
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  const schedule: TaskScheduleSpec | undefined = checked.schedule;
+  return {
+    definition,
+    codeRoot,
+    names,
+    maxNodes: platform.maxNodes,
+    sampleDataFile: platform.sampleDataFile,
+    sqlVariables,
+    scheduleText: args.schedule === undefined ? "manual" : String(args.schedule),
+    root: {
+      schedule,
+      started,
+      graphConfig,
+      allowOverlappingExecution: args.allowOverlappingExecution ?? false,
+      timeoutMs: args.taskTimeoutMs,
+      retries: args.taskRetries,
+      suspendAfterFailures: args.suspendAfterFailures,
+      errorIntegration: args.errorIntegration,
+    },
+  };
+}
+
+/**
+ * One ML pipeline on Snowflake: its task graph (root task with schedule and CONFIG, one task per
+ * step, staged bundles and ML Job payloads, the activation check) on a shared Platform.
+ *
+ * The args are validated at the top of the constructor, so a program gets the same errors as
+ * `npm run plan`. Without `code`, the bundles are built asynchronously and the tasks registered
+ * once they are; `ready` resolves to the outputs then.
+ */
 export class Pipeline extends pulumi.ComponentResource {
-  readonly platform: Platform;
-  readonly stages: Stages;
-  readonly computePool: ComputePool;
-  readonly registry: ModelRegistry;
-  readonly sampleData?: StagedFiles;
-  readonly graph: TaskGraph;
-  readonly outputs: PipelineOutputs;
+  readonly definition: PipelineDefinition;
+  readonly names: PipelineNames;
+  /** Resolves to the outputs once every child is registered. */
+  readonly ready: Promise<PipelineOutputs>;
+  /** The outputs, as an Output for other resources. */
+  readonly outputs: pulumi.Output<PipelineOutputs>;
+  /** The task graph; undefined until the code is built when `code` was not given. */
+  graph?: TaskGraph;
 
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    const model = validatePipelineArgs(name, args);
     super("snowflake-ml-pipeline:pipeline:Pipeline", name, {}, opts);
-    const { settings, pipeline, names } = args.configuration;
-    const { artifacts } = args;
-
-    this.platform = new Platform(
-      name,
-      { database: names.database, schema: names.schema, dataSchema: names.dataSchema, warehouse: settings.warehouse },
-      { parent: this },
-    );
-    this.stages = new Stages(name, { database: names.database, schema: names.schema }, { parent: this, dependsOn: [this.platform.pipelineSchema] });
-    this.computePool = new ComputePool(
-      `${name}-compute-pool`,
-      {
-        name: settings.computePool.name,
-        instanceFamily: settings.computePool.instanceFamily,
-        minNodes: settings.computePool.minNodes,
-        maxNodes: settings.computePool.maxNodes,
-        autoSuspendSecs: settings.computePool.autoSuspendSecs,
-        autoResume: settings.computePool.autoResume ?? true,
-        comment: `ML Jobs of ${pipeline.name} (snowflake-ml-pipeline)`,
-      },
-      { parent: this },
-    );
-    this.registry = new ModelRegistry(
-      name,
-      { database: names.database, registrySchema: names.registrySchema, pipelineRole: settings.pipelineRole },
-      { parent: this, dependsOn: [this.platform.database] },
-    );
-
-    let sampleDataFile: string | undefined;
-    if (artifacts.sampleData) {
-      this.sampleData = new StagedFiles(
-        `${name}-sample-data`,
-        { stage: names.stageFqn.data, directory: sampleDataDirectory(artifacts.sampleData.sha256), files: [artifacts.sampleData.file] },
-        { parent: this, dependsOn: [this.stages.data] },
-      );
-      sampleDataFile = sampleDataLocation(names, artifacts.sampleData.sha256, artifacts.sampleData.file.path);
-    }
-
-    const definition = taskGraphDefinition({
-      pipeline,
-      names,
-      root: {
-        schedule: args.configuration.schedule,
-        started: settings.started,
-        allowOverlappingExecution: settings.allowOverlappingExecution ?? false,
-        timeoutMs: settings.taskTimeoutMs,
-        retries: settings.taskRetries,
-        suspendAfterFailures: settings.suspendAfterFailures,
-        errorIntegration: settings.errorIntegration,
-        graphConfig: settings.graphConfig,
-      },
-      artifacts,
-      sampleDataFile,
-      sqlVariables: sqlTemplateVariables(settings, names),
-    });
-    this.graph = new TaskGraph(
-      name,
-      {
-        database: names.database,
-        schema: names.schema,
-        definition,
-        prerequisites: [this.platform, this.stages, this.computePool, this.registry, ...(this.sampleData ? [this.sampleData] : [])],
-      },
-      { parent: this },
-    );
-
-    const stageUri = (fqn: string) => `@${fqn}`;
-    this.outputs = {
-      rootTask: names.rootTaskFqn,
-      tasks: Object.fromEntries(pipeline.tasks.map((t) => [t.name, names.taskFqn(t.name)])),
-      stages: {
-        code: stageUri(names.stageFqn.code),
-        job: stageUri(names.stageFqn.job),
-        artifact: stageUri(names.stageFqn.artifact),
-        data: stageUri(names.stageFqn.data),
-      },
-      ...artifactShas(artifacts),
-      computePool: names.computePool,
-      registrySchema: names.registrySchemaFqn,
-      warehouse: names.warehouse,
-      schedule: settings.schedule === undefined ? "manual" : String(settings.schedule),
-      started: settings.started,
+    this.definition = model.definition;
+    this.names = model.names;
+    const register = (code: Pick<PipelineArtifacts, "bundles" | "payloads">): PipelineOutputs => {
+      const definition = taskGraphDefinition({
+        pipeline: model.definition,
+        names: model.names,
+        root: model.root,
+        artifacts: code,
+        sampleDataFile: model.sampleDataFile,
+        sqlVariables: model.sqlVariables,
+      });
+      const prerequisites = isPlatform(args.platform) ? args.platform.prerequisites : [];
+      this.graph = new TaskGraph(name, { database: model.names.database, schema: model.names.schema, definition, prerequisites }, { parent: this });
+      return {
+        rootTask: model.names.rootTaskFqn,
+        tasks: Object.fromEntries(model.definition.tasks.map((t) => [t.name, model.names.taskFqn(t.name)])),
+        ...artifactShas({ ...code }),
+        schedule: model.scheduleText,
+        started: model.root.started,
+      };
     };
-    this.registerOutputs({ ...this.outputs });
+    if (args.code) {
+      // Given code: every child is registered now, in the constructor.
+      const outputs = register(args.code);
+      this.ready = Promise.resolve(outputs);
+      this.registerOutputs({ ...outputs });
+    } else {
+      this.ready = buildPipelineCode({ projectDir: args.projectDir, codeRoot: model.codeRoot, pipeline: model.definition }).then(register);
+      // Registering the outputs as a promise keeps the program running until the tasks are registered.
+      this.registerOutputs(this.ready.then((outputs) => ({ ...outputs })));
+    }
+    this.outputs = pulumi.output(this.ready);
   }
 }

@@ -1,49 +1,117 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { WarehouseSettings } from "../lib/types";
+import { PipelineArtifacts } from "../lib/artifacts";
+import { ConfigurationError, identifierProblems, platformProblems } from "../lib/config/resolveConfiguration";
+import { PlatformNames, platformNames, sampleDataDirectory, sampleDataLocation } from "../lib/naming";
+import { ComputePoolSettings, StackSettings, WarehouseSettings } from "../lib/types";
+import { ModelRegistry } from "./modelRegistry";
+import { ComputePool } from "./providers/computePool";
+import { StagedFiles } from "./providers/stagedFiles";
+import { Stages } from "./stages";
 
+/** The shared platform every pipeline of a stack runs on (all names are unquoted upper-case identifiers). */
 export interface PlatformArgs {
-  /** Database that holds every schema of the pipeline. */
+  /** Database that holds every schema (created). */
   database: string;
   /** Schema of the tasks and stages. */
   schema: string;
   /** Schema of the source and feature tables. */
   dataSchema: string;
-  /** The warehouse: created with `size`, or used by name with `existing: true`. */
-  warehouse: WarehouseSettings;
+  /** Schema models and datasets are registered into. */
+  registrySchema: string;
+  /** The warehouse: created with `size` (`autoSuspendSecs` default 60), or used by name with `existing: true`. */
+  warehouse: { name: string; size?: string; existing?: boolean; autoSuspendSecs?: number };
+  /** The ML Jobs' compute pool (`autoSuspendSecs` default 3600, `autoResume` default true). */
+  computePool: { name: string; instanceFamily: string; minNodes: number; maxNodes: number; autoSuspendSecs?: number; autoResume?: boolean };
+  /** Source table in dataSchema (default MORTGAGE_LENDING_DEMO_DATA). */
+  sourceTable?: string;
+  /** A role that gets the registry privileges; may be another resource's output. */
+  pipelineRole?: pulumi.Input<string>;
+  /** The built sample data to stage (components/pipelineCode buildSampleData). */
+  sampleData?: PipelineArtifacts["sampleData"];
 }
 
-/** Database, pipeline schema, data schema and warehouse: what every other part lives in or runs on. */
+/** PlatformArgs with the defaults filled in: the one place they are. */
+export function platformDefaults(args: PlatformArgs): {
+  database: string;
+  schema: string;
+  dataSchema: string;
+  registrySchema: string;
+  warehouse: WarehouseSettings;
+  computePool: ComputePoolSettings;
+  sourceTable: string;
+} {
+  const existing = args.warehouse.existing === true;
+  return {
+    database: args.database,
+    schema: args.schema,
+    dataSchema: args.dataSchema,
+    registrySchema: args.registrySchema,
+    warehouse: existing ? { ...args.warehouse, existing } : { autoSuspendSecs: 60, ...args.warehouse, existing },
+    computePool: { ...args.computePool, autoSuspendSecs: args.computePool.autoSuspendSecs ?? 3600, autoResume: args.computePool.autoResume ?? true },
+    sourceTable: args.sourceTable ?? "MORTGAGE_LENDING_DEMO_DATA",
+  };
+}
+
+/** The problems of a platform's args, as a user's program gets them (`Platform "<name>"`, the arg's key). */
+export function platformArgsProblems(name: string, args: PlatformArgs): ReturnType<typeof platformProblems> {
+  const settings = platformDefaults(args);
+  const file = `Platform "${name}"`;
+  const asStack = { ...settings, pipelineRole: typeof args.pipelineRole === "string" ? args.pipelineRole : undefined } as unknown as StackSettings;
+  return [...identifierProblems(asStack, file, (key) => key), ...platformProblems(settings, file, (key) => key)];
+}
+
+/**
+ * Database, pipeline schema, data schema, warehouse, stages, compute pool, Model Registry schema
+ * (and its grant) and the staged sample data: what every pipeline of a stack lives in or runs on.
+ */
 export class Platform extends pulumi.ComponentResource {
   readonly database: snowflake.Database;
   readonly pipelineSchema: snowflake.Schema;
   readonly dataSchema: snowflake.Schema;
-  /** Undefined when the stack uses an existing warehouse by name. */
+  /** Undefined when the platform uses an existing warehouse by name. */
   readonly warehouse?: snowflake.Warehouse;
   readonly warehouseName: string;
+  readonly stages: Stages;
+  readonly computePool: ComputePool;
+  readonly registry: ModelRegistry;
+  readonly sampleData?: StagedFiles;
+  /** Every Snowflake name of the platform. */
+  readonly names: PlatformNames;
+  /** Maximum instances of an ML Job on the pool. */
+  readonly maxNodes: number;
+  /** `@stage/path/file` of the staged sample data, when there is some. */
+  readonly sampleDataFile?: string;
+  /** What a task graph needs to exist before its root task. */
+  readonly prerequisites: pulumi.Resource[];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    const problems = platformArgsProblems(name, args);
+    if (problems.length > 0) throw new ConfigurationError(problems);
     super("snowflake-ml-pipeline:platform:Platform", name, {}, opts);
+    const settings = platformDefaults(args);
+    this.names = platformNames(settings);
+    this.maxNodes = settings.computePool.maxNodes;
     const child = { parent: this };
-    this.database = new snowflake.Database(`${name}-database`, { name: args.database, comment: "ML pipeline (snowflake-ml-pipeline)" }, child);
+    this.database = new snowflake.Database(`${name}-database`, { name: settings.database, comment: "ML pipeline (snowflake-ml-pipeline)" }, child);
     this.pipelineSchema = new snowflake.Schema(
       `${name}-schema`,
-      { database: args.database, name: args.schema, comment: "Pipeline tasks and stages" },
+      { database: settings.database, name: settings.schema, comment: "Pipeline tasks and stages" },
       { ...child, dependsOn: [this.database] },
     );
     this.dataSchema = new snowflake.Schema(
       `${name}-data-schema`,
-      { database: args.database, name: args.dataSchema, comment: "Pipeline source and feature data" },
+      { database: settings.database, name: settings.dataSchema, comment: "Pipeline source and feature data" },
       { ...child, dependsOn: [this.database] },
     );
-    this.warehouseName = args.warehouse.name;
-    if (!args.warehouse.existing) {
+    this.warehouseName = settings.warehouse.name;
+    if (!settings.warehouse.existing) {
       this.warehouse = new snowflake.Warehouse(
         `${name}-warehouse`,
         {
-          name: args.warehouse.name,
-          warehouseSize: args.warehouse.size,
-          autoSuspend: args.warehouse.autoSuspendSecs,
+          name: settings.warehouse.name,
+          warehouseSize: settings.warehouse.size,
+          autoSuspend: settings.warehouse.autoSuspendSecs,
           autoResume: "true",
           initiallySuspended: true,
           comment: "ML pipeline tasks (snowflake-ml-pipeline)",
@@ -51,6 +119,35 @@ export class Platform extends pulumi.ComponentResource {
         child,
       );
     }
+    this.stages = new Stages(name, { database: settings.database, schema: settings.schema }, { parent: this, dependsOn: [this.pipelineSchema] });
+    this.computePool = new ComputePool(
+      `${name}-compute-pool`,
+      {
+        name: settings.computePool.name,
+        instanceFamily: settings.computePool.instanceFamily,
+        minNodes: settings.computePool.minNodes,
+        maxNodes: settings.computePool.maxNodes,
+        autoSuspendSecs: settings.computePool.autoSuspendSecs,
+        autoResume: settings.computePool.autoResume,
+        comment: "ML Jobs of the ML pipelines (snowflake-ml-pipeline)",
+      },
+      { parent: this },
+    );
+    this.registry = new ModelRegistry(
+      name,
+      { database: settings.database, registrySchema: settings.registrySchema, pipelineRole: args.pipelineRole },
+      { parent: this, dependsOn: [this.database] },
+    );
+    if (args.sampleData) {
+      this.sampleData = new StagedFiles(
+        `${name}-sample-data`,
+        { stage: this.names.stageFqn.data, directory: sampleDataDirectory(args.sampleData.sha256), files: [args.sampleData.file] },
+        { parent: this, dependsOn: [this.stages.data] },
+      );
+      this.sampleDataFile = sampleDataLocation(this.names, args.sampleData.sha256, args.sampleData.file.path);
+    }
+    // The schemas, warehouse and database are children of this component: depending on it waits for them.
+    this.prerequisites = [this, this.stages, this.computePool, this.registry, ...(this.sampleData ? [this.sampleData] : [])];
     this.registerOutputs({ database: this.database.name, schema: this.pipelineSchema.name, warehouse: this.warehouseName });
   }
 }

@@ -1,11 +1,11 @@
-import { PipelineDefinition, StackSettings } from "./types";
+import { PipelineDefinition } from "./types";
 
 /**
- * Every Snowflake name the pipeline uses, derived in one place from the stack settings and the
- * pipeline definition. Names are explicit unquoted identifiers (never autonamed), so the same
- * configuration always names the same objects.
+ * Every Snowflake name of the shared platform (database, schemas, warehouse, stages, compute pool,
+ * registry schema), derived in one place. Names are explicit unquoted identifiers (never
+ * autonamed), so the same configuration always names the same objects.
  */
-export interface PipelineNames {
+export interface PlatformNames {
   database: string;
   schema: string;
   dataSchema: string;
@@ -15,11 +15,15 @@ export interface PipelineNames {
   stages: { code: string; job: string; artifact: string; data: string };
   /** Fully qualified stage names (DB.SCHEMA.STAGE, no @). */
   stageFqn: { code: string; job: string; artifact: string; data: string };
-  rootTask: string;
-  rootTaskFqn: string;
   sourceTableFqn: string;
   registrySchemaFqn: string;
   dataSchemaFqn: string;
+}
+
+/** The platform's names and one pipeline's: its root task and its tasks. */
+export interface PipelineNames extends PlatformNames {
+  rootTask: string;
+  rootTaskFqn: string;
   /** Snowflake name of a pipeline task: <PIPELINE>$<TASK>. */
   taskName(task: string): string;
   taskFqn(task: string): string;
@@ -27,18 +31,28 @@ export interface PipelineNames {
 
 export const STAGE_NAMES = { code: "CODE_STAGE", job: "JOB_STAGE", artifact: "ARTIFACT_STAGE", data: "DATA_STAGE" } as const;
 
-export function pipelineNames(settings: StackSettings, pipeline: Pick<PipelineDefinition, "name">): PipelineNames {
-  const db = settings.database;
-  const schema = settings.schema;
+/** What the platform's names derive from: the stack settings, or the objects a program names. */
+export interface PlatformNaming {
+  database: string;
+  schema: string;
+  dataSchema: string;
+  registrySchema: string;
+  warehouse: { name: string };
+  computePool: { name: string };
+  sourceTable: string;
+}
+
+export function platformNames(platform: PlatformNaming): PlatformNames {
+  const db = platform.database;
+  const schema = platform.schema;
   const fq = (...parts: string[]) => parts.join(".");
-  const taskName = (task: string) => `${pipeline.name}$${task}`;
   return {
     database: db,
     schema,
-    dataSchema: settings.dataSchema,
-    registrySchema: settings.registrySchema,
-    warehouse: settings.warehouse.name,
-    computePool: settings.computePool.name,
+    dataSchema: platform.dataSchema,
+    registrySchema: platform.registrySchema,
+    warehouse: platform.warehouse.name,
+    computePool: platform.computePool.name,
     stages: { ...STAGE_NAMES },
     stageFqn: {
       code: fq(db, schema, STAGE_NAMES.code),
@@ -46,14 +60,22 @@ export function pipelineNames(settings: StackSettings, pipeline: Pick<PipelineDe
       artifact: fq(db, schema, STAGE_NAMES.artifact),
       data: fq(db, schema, STAGE_NAMES.data),
     },
-    rootTask: pipeline.name,
-    rootTaskFqn: fq(db, schema, pipeline.name),
-    sourceTableFqn: fq(db, settings.dataSchema, settings.sourceTable),
-    registrySchemaFqn: fq(db, settings.registrySchema),
-    dataSchemaFqn: fq(db, settings.dataSchema),
-    taskName,
-    taskFqn: (task: string) => fq(db, schema, taskName(task)),
+    sourceTableFqn: fq(db, platform.dataSchema, platform.sourceTable),
+    registrySchemaFqn: fq(db, platform.registrySchema),
+    dataSchemaFqn: fq(db, platform.dataSchema),
   };
+}
+
+/** The names of one pipeline on a platform. */
+export function pipelineNamesOn(platform: PlatformNames, pipeline: Pick<PipelineDefinition, "name">): PipelineNames {
+  const taskName = (task: string) => `${pipeline.name}$${task}`;
+  const fq = (name: string) => `${platform.database}.${platform.schema}.${name}`;
+  return { ...platform, rootTask: pipeline.name, rootTaskFqn: fq(pipeline.name), taskName, taskFqn: (task: string) => fq(taskName(task)) };
+}
+
+/** The names of a pipeline on the platform the stack settings describe. */
+export function pipelineNames(settings: PlatformNaming, pipeline: Pick<PipelineDefinition, "name">): PipelineNames {
+  return pipelineNamesOn(platformNames(settings), pipeline);
 }
 
 /** Stage directory of a task's bundle: <PIPELINE>/<TASK>/<sha256>. */

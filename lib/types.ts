@@ -52,7 +52,8 @@ export interface WarehouseSettings {
   /** Create the warehouse with this size (XSMALL, SMALL, ...). */
   size?: string;
   /** Use an existing warehouse by name (no resource is created). */
-  existing?: boolean;
+  existing: boolean;
+  /** Auto-suspend of a created warehouse (default 60 s); undefined for an existing one. */
   autoSuspendSecs?: number;
 }
 
@@ -62,10 +63,17 @@ export interface ComputePoolSettings {
   minNodes: number;
   maxNodes: number;
   autoSuspendSecs: number;
-  autoResume?: boolean;
+  autoResume: boolean;
 }
 
-/** The stack configuration (namespace snowflake-ml-pipeline), with defaults applied. */
+/** Stack settings of one pipeline (stack key pipelineSettings.<NAME>), as written; unset values fall back to the stack-wide ones. */
+export interface PipelineStackOverrides {
+  schedule?: string | number;
+  started?: boolean;
+  graphConfig?: GraphConfig;
+}
+
+/** The stack configuration (namespace snowflake-ml-pipeline), with every default filled in (lib/config/stackSettings withStackDefaults). */
 export interface StackSettings {
   database: string;
   schema: string;
@@ -73,27 +81,32 @@ export interface StackSettings {
   registrySchema: string;
   warehouse: WarehouseSettings;
   computePool: ComputePoolSettings;
-  /** Raw schedule as written ("1d", "12h", "30m", 2, "0 3 * * * UTC"); undefined = manual runs only. */
+  /** Pipeline definition files, relative to the project directory. */
+  pipelines: string[];
+  /** Stack-wide schedule of every pipeline without its own; undefined = manual runs only. */
   schedule?: string | number;
+  /** Stack-wide started state of every pipeline without its own. */
   started: boolean;
+  /** Graph config values laid over every pipeline's config (each pipeline's own go over these). */
   graphConfig: GraphConfig;
+  /** Per-pipeline schedule, started and graphConfig, by pipeline name. */
+  pipelineSettings: Record<string, PipelineStackOverrides>;
   notificationIntegration?: string;
   errorIntegration?: string;
-  pipelineFile: string;
   /** Role that runs the pipeline (owner of the tasks); gets the registry grants. */
   pipelineRole?: string;
   /** Source table name inside dataSchema. */
   sourceTable: string;
   /** Stage the generated sample data and let PREPARE_DATA load it when the table is absent. */
   sampleData: boolean;
-  /** Root task settings. */
+  /** Root task settings, shared by every pipeline of the stack. */
   taskTimeoutMs?: number;
   taskRetries?: number;
   suspendAfterFailures?: number;
-  allowOverlappingExecution?: boolean;
-  /** Stack this one promotes from (issue 5). */
+  allowOverlappingExecution: boolean;
+  /** Stack this one promotes from. */
   promoteFrom?: string;
-  allowUnpromotedCode?: boolean;
+  allowUnpromotedCode: boolean;
 }
 
 /** One validation problem: which file, which key path, what was expected. */

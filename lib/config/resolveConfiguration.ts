@@ -3,28 +3,43 @@ import { dirname, join, relative, resolve } from "node:path";
 import { validateGraph } from "../graph";
 import { PROGRAM_CONFIG_KEYS, RUN_CONFIG_KEYS } from "../graphConfig";
 import { dollarQuoteProblem, identifierProblem } from "../identifiers";
-import { PipelineNames, pipelineNames } from "../naming";
+import { PipelineNames, pipelineNamesOn, PlatformNames, platformNames } from "../naming";
 import { parseSchedule, TaskScheduleSpec } from "../schedule";
 import { renderSqlTaskBody } from "../taskSql";
-import { ConfigProblem, PipelineDefinition, StackSettings } from "../types";
+import { RootSettings } from "../tasks/taskDefinitions";
+import { ConfigProblem, GraphConfig, PipelineDefinition, StackSettings } from "../types";
 import { readPipelineDefinition } from "./pipelineFile";
 import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
 
 /** The generated sample table that dev stacks stage (written by pipeline-code/mlpipeline/sample_data.py). */
 export const SAMPLE_DATA_FILE = "sample_data/mortgage_sample.csv";
 
+/** One pipeline of the stack, validated: its definition, names and root settings. */
+export interface ResolvedPipeline {
+  /** The definition file as problems name it (relative to the project directory). */
+  file: string;
+  /** Absolute directory of the definition file; entrypoints are relative to it. */
+  codeRoot: string;
+  definition: PipelineDefinition;
+  names: PipelineNames;
+  /** Root settings: the stack-wide ones with this pipeline's pipelineSettings over them. */
+  root: RootSettings;
+  /** The schedule as written, for the stack output ("manual" when none). */
+  scheduleText: string;
+  /** Values the pipeline's SQL tasks may reference as ${name}. */
+  sqlVariables: Record<string, string | undefined>;
+}
+
 /** Everything the components need, validated. */
 export interface ResolvedConfiguration {
   stack: string;
   projectDir: string;
   stackFile: string;
-  pipelineFile: string;
-  /** Absolute directory of pipeline.yaml; entrypoints are relative to it. */
-  codeRoot: string;
   settings: StackSettings;
-  pipeline: PipelineDefinition;
-  names: PipelineNames;
-  schedule?: TaskScheduleSpec;
+  platform: PlatformNames;
+  pipelines: ResolvedPipeline[];
+  /** Absolute path of the sample data file the platform stages, when the stack stages it. */
+  sampleDataPath?: string;
 }
 
 export class ConfigurationError extends Error {
@@ -38,7 +53,7 @@ export class ConfigurationError extends Error {
 }
 
 /** Values a SQL task may reference as ${name}. */
-export function sqlTemplateVariables(settings: StackSettings, names: PipelineNames): Record<string, string | undefined> {
+export function sqlTemplateVariables(settings: Pick<StackSettings, "notificationIntegration">, names: PipelineNames): Record<string, string | undefined> {
   return {
     pipeline: names.rootTask,
     database: names.database,
@@ -54,7 +69,13 @@ export function sqlTemplateVariables(settings: StackSettings, names: PipelineNam
   };
 }
 
-function identifierProblems(settings: StackSettings, file: string): ConfigProblem[] {
+/** Names that must be unquoted identifiers; `at` names the key each came from. */
+export function identifierProblems(
+  settings: Pick<StackSettings, "database" | "schema" | "dataSchema" | "registrySchema" | "warehouse" | "computePool" | "sourceTable"> &
+    Partial<Pick<StackSettings, "notificationIntegration" | "errorIntegration" | "pipelineRole">>,
+  file: string,
+  at: (key: string) => string,
+): ConfigProblem[] {
   const named: [string, string | undefined][] = [
     ["database", settings.database],
     ["schema", settings.schema],
@@ -69,13 +90,13 @@ function identifierProblems(settings: StackSettings, file: string): ConfigProble
   ];
   return named.flatMap(([key, value]) => {
     const problem = value === undefined ? undefined : identifierProblem(value);
-    return problem ? [{ file, path: `${PROJECT}:${key}`, message: problem }] : [];
+    return problem ? [{ file, path: at(key), message: problem }] : [];
   });
 }
 
-function stackSemanticProblems(settings: StackSettings, file: string): { problems: ConfigProblem[]; schedule?: TaskScheduleSpec } {
-  const problems = identifierProblems(settings, file);
-  const at = (key: string) => `${PROJECT}:${key}`;
+/** Checks of the platform's settings that a schema cannot express. */
+export function platformProblems(settings: Pick<StackSettings, "warehouse" | "computePool" | "schema" | "dataSchema" | "registrySchema">, file: string, at: (key: string) => string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   const wh = settings.warehouse;
   if (wh.existing === true && wh.size !== undefined) {
     problems.push({ file, path: at("warehouse"), message: "expected either size (create the warehouse) or existing: true (use it by name), not both" });
@@ -90,47 +111,90 @@ function stackSemanticProblems(settings: StackSettings, file: string): { problem
   if (settings.schema === settings.dataSchema || settings.schema === settings.registrySchema) {
     problems.push({ file, path: at("schema"), message: "expected the pipeline schema to differ from dataSchema and registrySchema" });
   }
+  return problems;
+}
+
+/** A pipeline's schedule, started state and graph config values, checked; `at` names the key each came from. */
+export function rootSettingsProblems(
+  root: { schedule?: string | number; started: boolean; graphConfig: GraphConfig },
+  file: string,
+  at: { schedule: string; started: string; graphConfig: (key: string) => string },
+): { problems: ConfigProblem[]; schedule?: TaskScheduleSpec } {
+  const problems: ConfigProblem[] = [];
   let schedule: TaskScheduleSpec | undefined;
   try {
-    schedule = parseSchedule(settings.schedule);
+    schedule = parseSchedule(root.schedule);
   } catch (error) {
-    problems.push({ file, path: at("schedule"), message: (error as Error).message });
+    problems.push({ file, path: at.schedule, message: (error as Error).message });
   }
-  if (settings.started && settings.schedule === undefined) {
-    problems.push({ file, path: at("started"), message: "started: true needs a schedule (a root task without a schedule cannot be resumed); use started: false for manual runs" });
+  if (root.started && root.schedule === undefined) {
+    problems.push({ file, path: at.started, message: "started: true needs a schedule (a root task without a schedule cannot be resumed); use started: false for manual runs" });
   }
   const reserved = [...PROGRAM_CONFIG_KEYS, ...RUN_CONFIG_KEYS] as readonly string[];
-  for (const [key, value] of Object.entries(settings.graphConfig)) {
-    if (reserved.includes(key)) problems.push({ file, path: at(`graphConfig.${key}`), message: "is written by the program from the stack's names; remove it" });
+  for (const [key, value] of Object.entries(root.graphConfig)) {
+    if (reserved.includes(key)) problems.push({ file, path: at.graphConfig(key), message: "is written by the program from the stack's names; remove it" });
     const quote = typeof value === "string" ? dollarQuoteProblem(value) : undefined;
-    if (quote) problems.push({ file, path: at(`graphConfig.${key}`), message: quote });
+    if (quote) problems.push({ file, path: at.graphConfig(key), message: quote });
   }
   return { problems, schedule };
 }
 
-function pythonFileProblem(codeRoot: string, path: string): string | undefined {
+/** The root settings of the pipeline named `name`: its pipelineSettings over the stack-wide keys, checked. */
+function pipelineRootSettings(settings: StackSettings, name: string, file: string): { problems: ConfigProblem[]; root: RootSettings; scheduleText: string } {
+  const own = settings.pipelineSettings[name] ?? {};
+  const key = (k: string, has: boolean) => `${PROJECT}:${has ? `pipelineSettings.${name}.${k}` : k}`;
+  const scheduleRaw = own.schedule ?? settings.schedule;
+  const started = own.started ?? settings.started;
+  const graphConfig = { ...settings.graphConfig, ...(own.graphConfig ?? {}) };
+  const checked = rootSettingsProblems({ schedule: scheduleRaw, started, graphConfig }, file, {
+    schedule: key("schedule", own.schedule !== undefined),
+    started: key("started", own.started !== undefined),
+    graphConfig: (k) => key(`graphConfig.${k}`, own.graphConfig?.[k] !== undefined),
+  });
+  // A problem in a stack-wide key is reported once, not once per pipeline.
+  return {
+    problems: checked.problems,
+    scheduleText: scheduleRaw === undefined ? "manual" : String(scheduleRaw),
+    root: {
+      schedule: checked.schedule,
+      started,
+      graphConfig,
+      allowOverlappingExecution: settings.allowOverlappingExecution,
+      timeoutMs: settings.taskTimeoutMs,
+      retries: settings.taskRetries,
+      suspendAfterFailures: settings.suspendAfterFailures,
+      errorIntegration: settings.errorIntegration,
+    },
+  };
+}
+
+function pythonFileProblem(codeRoot: string, path: string, shownFrom: string): string | undefined {
   const full = resolve(codeRoot, path);
-  if (relative(codeRoot, full).startsWith("..")) return `expected a file inside ${codeRoot}`;
-  if (!existsSync(full) || !statSync(full).isFile()) return `file not found: ${relative(process.cwd(), full) || full}`;
+  if (relative(codeRoot, full).startsWith("..")) return `expected a file inside ${relative(shownFrom, codeRoot) || codeRoot}`;
+  if (!existsSync(full) || !statSync(full).isFile()) return `file not found: ${relative(shownFrom, full) || full}`;
   return undefined;
 }
 
-function pipelineSemanticProblems(
+/**
+ * Checks of a pipeline definition a schema cannot express: the graph, its files (inside `codeRoot`,
+ * shown relative to `shownFrom`), its SQL and its config keys.
+ */
+export function pipelineSemanticProblems(
   def: PipelineDefinition,
-  settings: StackSettings,
-  names: PipelineNames,
+  context: { maxTargetInstances: number; sqlVariables: Record<string, string | undefined> },
   codeRoot: string,
   file: string,
+  shownFrom: string,
 ): ConfigProblem[] {
-  const problems = validateGraph(def, file, { maxTargetInstances: settings.computePool.maxNodes });
-  const variables = sqlTemplateVariables(settings, names);
+  const problems = validateGraph(def, file, { maxTargetInstances: context.maxTargetInstances });
+  const variables = context.sqlVariables;
   def.tasks.forEach((task, i) => {
     if (task.entrypoint) {
-      const problem = pythonFileProblem(codeRoot, task.entrypoint);
+      const problem = pythonFileProblem(codeRoot, task.entrypoint, shownFrom);
       if (problem) problems.push({ file, path: `tasks[${i}].entrypoint`, message: problem });
     }
     if (task.job) {
-      const problem = pythonFileProblem(codeRoot, task.job.payload);
+      const problem = pythonFileProblem(codeRoot, task.job.payload, shownFrom);
       if (problem) problems.push({ file, path: `tasks[${i}].job.payload`, message: problem });
     }
     if (task.sql !== undefined) {
@@ -154,7 +218,35 @@ function pipelineSemanticProblems(
 }
 
 /**
- * Validates the stack config and the pipeline definition together and returns everything the
+ * Problems between the pipelines of one stack: two with one name, or a Snowflake task name used
+ * twice (pipeline A's task B$C and pipeline A$B's task C are both A$B$C). Stage paths start with the
+ * pipeline's name (<PIPELINE>/<TASK>/…), so distinct names keep them apart.
+ */
+export function crossPipelineProblems(pipelines: { file: string; definition: PipelineDefinition }[], stackFile: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const byName = new Map<string, string>();
+  const taskOwner = new Map<string, string>();
+  pipelines.forEach(({ file, definition }, i) => {
+    const first = byName.get(definition.name);
+    if (first !== undefined) {
+      problems.push({ file: stackFile, path: `${PROJECT}:pipelines[${i}]`, message: `${file} names its pipeline ${definition.name}, as ${first} does; expected a name of its own` });
+      return;
+    }
+    byName.set(definition.name, file);
+    for (const name of [definition.name, ...definition.tasks.map((t) => `${definition.name}$${t.name}`)]) {
+      const owner = taskOwner.get(name);
+      if (owner !== undefined) {
+        problems.push({ file, path: "name", message: `the Snowflake task ${name} is also a task of ${owner}; expected pipeline and task names that stay apart` });
+      } else {
+        taskOwner.set(name, file);
+      }
+    }
+  });
+  return problems;
+}
+
+/**
+ * Validates the stack config and every pipeline definition together and returns everything the
  * components need, or throws ConfigurationError listing every problem. Runs before any resource
  * is registered, so an invalid configuration registers nothing.
  */
@@ -168,32 +260,59 @@ export function resolveConfiguration(args: {
   const { settings, problems } = stackSettingsFromConfig(args.config, args.secretKeys, stackFile);
   if (!settings) throw new ConfigurationError(problems);
 
-  const stackChecks = stackSemanticProblems(settings, stackFile);
-  const pipelinePath = resolve(args.projectDir, settings.pipelineFile);
-  const pipelineFile = relative(args.projectDir, pipelinePath) || settings.pipelineFile;
-  const read = readPipelineDefinition(pipelinePath, pipelineFile);
-  const all = [...stackChecks.problems, ...read.problems];
-  if (!read.definition) throw new ConfigurationError(all);
+  const at = (key: string) => `${PROJECT}:${key}`;
+  const all = [...identifierProblems(settings, stackFile, at), ...platformProblems(settings, stackFile, at)];
+  const platform = platformNames(settings);
+  const seenFiles = new Map<string, number>();
+  const read: { file: string; path: string; definition: PipelineDefinition }[] = [];
+  let unreadable = false;
+  settings.pipelines.forEach((listed, i) => {
+    const path = resolve(args.projectDir, listed);
+    const file = relative(args.projectDir, path) || listed;
+    if (seenFiles.has(path)) {
+      all.push({ file: stackFile, path: at(`pipelines[${i}]`), message: `${listed} is listed twice (also pipelines[${seenFiles.get(path)}])` });
+      return;
+    }
+    seenFiles.set(path, i);
+    const result = readPipelineDefinition(path, file);
+    all.push(...result.problems);
+    if (result.definition) read.push({ file, path, definition: result.definition });
+    else unreadable = true;
+  });
+  if (unreadable) throw new ConfigurationError(all);
+  all.push(...crossPipelineProblems(read, stackFile));
 
-  const pipeline = read.definition;
-  const names = pipelineNames(settings, pipeline);
-  const codeRoot = dirname(pipelinePath);
-  const checks = pipelineSemanticProblems(pipeline, settings, names, codeRoot, pipelineFile);
-  all.push(...checks);
-  if (settings.sampleData && !existsSync(join(codeRoot, SAMPLE_DATA_FILE))) {
-    all.push({ file: stackFile, path: `${PROJECT}:sampleData`, message: `expected the generated sample file ${join(relative(args.projectDir, codeRoot), SAMPLE_DATA_FILE)}` });
+  const known = new Set(read.map((r) => r.definition.name));
+  for (const name of Object.keys(settings.pipelineSettings)) {
+    if (!known.has(name)) {
+      all.push({ file: stackFile, path: at(`pipelineSettings.${name}`), message: `no pipeline of this stack is named ${name}; expected one of ${[...known].sort().join(", ")}` });
+    }
+  }
+
+  const pipelines: ResolvedPipeline[] = [];
+  const seenProblems = new Set<string>();
+  for (const { file, path, definition } of read) {
+    const names = pipelineNamesOn(platform, definition);
+    const codeRoot = dirname(path);
+    const sqlVariables = sqlTemplateVariables(settings, names);
+    all.push(...pipelineSemanticProblems(definition, { maxTargetInstances: settings.computePool.maxNodes, sqlVariables }, codeRoot, file, args.projectDir));
+    const root = pipelineRootSettings(settings, definition.name, stackFile);
+    for (const problem of root.problems) {
+      const key = `${problem.path}\u0000${problem.message}`;
+      if (!seenProblems.has(key)) all.push(problem);
+      seenProblems.add(key);
+    }
+    pipelines.push({ file, codeRoot, definition, names, root: root.root, scheduleText: root.scheduleText, sqlVariables });
+  }
+  let sampleDataPath: string | undefined;
+  if (settings.sampleData) {
+    // The platform stages one sample table, from the first pipeline's code.
+    sampleDataPath = join(pipelines[0].codeRoot, SAMPLE_DATA_FILE);
+    if (!existsSync(sampleDataPath)) {
+      all.push({ file: stackFile, path: at("sampleData"), message: `expected the generated sample file ${relative(args.projectDir, sampleDataPath)}` });
+    }
   }
   if (all.length > 0) throw new ConfigurationError(all);
 
-  return {
-    stack: args.stack,
-    projectDir: args.projectDir,
-    stackFile,
-    pipelineFile,
-    codeRoot,
-    settings,
-    pipeline,
-    names,
-    schedule: stackChecks.schedule,
-  };
+  return { stack: args.stack, projectDir: args.projectDir, stackFile, settings, platform, pipelines, sampleDataPath };
 }

@@ -35,7 +35,12 @@ const JSON_KEYS = new Set([
   "suspendAfterFailures",
   "allowOverlappingExecution",
   "allowUnpromotedCode",
+  "pipelines",
+  "pipelineSettings",
 ]);
+
+/** The pipeline definition a stack plans when it lists none. */
+export const DEFAULT_PIPELINE_FILE = "pipeline-code/pipeline.yaml";
 
 function decode(key: string, text: string): unknown {
   if (!JSON_KEYS.has(key)) return text;
@@ -46,22 +51,27 @@ function decode(key: string, text: string): unknown {
   }
 }
 
-/** Defaults that the stack may override; kept here so they are tested as a table. */
+/**
+ * The one place stack defaults are filled in (a table test covers each); everything downstream
+ * reads StackSettings with no optional field left to re-default.
+ */
 export function withStackDefaults(raw: Record<string, unknown>): StackSettings {
-  const input = raw as unknown as StackSettings;
+  const input = raw as Partial<StackSettings> & { warehouse: Partial<StackSettings["warehouse"]> & { name: string }; computePool: Partial<StackSettings["computePool"]> };
+  const existing = input.warehouse?.existing === true;
   return {
-    ...input,
+    ...(input as StackSettings),
     // A warehouse the stack creates suspends after a minute idle; an existing one is left as it is.
-    warehouse: input.warehouse?.existing ? { ...input.warehouse } : { autoSuspendSecs: 60, ...input.warehouse },
+    warehouse: existing ? { ...input.warehouse, existing } : { autoSuspendSecs: 60, ...input.warehouse, existing },
     computePool: {
-      ...input.computePool,
+      ...(input.computePool as StackSettings["computePool"]),
       autoSuspendSecs: input.computePool?.autoSuspendSecs ?? 3600,
       autoResume: input.computePool?.autoResume ?? true,
     },
+    pipelines: input.pipelines ?? [DEFAULT_PIPELINE_FILE],
+    pipelineSettings: input.pipelineSettings ?? {},
     started: input.started ?? false,
     sampleData: input.sampleData ?? false,
     graphConfig: input.graphConfig ?? {},
-    pipelineFile: input.pipelineFile ?? "pipeline-code/pipeline.yaml",
     sourceTable: input.sourceTable ?? "MORTGAGE_LENDING_DEMO_DATA",
     allowOverlappingExecution: input.allowOverlappingExecution ?? false,
     allowUnpromotedCode: input.allowUnpromotedCode ?? false,

@@ -1,5 +1,5 @@
 import { canonicalJson } from "../canonicalJson";
-import { Plan, PlannedResource } from "./mockPlan";
+import { Plan, PlannedResource } from "./plan";
 
 export interface InputChange {
   key: string;

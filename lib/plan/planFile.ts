@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { Plan } from "./mockPlan";
+import { Plan } from "./plan";
 
 /** A saved plan that cannot be used: missing, not JSON, or not `npm run plan -- --json` output. */
 export class PlanFileError extends Error {}

@@ -1,6 +1,6 @@
 import { canonicalJson } from "../canonicalJson";
 import { InputChange, PlanDiff, ResourceChange, stacklessUrn } from "./diffPlans";
-import { Plan, PlannedResource } from "./mockPlan";
+import { Plan, PlannedResource } from "./plan";
 
 /**
  * The plan diff as a reviewer reads it: changes grouped by pipeline task (a task's definition,

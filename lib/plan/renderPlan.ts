@@ -1,5 +1,5 @@
 import { describeRefusal, PromotionStatus, stackLabel } from "../promotion";
-import { Plan, PlannedResource } from "./mockPlan";
+import { Plan, PlannedResource } from "./plan";
 
 const TASK_TYPE = "snowflake:index/task:Task";
 const STAGED_FILES_TYPE = "pulumi-nodejs:dynamic/snowflake-ml-pipeline:StagedFiles";

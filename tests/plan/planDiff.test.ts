@@ -8,10 +8,11 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { readStackConfigFiles } from "../../lib/config/stackFiles";
 import { diffPlans, PlanDiff } from "../../lib/plan/diffPlans";
-import { Plan, planStack } from "../../lib/plan/mockPlan";
+import { Plan, planStack } from "../../cli/mockPlan";
 import { looksLikePlanFile, PlanFileError, readPlanFile } from "../../lib/plan/planFile";
 import { groupDiff, renderDiffText } from "../../lib/plan/renderDiff";
-import { planWithSourceStacks } from "../../lib/plan/sourceStacks";
+import { planWithSourceStacks } from "../../cli/sourceStacks";
+import { fixtureProject } from "../support/fixtureProject";
 import { PROJECT_DIR, scratchProject, withConfig } from "../support/stackConfig";
 
 const PROD_FILE = readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
@@ -110,7 +111,7 @@ describe("plan diff on known pairs", () => {
       "mortgage-pipeline-bundle-promote-model": ["directory", "files"],
       "mortgage-pipeline-task-promote-model": ["sqlStatement"],
     });
-    assert.deepEqual(diff.outputs.map((o) => o.key), ["bundleSha256"]);
+    assert.deepEqual(diff.outputs.map((o) => o.key), ["bundleSha256", "pipelines"]);
     const [oldSha, newSha] = [base, pr].map((p) => (p.outputs.bundleSha256 as Record<string, string>).PROMOTE_MODEL);
     const text = renderDiffText(diff, base, pr, LABELS);
     const group = text.slice(text.indexOf("Task PROMOTE_MODEL\n"), text.indexOf("\n\nPlatform and other resources")).split("\n");
@@ -132,18 +133,25 @@ describe("plan diff on known pairs", () => {
   });
 
   it("the threshold: one config value of the root task", async () => {
-    const dir = scratchProject();
-    const diff = diffPlans(await planDev(dir), await planDev(dir, { graphConfig: { metric_threshold: 0.8 } }));
-    const text = renderDiffText(diff, dev, dev, LABELS);
-    assert.match(text, /^Root task MORTGAGE_PIPELINE\n {2}~ Task mortgage-pipeline-root\n {6}config\.metric_threshold: 0\.7 → 0\.8\n\n/m);
-    assert.deepEqual(Object.keys(changedKeys(diff)), ["mortgage-pipeline-activation", "mortgage-pipeline-root"]);
+    const fixture = fixtureProject();
+    try {
+      const planFixture = (changes: Record<string, unknown>) => planStack({ projectDir: fixture.dir, stack: "dev", stackConfig: withConfig(fixture.stackConfig("dev"), changes) });
+      const [before, after] = [await planFixture({}), await planFixture({ graphConfig: { metric_threshold: 0.8 } })];
+      const diff = diffPlans(before, after);
+      const text = renderDiffText(diff, before, after, LABELS);
+      assert.match(text, /^Root task DEMO_FLOW\n {2}~ Task demo-flow-root\n {6}config\.metric_threshold: 0\.5 → 0\.8\n\n/m);
+      assert.deepEqual(Object.keys(changedKeys(diff)), ["demo-flow-activation", "demo-flow-root"]);
+    } finally {
+      fixture.cleanup();
+    }
   });
 
   it("the schedule: before and after of the root task's schedule", async () => {
     const dir = scratchProject();
     const diff = diffPlans(await planDev(dir, { schedule: "1d" }), await planDev(dir, { schedule: "12h" }));
     assert.match(renderDiffText(diff, dev, dev, LABELS), /\n {2}~ Task mortgage-pipeline-root\n {6}schedule\.minutes: 1440 → 720\n/);
-    assert.deepEqual(diff.outputs, [{ key: "schedule", before: "1d", after: "12h" }]);
+    assert.deepEqual(diff.outputs.map((o) => o.key), ["pipelines", "schedule"]);
+    assert.deepEqual(diff.outputs[1], { key: "schedule", before: "1d", after: "12h" });
   });
 
   it("a task added, and the same pair reversed: removed", async () => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffPlans, stacklessUrn } from "../../lib/plan/diffPlans";
-import { Plan, PlannedResource } from "../../lib/plan/mockPlan";
+import { Plan, PlannedResource } from "../../cli/mockPlan";
 import { diffJson, groupDiff, leafChanges, lineDiff, renderDiffText, renderInputChange, shortType, taskOfResource } from "../../lib/plan/renderDiff";
 
 const TASK = "snowflake:index/task:Task";

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { Plan, planStack, PlannedResource } from "../../lib/plan/mockPlan";
-import { planWithSourceStacks } from "../../lib/plan/sourceStacks";
+import { Plan, planStack, PlannedResource } from "../../cli/mockPlan";
+import { planWithSourceStacks } from "../../cli/sourceStacks";
 import {
   computePoolCoversJobs,
   credentialFindings,

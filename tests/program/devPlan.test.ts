@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { Plan, planStack, PlannedResource } from "../../lib/plan/mockPlan";
+import { Plan, planStack, PlannedResource } from "../../cli/mockPlan";
 import { PROJECT_DIR } from "../support/stackConfig";
 
 const T = {
@@ -102,7 +102,10 @@ for (const preview of [true, false]) {
       for (const r of plan.resources.filter((r) => r.type === T.task || r.name.includes("-bundle-") || r.name.includes("-payload-") || r.type === T.activation)) {
         assert.equal(r.parent, graphUrn, `${r.name} is not a child of the TaskGraph`);
       }
-      assert.equal(byName("mortgage-pipeline-compute-pool").parent, pipelineUrn);
+      const platformUrn = urnOf(T.platform, "mortgage-pipeline");
+      assert.equal(plan.resources.find((r) => r.type === T.platform)!.parent, null, "the platform is shared, not a pipeline's child");
+      assert.equal(byName("mortgage-pipeline-compute-pool").parent, platformUrn);
+      assert.equal(urnOf(T.graph, "mortgage-pipeline") !== "" && plan.resources.find((r) => r.type === T.graph)!.parent, pipelineUrn);
       assert.equal(byName("mortgage-pipeline-code-stage").parent, urnOf(T.stages, "mortgage-pipeline"));
       assert.equal(byName("mortgage-pipeline-registry-schema").parent, urnOf(T.registry, "mortgage-pipeline"));
     });

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigurationError } from "../../lib/config/resolveConfiguration";
-import { planStack } from "../../lib/plan/mockPlan";
+import { planStack } from "../../cli/mockPlan";
 import { PROJECT_DIR, scratchProject } from "../support/stackConfig";
 
 const BAD_STACK = `config:

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { ConfigurationError } from "../../lib/config/resolveConfiguration";
 import { readStackConfigFiles, StackFileError } from "../../lib/config/stackFiles";
-import { Plan, planStack, PlanOptions } from "../../lib/plan/mockPlan";
+import { Plan, planStack, PlanOptions } from "../../cli/mockPlan";
 import { renderPlanText } from "../../lib/plan/renderPlan";
-import { planWithSourceStacks } from "../../lib/plan/sourceStacks";
+import { planWithSourceStacks } from "../../cli/sourceStacks";
 import { PromotionRefusedError, PromotionStatus } from "../../lib/promotion";
 import { PROJECT_DIR, scratchProject, withConfig } from "../support/stackConfig";
 
@@ -41,11 +41,16 @@ function runPlanCli(args: string[]) {
 for (const preview of [true, false]) {
   describe(`promotion from dev to prod (${preview ? "preview" : "update"})`, () => {
     let dev: Plan;
-    const tampered = (): Record<string, unknown> => ({
-      ...dev.outputs,
-      bundleSha256: { ...(dev.outputs.bundleSha256 as Record<string, string>), PREPARE_DATA: OTHER },
-      payloadSha256: { TRAIN_MODEL: OTHER },
-    });
+    // The source's hashes, as it exports them per pipeline (and, for its only pipeline, at the top level).
+    const tampered = (): Record<string, unknown> => {
+      const change = (o: Record<string, unknown>) => ({
+        ...o,
+        bundleSha256: { ...(o.bundleSha256 as Record<string, string>), PREPARE_DATA: OTHER },
+        payloadSha256: { TRAIN_MODEL: OTHER },
+      });
+      const pipelines = dev.outputs.pipelines as Record<string, Record<string, unknown>>;
+      return { ...change(dev.outputs), pipelines: Object.fromEntries(Object.entries(pipelines).map(([name, o]) => [name, change(o)])) };
+    };
     before(async () => {
       dev = await planStack({ projectDir: PROJECT_DIR, stack: "dev", preview });
     });
@@ -178,6 +183,7 @@ describe("npm run plan -- --stack prod", () => {
     const dir = scratchProject();
     const outputs = JSON.parse(runPlanCli(["--stack", "dev", "--json"]).stdout).outputs;
     outputs.bundleSha256.CLEANUP = OTHER;
+    for (const pipeline of Object.values(outputs.pipelines as Record<string, { bundleSha256: Record<string, string> }>)) pipeline.bundleSha256.CLEANUP = OTHER;
     writeFileSync(join(dir, "dev-outputs.json"), JSON.stringify(outputs));
     const result = runPlanCli(["--stack", "prod", "--source-outputs", join(dir, "dev-outputs.json")]);
     assert.equal(result.status, 1);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planStack } from "../../lib/plan/mockPlan";
+import { planStack } from "../../cli/mockPlan";
 import { devStackConfig, PROJECT_DIR, withConfig } from "../support/stackConfig";
 
 const KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7THISISNOTAREALKEY\n-----END PRIVATE KEY-----";

@@ -18,7 +18,10 @@ describe("withStackDefaults", () => {
   const cases: [string, Record<string, unknown>, (s: ReturnType<typeof withStackDefaults>) => unknown, unknown][] = [
     ["started defaults to false", {}, (s) => s.started, false],
     ["sampleData defaults to false", {}, (s) => s.sampleData, false],
-    ["pipelineFile default", {}, (s) => s.pipelineFile, "pipeline-code/pipeline.yaml"],
+    ["pipelines default: the sample definition", {}, (s) => s.pipelines, ["pipeline-code/pipeline.yaml"]],
+    ["pipelineSettings defaults to {}", {}, (s) => s.pipelineSettings, {}],
+    ["unpromoted code refused by default", {}, (s) => s.allowUnpromotedCode, false],
+    ["created warehouse is not existing", {}, (s) => s.warehouse.existing, false],
     ["sourceTable default", {}, (s) => s.sourceTable, "MORTGAGE_LENDING_DEMO_DATA"],
     ["graphConfig defaults to {}", {}, (s) => s.graphConfig, {}],
     ["pool auto-suspend default 3600 s", {}, (s) => s.computePool.autoSuspendSecs, 3600],

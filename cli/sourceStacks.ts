@@ -1,6 +1,6 @@
-import { readStackConfigFiles, StackFileError } from "../config/stackFiles";
-import { PROJECT } from "../config/stackSettings";
-import { promotionSourceName } from "../promotion";
+import { readStackConfigFiles, StackFileError } from "../lib/config/stackFiles";
+import { PROJECT } from "../lib/config/stackSettings";
+import { promotionSourceName } from "../lib/promotion";
 import { DEFAULT_ORGANIZATION, Plan, planStack, PlanOptions } from "./mockPlan";
 
 /**

@@ -1,26 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfigFiles, StackConfigFiles } from "../config/stackFiles";
+import { readStackConfigFiles, StackConfigFiles } from "../lib/config/stackFiles";
+import { cleanInputs, Plan, PlannedResource } from "../lib/plan/plan";
+
+export { cleanInputs, Plan, PlannedResource, SECRET_TEXT } from "../lib/plan/plan";
 
 /**
- * Runs the real program (program.ts buildStack, the code path of `pulumi up`) under
- * @pulumi/pulumi's mock runtime and records what would be registered: URN, type, parent,
- * explicit dependsOn and the inputs as they would be sent. Contacts nothing.
+ * Runs a Pulumi program under @pulumi/pulumi's mock runtime and records what would be registered:
+ * URN, type, parent, explicit dependsOn and the inputs as they would be sent. Contacts nothing.
+ * planStack runs this project's program (program.ts buildStack, the code path of `pulumi up`);
+ * planProgram takes any program, as the Automation API takes an inline program.
  */
 
-export interface PlannedResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent: string | null;
-  dependsOn: string[];
-  inputs: Record<string, unknown>;
-}
-
-export interface Plan {
-  stack: string;
-  resources: PlannedResource[];
-  outputs: Record<string, unknown>;
-}
+/** A program as planProgram runs it: it registers resources with `opts` (the recorder) and returns the stack outputs. */
+export type InlineProgram = (opts: pulumi.ComponentResourceOptions) => Promise<Record<string, unknown>>;
 
 export interface PlanOptions {
   projectDir: string;
@@ -41,26 +33,6 @@ export interface PlanOptions {
 
 /** The organization of a DIY (file or cloud storage) backend, used by the offline plan. */
 export const DEFAULT_ORGANIZATION = "organization";
-
-/** Marker the Node SDK uses for a secret value on the wire. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const SECRET_TEXT = "[secret]";
-
-/** Replaces secrets with "[secret]", drops the provider's serialized code, sorts keys. */
-export function cleanInputs(value: unknown, keepProviderCode = false): unknown {
-  if (Array.isArray(value)) return value.map((v) => cleanInputs(v, keepProviderCode));
-  if (value && typeof value === "object") {
-    const obj = value as Record<string, unknown>;
-    if (SECRET_SIG in obj) return SECRET_TEXT;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(obj).sort()) {
-      if (key === "__provider" && !keepProviderCode) continue;
-      out[key] = cleanInputs(obj[key], keepProviderCode);
-    }
-    return out;
-  }
-  return value;
-}
 
 /** Outputs Snowflake computes that other resources reference, formed as Snowflake forms them. */
 function computedState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
@@ -86,7 +58,18 @@ interface RegisterRequest {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
-export async function planStack(options: PlanOptions): Promise<Plan> {
+/** The plan of this project's program with the stack's configuration. */
+export function planStack(options: PlanOptions): Promise<Plan> {
+  return planProgram(options, async (opts) => {
+    // Loaded only now: the program must see the mocks (pulumi/examples testing-unit-ts).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildStack } = require("../program") as typeof import("../program");
+    return (await buildStack(opts, options.projectDir)) as unknown as Record<string, unknown>;
+  });
+}
+
+/** The plan of `program` under the mock runtime, with the configuration of `options.stack`. */
+export async function planProgram(options: PlanOptions, program: InlineProgram): Promise<Plan> {
   const stackConfig = options.stackConfig ?? readStackConfigFiles(options.projectDir, options.stack);
   await pulumi.runtime.setMocks(
     {
@@ -145,9 +128,6 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     return undefined;
   };
 
-  // Load the program only now: it must see the mocks (pulumi/examples testing-unit-ts).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { buildStack } = require("../../program") as typeof import("../../program");
   // The SDK reads `new Error().stack` for every promise it creates, only for its leak report;
   // with tsx's source maps that dominated plan time (300 tasks: 14.7 s, 2.5 s without), so stack
   // capture is off while the program registers. PLAN_STACK_TRACES=1 keeps it, for debugging.
@@ -155,7 +135,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
   if (process.env.PLAN_STACK_TRACES !== "1") Error.stackTraceLimit = 0;
   let outputs: Record<string, unknown>;
   try {
-    outputs = (await buildStack({ transformations: [recorder] }, options.projectDir)) as unknown as Record<string, unknown>;
+    outputs = await program({ transformations: [recorder] });
   } finally {
     await pulumi.runtime.disconnect();
     Error.stackTraceLimit = stackTraceLimit;

@@ -1,0 +1,112 @@
+// Fixture projects: a temporary directory with its own Pulumi.yaml, Pulumi.<stack>.yaml files and
+// pipeline definitions with a small pipeline-code tree, so tests never depend on the user's live
+// stack files or on the sample pipeline. Remove each with cleanup() (tests do it in `after`).
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { stringify } from "yaml";
+import { writeProjectFiles } from "../../cli/generatedProject";
+import { readStackConfigFiles, StackConfigFiles } from "../../lib/config/stackFiles";
+
+export interface FixturePipeline {
+  /** The definition file, relative to the project. */
+  file: string;
+  /** pipeline.yaml's content. */
+  definition: Record<string, unknown>;
+  /** Code files, relative to the definition's folder. */
+  files: Record<string, string>;
+}
+
+/** A pipeline shaped like the sample (Python task, ML Job, branch, SQL alert, finalizer), with its own names. */
+export function demoPipeline(name = "DEMO_FLOW", folder = "flows/demo"): FixturePipeline {
+  return {
+    file: `${folder}/pipeline.yaml`,
+    definition: {
+      name,
+      runtime: "3.11",
+      packages: ["snowflake-snowpark-python", "snowflake-ml-python"],
+      config: { model_name: "demo_model", metric_name: "accuracy", metric_threshold: 0.5 },
+      tasks: [
+        { name: "LOAD", entrypoint: "steps/load.py" },
+        { name: "FIT", after: ["LOAD"], entrypoint: "steps/fit.py", job: { payload: "jobs/fit_job.py", targetInstances: 2 }, timeoutMs: 7200000 },
+        { name: "JUDGE", after: ["FIT"], entrypoint: "steps/judge.py", branch: ["PUBLISH", "WARN"] },
+        { name: "PUBLISH", after: ["JUDGE"], entrypoint: "steps/publish.py" },
+        {
+          name: "WARN",
+          after: ["JUDGE"],
+          sql: "CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(SNOWFLAKE.NOTIFICATION.TEXT_PLAIN('model below threshold'), SNOWFLAKE.NOTIFICATION.INTEGRATION('${notificationIntegration}'))",
+        },
+        { name: "TIDY", finalizer: true, entrypoint: "steps/tidy.py" },
+      ],
+    },
+    files: {
+      "steps/__init__.py": "",
+      "steps/load.py": "from shared import helpers\n\n\ndef main(session):\n    return helpers.tag('load')\n",
+      "steps/fit.py": "from shared import helpers\n\n\ndef main(session, payload_location, payload_entrypoint, target_instances):\n    return helpers.tag('fit')\n",
+      "steps/judge.py": "def main(session):\n    return 'PUBLISH'\n",
+      "steps/publish.py": "from shared import helpers\n\n\ndef main(session):\n    return helpers.tag('publish')\n",
+      "steps/tidy.py": "def main(session):\n    return None\n",
+      "shared/__init__.py": "",
+      "shared/helpers.py": "def tag(name):\n    return name\n",
+      "jobs/__init__.py": "",
+      "jobs/fit_job.py": "from shared import helpers\n\nprint(helpers.tag('job'))\n",
+    },
+  };
+}
+
+/** A dev stack of the fixture: every name its own, a secret key as `pulumi config set --secret` writes it. */
+export function demoStack(pipelines: string[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    "snowflake-ml-pipeline:database": "FX_DB",
+    "snowflake-ml-pipeline:schema": "PIPE",
+    "snowflake-ml-pipeline:dataSchema": "RAW",
+    "snowflake-ml-pipeline:registrySchema": "REGISTRY",
+    "snowflake-ml-pipeline:warehouse": { name: "FX_WH", size: "XSMALL" },
+    "snowflake-ml-pipeline:computePool": { name: "FX_POOL", instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 3 },
+    "snowflake-ml-pipeline:notificationIntegration": "FX_ALERTS",
+    "snowflake-ml-pipeline:pipelines": pipelines,
+    "snowflake:organizationName": "FXORG",
+    "snowflake:accountName": "FXACCOUNT",
+    "snowflake:user": "FX_DEPLOYER",
+    "snowflake:role": "FX_ROLE",
+    "snowflake:privateKey": { secure: "v1:ZmFrZS1ub25jZQ==:ZmFrZS1jaXBoZXJ0ZXh0" },
+  };
+  for (const [key, value] of Object.entries(overrides)) {
+    const full = key.includes(":") ? key : `snowflake-ml-pipeline:${key}`;
+    if (value === undefined) delete config[full];
+    else config[full] = value;
+  }
+  return config;
+}
+
+export interface FixtureProject {
+  dir: string;
+  /** Writes a file, relative to the project. */
+  write(path: string, text: string): void;
+  append(path: string, text: string): void;
+  /** The stack's configuration as the engine would pass it. */
+  stackConfig(stack: string): StackConfigFiles;
+  cleanup(): void;
+}
+
+/** A project with `pipelines` (default: one demo pipeline) and `stacks` (default: a dev stack of them). */
+export function fixtureProject(options: { pipelines?: FixturePipeline[]; stacks?: Record<string, Record<string, unknown>> } = {}): FixtureProject {
+  const dir = mkdtempSync(join(tmpdir(), "mlpipe-fixture-"));
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  const pipelines = options.pipelines ?? [demoPipeline()];
+  for (const pipeline of pipelines) {
+    write(pipeline.file, stringify(pipeline.definition));
+    for (const [path, text] of Object.entries(pipeline.files)) write(join(dirname(pipeline.file), path), text);
+  }
+  writeProjectFiles(dir, options.stacks ?? { dev: demoStack(pipelines.map((p) => p.file)) });
+  return {
+    dir,
+    write,
+    append: (path, text) => appendFileSync(join(dir, path), text),
+    stackConfig: (stack) => readStackConfigFiles(dir, stack),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
