@@ -6,7 +6,7 @@ import { canonicalJson } from "../lib/canonicalJson";
 import { topologicalOrder } from "../lib/graph";
 import { bundleDirectory, payloadDirectory, PipelineNames } from "../lib/naming";
 import { TaskScheduleSpec } from "../lib/schedule";
-import { branchCondition, handlerFor, procedureNameFor, renderPythonTaskBody, ROOT_TASK_BODY } from "../lib/taskSql";
+import { branchCondition, branchTargetsArgument, handlerFor, procedureNameFor, renderPythonTaskBody, ROOT_TASK_BODY } from "../lib/taskSql";
 import { PipelineDefinition, TaskSpec } from "../lib/types";
 import { GraphActivation } from "./providers/graphActivation";
 import { StagedFiles } from "./providers/stagedFiles";
@@ -192,7 +192,8 @@ export class TaskGraph extends pulumi.ComponentResource {
       packages: pipeline.packages,
       importPath: `@${names.stageFqn.code}/${bundleDirectory(pipeline.name, spec.name, bundle.sha256)}/${bundle.fileName}`,
       handler: handlerFor(spec.entrypoint!),
-      args: jobArgs,
+      // Procedure arguments in this order (docs/design.md "Task definitions"): job, then branch.
+      args: spec.branch ? [...jobArgs, branchTargetsArgument(spec.branch)] : jobArgs,
     });
   }
 }
