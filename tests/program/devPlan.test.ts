@@ -1,12 +1,14 @@
-// The program under the mock runtime with the dev stack, in preview and in update mode.
-// Expected values are written out from Pulumi.dev.yaml and pipeline-code/pipeline.yaml by hand.
+// The program under the mock runtime with a fixture project's dev stack, in preview and in update
+// mode. Expected values are written out by hand from the fixture (tests/support/fixtureProject.ts).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { Plan, planStack, PlannedResource } from "../../cli/mockPlan";
-import { PROJECT_DIR } from "../support/stackConfig";
+import { demoPipeline, demoStack, FixtureProject, fixtureProject } from "../support/fixtureProject";
+
+const SAMPLE_CSV = "a,b\n1,2\n";
 
 const T = {
   provider: "pulumi:providers:snowflake",
@@ -28,41 +30,41 @@ const T = {
 
 const EXPECTED = [
   [T.provider, "snowflake"],
-  [T.pipeline, "mortgage-pipeline"],
-  [T.platform, "mortgage-pipeline"],
-  [T.database, "mortgage-pipeline-database"],
-  [T.schema, "mortgage-pipeline-schema"],
-  [T.schema, "mortgage-pipeline-data-schema"],
-  [T.warehouse, "mortgage-pipeline-warehouse"],
-  [T.stages, "mortgage-pipeline"],
-  [T.stage, "mortgage-pipeline-code-stage"],
-  [T.stage, "mortgage-pipeline-job-stage"],
-  [T.stage, "mortgage-pipeline-artifact-stage"],
-  [T.stage, "mortgage-pipeline-data-stage"],
-  [T.pool, "mortgage-pipeline-compute-pool"],
-  [T.registry, "mortgage-pipeline"],
-  [T.schema, "mortgage-pipeline-registry-schema"],
-  [T.grant, "mortgage-pipeline-registry-grant"],
-  [T.files, "mortgage-pipeline-sample-data"],
-  [T.graph, "mortgage-pipeline"],
-  [T.task, "mortgage-pipeline-root"],
-  [T.task, "mortgage-pipeline-task-prepare-data"],
-  [T.task, "mortgage-pipeline-task-train-model"],
-  [T.task, "mortgage-pipeline-task-check-model-quality"],
-  [T.task, "mortgage-pipeline-task-promote-model"],
-  [T.task, "mortgage-pipeline-task-send-alert"],
-  [T.task, "mortgage-pipeline-task-cleanup"],
-  [T.files, "mortgage-pipeline-bundle-prepare-data"],
-  [T.files, "mortgage-pipeline-bundle-train-model"],
-  [T.files, "mortgage-pipeline-bundle-check-model-quality"],
-  [T.files, "mortgage-pipeline-bundle-promote-model"],
-  [T.files, "mortgage-pipeline-bundle-cleanup"],
-  [T.files, "mortgage-pipeline-payload-train-model"],
-  [T.activation, "mortgage-pipeline-activation"],
+  [T.pipeline, "demo-flow"],
+  [T.platform, "demo-flow"],
+  [T.database, "demo-flow-database"],
+  [T.schema, "demo-flow-schema"],
+  [T.schema, "demo-flow-data-schema"],
+  [T.warehouse, "demo-flow-warehouse"],
+  [T.stages, "demo-flow"],
+  [T.stage, "demo-flow-code-stage"],
+  [T.stage, "demo-flow-job-stage"],
+  [T.stage, "demo-flow-artifact-stage"],
+  [T.stage, "demo-flow-data-stage"],
+  [T.pool, "demo-flow-compute-pool"],
+  [T.registry, "demo-flow"],
+  [T.schema, "demo-flow-registry-schema"],
+  [T.grant, "demo-flow-registry-grant"],
+  [T.files, "demo-flow-sample-data"],
+  [T.graph, "demo-flow"],
+  [T.task, "demo-flow-root"],
+  [T.task, "demo-flow-task-load"],
+  [T.task, "demo-flow-task-fit"],
+  [T.task, "demo-flow-task-judge"],
+  [T.task, "demo-flow-task-publish"],
+  [T.task, "demo-flow-task-warn"],
+  [T.task, "demo-flow-task-tidy"],
+  [T.files, "demo-flow-bundle-load"],
+  [T.files, "demo-flow-bundle-fit"],
+  [T.files, "demo-flow-bundle-judge"],
+  [T.files, "demo-flow-bundle-publish"],
+  [T.files, "demo-flow-bundle-tidy"],
+  [T.files, "demo-flow-payload-fit"],
+  [T.activation, "demo-flow-activation"],
 ].map(([type, name]) => `${type} ${name}`).sort();
 
-const FQ_ROOT = '"ML_DEV"."PIPELINE"."MORTGAGE_PIPELINE"';
-const fqTask = (t: string) => `"ML_DEV"."PIPELINE"."MORTGAGE_PIPELINE$${t}"`;
+const FQ_ROOT = '"FX_DB"."PIPE"."DEMO_FLOW"';
+const fqTask = (t: string) => `"FX_DB"."PIPE"."DEMO_FLOW$${t}"`;
 const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 for (const preview of [true, false]) {
@@ -73,9 +75,17 @@ for (const preview of [true, false]) {
       assert.ok(found, `no resource ${name}`);
       return found;
     };
+    let project: FixtureProject;
     before(async () => {
-      plan = await planStack({ projectDir: PROJECT_DIR, stack: "dev", preview });
+      const pipeline = demoPipeline();
+      pipeline.files["sample_data/mortgage_sample.csv"] = SAMPLE_CSV;
+      project = fixtureProject({
+        pipelines: [pipeline],
+        stacks: { dev: demoStack([pipeline.file], { sampleData: true, pipelineRole: "FX_ENGINEER", pipelineSettings: { DEMO_FLOW: { graphConfig: { metric_threshold: 0.65 } } } }) },
+      });
+      plan = await planStack({ projectDir: project.dir, stack: "dev", preview });
     });
+    after(() => project.cleanup());
 
     it("registers exactly the expected resources, with unique URNs", () => {
       assert.deepEqual(plan.resources.map((r) => `${r.type} ${r.name}`).sort(), EXPECTED);
@@ -86,142 +96,143 @@ for (const preview of [true, false]) {
       for (const r of plan.resources.filter((r) => r.type.startsWith("snowflake:index/") && r.type !== T.grant)) {
         assert.match(String(r.inputs.name), /^[A-Z_][A-Z0-9_$]*$/, `${r.name} has no explicit upper-case name`);
       }
-      assert.equal(byName("mortgage-pipeline-database").inputs.name, "ML_DEV");
-      assert.equal(byName("mortgage-pipeline-warehouse").inputs.name, "ML_DEV_WH");
-      assert.equal(byName("mortgage-pipeline-registry-schema").inputs.name, "MODELS");
-      assert.equal(byName("mortgage-pipeline-job-stage").inputs.encryption, "TYPE = 'SNOWFLAKE_SSE'");
+      assert.equal(byName("demo-flow-database").inputs.name, "FX_DB");
+      assert.equal(byName("demo-flow-warehouse").inputs.name, "FX_WH");
+      assert.equal(byName("demo-flow-registry-schema").inputs.name, "REGISTRY");
+      assert.equal(byName("demo-flow-job-stage").inputs.encryption, "TYPE = 'SNOWFLAKE_SSE'");
     });
 
     it("gives every child its component as parent", () => {
       const urnOf = (type: string, name: string) => plan.resources.find((r) => r.type === type && r.name === name)!.urn;
-      const pipelineUrn = urnOf(T.pipeline, "mortgage-pipeline");
-      const graphUrn = urnOf(T.graph, "mortgage-pipeline");
+      const pipelineUrn = urnOf(T.pipeline, "demo-flow");
+      const graphUrn = urnOf(T.graph, "demo-flow");
       assert.equal(urnOf(T.provider, "snowflake").length > 0, true);
       assert.equal(plan.resources.find((r) => r.type === T.provider)!.parent, null);
       assert.equal(plan.resources.find((r) => r.type === T.pipeline)!.parent, null);
       for (const r of plan.resources.filter((r) => r.type === T.task || r.name.includes("-bundle-") || r.name.includes("-payload-") || r.type === T.activation)) {
         assert.equal(r.parent, graphUrn, `${r.name} is not a child of the TaskGraph`);
       }
-      const platformUrn = urnOf(T.platform, "mortgage-pipeline");
+      const platformUrn = urnOf(T.platform, "demo-flow");
       assert.equal(plan.resources.find((r) => r.type === T.platform)!.parent, null, "the platform is shared, not a pipeline's child");
-      assert.equal(byName("mortgage-pipeline-compute-pool").parent, platformUrn);
-      assert.equal(urnOf(T.graph, "mortgage-pipeline") !== "" && plan.resources.find((r) => r.type === T.graph)!.parent, pipelineUrn);
-      assert.equal(byName("mortgage-pipeline-code-stage").parent, urnOf(T.stages, "mortgage-pipeline"));
-      assert.equal(byName("mortgage-pipeline-registry-schema").parent, urnOf(T.registry, "mortgage-pipeline"));
+      assert.equal(byName("demo-flow-compute-pool").parent, platformUrn);
+      assert.equal(urnOf(T.graph, "demo-flow") !== "" && plan.resources.find((r) => r.type === T.graph)!.parent, pipelineUrn);
+      assert.equal(byName("demo-flow-code-stage").parent, urnOf(T.stages, "demo-flow"));
+      assert.equal(byName("demo-flow-registry-schema").parent, urnOf(T.registry, "demo-flow"));
     });
 
     it("makes the root the scheduled, configured head of the graph", () => {
-      const root = byName("mortgage-pipeline-root");
-      assert.equal(root.inputs.name, "MORTGAGE_PIPELINE");
-      assert.equal(root.inputs.database, "ML_DEV");
-      assert.equal(root.inputs.schema, "PIPELINE");
-      assert.equal(root.inputs.warehouse, "ML_DEV_WH");
+      const root = byName("demo-flow-root");
+      assert.equal(root.inputs.name, "DEMO_FLOW");
+      assert.equal(root.inputs.database, "FX_DB");
+      assert.equal(root.inputs.schema, "PIPE");
+      assert.equal(root.inputs.warehouse, "FX_WH");
       assert.equal(root.inputs.started, false);
       assert.equal(root.inputs.schedule, undefined, "dev runs manually");
       assert.equal(root.inputs.afters, undefined);
-      const sampleSha = sha256File(join(PROJECT_DIR, "pipeline-code/sample_data/mortgage_sample.csv"));
+      const sampleSha = createHash("sha256").update(SAMPLE_CSV).digest("hex");
       const expectedConfig =
-        '{"artifact_stage":"ML_DEV.PIPELINE.ARTIFACT_STAGE","code_stage":"ML_DEV.PIPELINE.CODE_STAGE","compute_pool":"ML_DEV_POOL",' +
-        '"data_schema":"ML_DEV.DATA","data_stage":"ML_DEV.PIPELINE.DATA_STAGE","database":"ML_DEV","dataset_name":"mortgage_dataset",' +
-        '"job_stage":"ML_DEV.PIPELINE.JOB_STAGE","metric_name":"test_accuracy","metric_threshold":0.7,"model_name":"mortgage_model",' +
-        '"pipeline_name":"MORTGAGE_PIPELINE","registry_schema":"ML_DEV.MODELS","retention_days":30,"sample_data":true,' +
-        `"sample_data_file":"@ML_DEV.PIPELINE.DATA_STAGE/sample/${sampleSha}/mortgage_sample.csv","schema":"PIPELINE",` +
-        '"source_table":"ML_DEV.DATA.MORTGAGE_LENDING_DEMO_DATA","warehouse":"ML_DEV_WH"}';
+        '{"artifact_stage":"FX_DB.PIPE.ARTIFACT_STAGE","code_stage":"FX_DB.PIPE.CODE_STAGE","compute_pool":"FX_POOL",' +
+        '"data_schema":"FX_DB.RAW","data_stage":"FX_DB.PIPE.DATA_STAGE","database":"FX_DB",' +
+        '"job_stage":"FX_DB.PIPE.JOB_STAGE","metric_name":"accuracy","metric_threshold":0.65,"model_name":"demo_model",' +
+        '"pipeline_name":"DEMO_FLOW","registry_schema":"FX_DB.REGISTRY","sample_data":true,' +
+        `"sample_data_file":"@FX_DB.PIPE.DATA_STAGE/sample/${sampleSha}/mortgage_sample.csv","schema":"PIPE",` +
+        '"source_table":"FX_DB.RAW.MORTGAGE_LENDING_DEMO_DATA","warehouse":"FX_WH"}';
       assert.equal(root.inputs.config, expectedConfig);
     });
 
     it("wires AFTER edges, branch WHENs and the finalizer", () => {
-      const task = (t: string) => byName(`mortgage-pipeline-task-${t}`).inputs;
-      assert.deepEqual(task("prepare-data").afters, [FQ_ROOT]);
-      assert.deepEqual(task("train-model").afters, [fqTask("PREPARE_DATA")]);
-      assert.deepEqual(task("check-model-quality").afters, [fqTask("TRAIN_MODEL")]);
-      assert.deepEqual(task("promote-model").afters, [fqTask("CHECK_MODEL_QUALITY")]);
-      assert.deepEqual(task("send-alert").afters, [fqTask("CHECK_MODEL_QUALITY")]);
-      assert.equal(task("promote-model").when, "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY') = 'PROMOTE_MODEL'");
-      assert.equal(task("send-alert").when, "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY') = 'SEND_ALERT'");
-      assert.equal(task("check-model-quality").when, undefined);
-      assert.equal(task("cleanup").finalize, FQ_ROOT);
-      assert.equal(task("cleanup").afters, undefined);
-      for (const t of ["prepare-data", "train-model", "check-model-quality", "promote-model", "send-alert", "cleanup"]) {
+      const task = (t: string) => byName(`demo-flow-task-${t}`).inputs;
+      assert.deepEqual(task("load").afters, [FQ_ROOT]);
+      assert.deepEqual(task("fit").afters, [fqTask("LOAD")]);
+      assert.deepEqual(task("judge").afters, [fqTask("FIT")]);
+      assert.deepEqual(task("publish").afters, [fqTask("JUDGE")]);
+      assert.deepEqual(task("warn").afters, [fqTask("JUDGE")]);
+      assert.equal(task("publish").when, "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('DEMO_FLOW$JUDGE') = 'PUBLISH'");
+      assert.equal(task("warn").when, "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('DEMO_FLOW$JUDGE') = 'WARN'");
+      assert.equal(task("judge").when, undefined);
+      assert.equal(task("tidy").finalize, FQ_ROOT);
+      assert.equal(task("tidy").afters, undefined);
+      for (const t of ["load", "fit", "judge", "publish", "warn", "tidy"]) {
         assert.equal(task(t).started, true, `${t} stays resumed so a manual run reaches it`);
         assert.equal(task(t).schedule, undefined);
       }
-      assert.equal(task("train-model").userTaskTimeoutMs, 14400000);
-      assert.match(String(task("send-alert").sqlStatement), /SNOWFLAKE\.NOTIFICATION\.INTEGRATION\('ML_DEV_ALERTS'\)\)$/);
+      assert.equal(task("fit").userTaskTimeoutMs, 7200000);
+      assert.match(String(task("warn").sqlStatement), /SNOWFLAKE\.NOTIFICATION\.INTEGRATION\('FX_ALERTS'\)\)$/);
     });
 
     it("references each Python task's staged bundle by its content hash", () => {
       const bundles = plan.outputs.bundleSha256 as Record<string, string>;
       for (const [task, file] of [
-        ["PREPARE_DATA", "prepare_data"],
-        ["TRAIN_MODEL", "train_model"],
-        ["CHECK_MODEL_QUALITY", "check_model_quality"],
-        ["PROMOTE_MODEL", "promote_model"],
-        ["CLEANUP", "cleanup"],
+        ["LOAD", "load"],
+        ["FIT", "fit"],
+        ["JUDGE", "judge"],
+        ["PUBLISH", "publish"],
+        ["TIDY", "tidy"],
       ]) {
         const suffix = task.toLowerCase().replace(/_/g, "-");
-        const staged = byName(`mortgage-pipeline-bundle-${suffix}`).inputs as { stage: string; directory: string; files: { path: string; sha256: string; source: string }[] };
-        const sha = sha256File(join(PROJECT_DIR, staged.files[0].source));
+        const staged = byName(`demo-flow-bundle-${suffix}`).inputs as { stage: string; directory: string; files: { path: string; sha256: string; source: string }[] };
+        const sha = sha256File(join(project.dir, staged.files[0].source));
         assert.equal(staged.files[0].sha256, sha);
         assert.equal(bundles[task], sha);
-        assert.equal(staged.stage, "ML_DEV.PIPELINE.CODE_STAGE");
-        assert.equal(staged.directory, `MORTGAGE_PIPELINE/${task}/${sha}`);
-        const sql = String(byName(`mortgage-pipeline-task-${suffix}`).inputs.sqlStatement);
-        assert.ok(sql.includes(`IMPORTS = ('@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/${task}/${sha}/${file}.zip')`), sql);
-        assert.ok(sql.includes(`HANDLER = 'tasks.${file}.main'`), sql);
+        assert.equal(staged.stage, "FX_DB.PIPE.CODE_STAGE");
+        assert.equal(staged.directory, `DEMO_FLOW/${task}/${sha}`);
+        const sql = String(byName(`demo-flow-task-${suffix}`).inputs.sqlStatement);
+        assert.ok(sql.includes(`IMPORTS = ('@FX_DB.PIPE.CODE_STAGE/DEMO_FLOW/${task}/${sha}/${file}.zip')`), sql);
+        assert.ok(sql.includes(`HANDLER = 'steps.${file}.main'`), sql);
         assert.ok(sql.startsWith(`WITH ${task}_HANDLER AS PROCEDURE (`), sql);
         assert.ok(sql.includes("RUNTIME_VERSION = '3.11'"), sql);
-        const deps = byName(`mortgage-pipeline-task-${suffix}`).dependsOn;
-        assert.ok(deps.includes(byName(`mortgage-pipeline-bundle-${suffix}`).urn), `${task} does not depend on its bundle`);
+        const deps = byName(`demo-flow-task-${suffix}`).dependsOn;
+        assert.ok(deps.includes(byName(`demo-flow-bundle-${suffix}`).urn), `${task} does not depend on its bundle`);
       }
-      const train = String(byName("mortgage-pipeline-task-train-model").inputs.sqlStatement);
-      const payloadSha = (plan.outputs.payloadSha256 as Record<string, string>).TRAIN_MODEL;
+      const train = String(byName("demo-flow-task-fit").inputs.sqlStatement);
+      const payloadSha = (plan.outputs.payloadSha256 as Record<string, string>).FIT;
       assert.match(payloadSha, /^[0-9a-f]{64}$/);
-      assert.ok(train.includes(`CALL TRAIN_MODEL_HANDLER('@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/TRAIN_MODEL/payload/${payloadSha}/', 'jobs/train.py', 2)`), train);
-      const payload = byName("mortgage-pipeline-payload-train-model").inputs as { files: { path: string }[] };
-      assert.ok(payload.files.some((f) => f.path === "jobs/train.py"));
+      assert.ok(train.includes(`CALL FIT_HANDLER('@FX_DB.PIPE.CODE_STAGE/DEMO_FLOW/FIT/payload/${payloadSha}/', 'jobs/fit_job.py', 2)`), train);
+      const payload = byName("demo-flow-payload-fit").inputs as { files: { path: string }[] };
+      assert.ok(payload.files.some((f) => f.path === "jobs/fit_job.py"));
     });
 
     it("orders tasks after their predecessors and the platform", () => {
       const urn = (name: string) => byName(name).urn;
-      assert.ok(byName("mortgage-pipeline-task-train-model").dependsOn.includes(urn("mortgage-pipeline-task-prepare-data")));
-      assert.ok(byName("mortgage-pipeline-task-cleanup").dependsOn.includes(urn("mortgage-pipeline-root")));
-      const activation = byName("mortgage-pipeline-activation");
-      for (const t of ["root", "task-prepare-data", "task-cleanup", "task-send-alert"]) assert.ok(activation.dependsOn.includes(urn(`mortgage-pipeline-${t}`)));
+      assert.ok(byName("demo-flow-task-fit").dependsOn.includes(urn("demo-flow-task-load")));
+      assert.ok(byName("demo-flow-task-tidy").dependsOn.includes(urn("demo-flow-root")));
+      const activation = byName("demo-flow-activation");
+      for (const t of ["root", "task-load", "task-tidy", "task-warn"]) assert.ok(activation.dependsOn.includes(urn(`demo-flow-${t}`)));
       assert.deepEqual(activation.inputs.tasks, [
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$PREPARE_DATA",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$TRAIN_MODEL",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$PROMOTE_MODEL",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$SEND_ALERT",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$CLEANUP",
+        "FX_DB.PIPE.DEMO_FLOW$LOAD",
+        "FX_DB.PIPE.DEMO_FLOW$FIT",
+        "FX_DB.PIPE.DEMO_FLOW$JUDGE",
+        "FX_DB.PIPE.DEMO_FLOW$PUBLISH",
+        "FX_DB.PIPE.DEMO_FLOW$WARN",
+        "FX_DB.PIPE.DEMO_FLOW$TIDY",
       ]);
     });
 
     it("creates the compute pool and enables the preview features it uses", () => {
-      const pool = byName("mortgage-pipeline-compute-pool").inputs;
+      const pool = byName("demo-flow-compute-pool").inputs;
       assert.deepEqual(
         { name: pool.name, instanceFamily: pool.instanceFamily, minNodes: pool.minNodes, maxNodes: pool.maxNodes, autoSuspendSecs: pool.autoSuspendSecs },
-        { name: "ML_DEV_POOL", instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 2, autoSuspendSecs: 300 },
+        { name: "FX_POOL", instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 3, autoSuspendSecs: 3600 },
       );
       const provider = plan.resources.find((r) => r.type === T.provider)!;
       assert.equal(provider.inputs.previewFeaturesEnabled, '["snowflake_stage_resource"]');
-      assert.equal(provider.inputs.organizationName, "MYORG");
-      assert.equal(provider.inputs.role, "ML_PIPELINE_DEPLOYER");
+      assert.equal(provider.inputs.organizationName, "FXORG");
+      assert.equal(provider.inputs.role, "FX_ROLE");
+      assert.equal(provider.inputs.privateKey, "[secret]", "the stack file's secure: value stays a secret");
     });
 
     it("exports the stack outputs", () => {
-      assert.equal(plan.outputs.rootTask, "ML_DEV.PIPELINE.MORTGAGE_PIPELINE");
-      assert.equal(plan.outputs.computePool, "ML_DEV_POOL");
-      assert.equal(plan.outputs.registrySchema, "ML_DEV.MODELS");
+      assert.equal(plan.outputs.rootTask, "FX_DB.PIPE.DEMO_FLOW");
+      assert.equal(plan.outputs.computePool, "FX_POOL");
+      assert.equal(plan.outputs.registrySchema, "FX_DB.REGISTRY");
       assert.deepEqual(plan.outputs.stages, {
-        artifact: "@ML_DEV.PIPELINE.ARTIFACT_STAGE",
-        code: "@ML_DEV.PIPELINE.CODE_STAGE",
-        data: "@ML_DEV.PIPELINE.DATA_STAGE",
-        job: "@ML_DEV.PIPELINE.JOB_STAGE",
+        artifact: "@FX_DB.PIPE.ARTIFACT_STAGE",
+        code: "@FX_DB.PIPE.CODE_STAGE",
+        data: "@FX_DB.PIPE.DATA_STAGE",
+        job: "@FX_DB.PIPE.JOB_STAGE",
       });
-      assert.deepEqual(Object.keys(plan.outputs.tasks as object).sort(), ["CHECK_MODEL_QUALITY", "CLEANUP", "PREPARE_DATA", "PROMOTE_MODEL", "SEND_ALERT", "TRAIN_MODEL"]);
-      assert.deepEqual(Object.keys(plan.outputs.bundleSha256 as object).sort(), ["CHECK_MODEL_QUALITY", "CLEANUP", "PREPARE_DATA", "PROMOTE_MODEL", "TRAIN_MODEL"]);
+      assert.deepEqual(Object.keys(plan.outputs.tasks as object).sort(), ["FIT", "JUDGE", "LOAD", "PUBLISH", "TIDY", "WARN"]);
+      assert.deepEqual(Object.keys(plan.outputs.bundleSha256 as object).sort(), ["FIT", "JUDGE", "LOAD", "PUBLISH", "TIDY"]);
     });
   });
 }

@@ -43,7 +43,7 @@ export function demoPipeline(name = "DEMO_FLOW", folder = "flows/demo"): Fixture
       "steps/__init__.py": "",
       "steps/load.py": "from shared import helpers\n\n\ndef main(session):\n    return helpers.tag('load')\n",
       "steps/fit.py": "from shared import helpers\n\n\ndef main(session, payload_location, payload_entrypoint, target_instances):\n    return helpers.tag('fit')\n",
-      "steps/judge.py": "def main(session):\n    return 'PUBLISH'\n",
+      "steps/judge.py": "def main(session, branch_targets):\n    return branch_targets.split(\",\")[0]\n",
       "steps/publish.py": "from shared import helpers\n\n\ndef main(session):\n    return helpers.tag('publish')\n",
       "steps/tidy.py": "def main(session):\n    return None\n",
       "shared/__init__.py": "",

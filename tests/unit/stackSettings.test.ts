@@ -1,11 +1,29 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { stackSettingsFromConfig, withStackDefaults } from "../../lib/config/stackSettings";
-import { devStackConfig, withConfig } from "../support/stackConfig";
+import { StackConfigFiles } from "../../lib/config/stackFiles";
+import { withConfig } from "../support/stackConfig";
 
 const FILE = "Pulumi.dev.yaml";
+/** A valid stack's configuration as the engine passes it (JSON text for non-strings). */
+const BASE: StackConfigFiles = {
+  project: "snowflake-ml-pipeline",
+  stackFile: FILE,
+  secretKeys: [],
+  config: {
+    "snowflake-ml-pipeline:database": "DB",
+    "snowflake-ml-pipeline:schema": "PIPE",
+    "snowflake-ml-pipeline:dataSchema": "RAW",
+    "snowflake-ml-pipeline:registrySchema": "REG",
+    "snowflake-ml-pipeline:warehouse": '{"name":"WH","size":"XSMALL"}',
+    "snowflake-ml-pipeline:computePool": '{"name":"POOL","instanceFamily":"CPU_X64_S","minNodes":1,"maxNodes":2}',
+    "snowflake-ml-pipeline:pipelineSettings": '{"FLOW":{"started":false,"graphConfig":{"metric_threshold":0.6}}}',
+    "snowflake:organizationName": "ORG",
+    "snowflake:accountName": "ACCT",
+  },
+};
 const problemsOf = (changes: Record<string, unknown>, secret: string[] = []) => {
-  const cfg = withConfig(devStackConfig(), changes, secret);
+  const cfg = withConfig(BASE, changes, secret);
   return stackSettingsFromConfig(cfg.config, new Set(cfg.secretKeys), FILE).problems;
 };
 
@@ -38,7 +56,7 @@ describe("withStackDefaults", () => {
 });
 
 describe("stackSettingsFromConfig", () => {
-  it("accepts the dev stack", () => assert.deepEqual(problemsOf({}), []));
+  it("accepts a valid stack", () => assert.deepEqual(problemsOf({}), []));
 
   const cases: [string, Record<string, unknown>, { path: string; message: RegExp }][] = [
     ["unknown key (typo)", { databse: "X" }, { path: "snowflake-ml-pipeline:databse", message: /unknown key/ }],
@@ -49,7 +67,7 @@ describe("stackSettingsFromConfig", () => {
     ["bad warehouse size", { warehouse: { name: "W", size: "HUGE" } }, { path: "snowflake-ml-pipeline:warehouse.size", message: /expected one of "XSMALL"/ }],
     ["graphConfig value of a wrong type", { graphConfig: { metric_threshold: [1] } }, { path: "snowflake-ml-pipeline:graphConfig.metric_threshold", message: /expected string or number or boolean|expected string/ }],
     ["graphConfig key not snake_case", { graphConfig: { MetricThreshold: 1 } }, { path: "snowflake-ml-pipeline:graphConfig.MetricThreshold", message: /lower_snake_case/ }],
-    ["unknown snowflake key", { "snowflake:acount": "X" }, { path: "snowflake:acount", message: /unknown key; expected one of snowflake:accessUrl/ }],
+    ["unknown snowflake key", { "snowflake:acount": "X" }, { path: "snowflake:acount", message: /unknown key; expected one of snowflake:accountName, snowflake:authenticator, snowflake:host/ }],
     ["previewFeaturesEnabled is computed", { "snowflake:previewFeaturesEnabled": ["x"] }, { path: "snowflake:previewFeaturesEnabled", message: /computes it/ }],
     ["plain-text private key", { "snowflake:privateKey": "-----BEGIN PRIVATE KEY-----abc" }, { path: "snowflake:privateKey", message: /must be a secret; set it with: pulumi config set --secret snowflake:privateKey/ }],
     ["unknown namespace", { "aws:region": "x" }, { path: "aws:region", message: /unknown namespace "aws"/ }],
