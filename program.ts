@@ -79,7 +79,7 @@ async function checkPromotion(from: string, built: { pipeline: ResolvedPipeline;
     // A source from before several pipelines existed exports one pipeline's hashes at the top level.
     const own = (pipelines as Record<string, { bundleSha256?: unknown; payloadSha256?: unknown }> | undefined)?.[name];
     const sourceOutputs = pipelines === undefined ? { bundleSha256: bundles, payloadSha256: payloads } : { bundleSha256: own?.bundleSha256, payloadSha256: own?.payloadSha256 };
-    const status = decidePromotion({ from, local: artifactShas({ ...code }), sourceOutputs, allowUnpromotedCode });
+    const status = decidePromotion({ from, local: artifactShas({ ...code }), sourceOutputs, allowUnpromotedCode, pipeline: built.length > 1 ? name : undefined });
     if (status.overridden) {
       void pulumi.log.warn(`${OVERRIDE_KEY} is set: deploying code ${stackLabel(from)} has not run for ${name}: ${refusedTasks(status).join(", ")}`);
     }

@@ -109,10 +109,12 @@ export class PromotionRefusedError extends Error {
     readonly tasks: string[],
     readonly comparison: PromotionComparison,
     reason?: string,
+    /** The pipeline, named when the stack has several. */
+    readonly pipeline?: string,
   ) {
     const label = stackLabel(from);
     super(
-      `promotion from stack ${from} refused: ${reason ? `${reason}; ` : ""}` +
+      `promotion${pipeline ? ` of pipeline ${pipeline}` : ""} from stack ${from} refused: ${reason ? `${reason}; ` : ""}` +
         `the code built here differs from what ${label} runs for ${tasks.length} task${tasks.length === 1 ? "" : "s"}: ${tasks.join(", ")}\n` +
         describeRefusal(comparison, label)
           .map((l) => `  ${l}\n`)
@@ -165,6 +167,8 @@ export function decidePromotion(args: {
   local: ArtifactShas;
   sourceOutputs: { bundleSha256?: unknown; payloadSha256?: unknown };
   allowUnpromotedCode: boolean;
+  /** The pipeline compared, named in a refusal when the stack has several. */
+  pipeline?: string;
 }): PromotionStatus {
   const bundles = asShaMap(args.sourceOutputs.bundleSha256);
   const payloads = asShaMap(args.sourceOutputs.payloadSha256) ?? {};
@@ -174,6 +178,6 @@ export function decidePromotion(args: {
       : undefined;
   const comparison = comparePromotion(args.local, { bundleSha256: bundles ?? {}, payloadSha256: payloads });
   const refused = refusedTasks(comparison);
-  if (refused.length > 0 && !args.allowUnpromotedCode) throw new PromotionRefusedError(args.from, refused, comparison, reason);
+  if (refused.length > 0 && !args.allowUnpromotedCode) throw new PromotionRefusedError(args.from, refused, comparison, reason, args.pipeline);
   return { from: args.from, ...comparison, overridden: refused.length > 0 };
 }

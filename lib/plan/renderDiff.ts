@@ -18,6 +18,8 @@ export interface DiffGroup {
   title: string;
   /** The pipeline task, for task groups (the root task's name for the root). */
   task?: string;
+  /** The pipeline (root task name) of a task group. */
+  pipeline?: string;
   added: PlannedResource[];
   removed: PlannedResource[];
   changed: ResourceChange[];
@@ -45,17 +47,35 @@ export function taskOfResource(r: Pick<PlannedResource, "type" | "inputs">): str
   return undefined;
 }
 
-/** Groups the diff by task: the root first, then tasks by name, then everything else. */
+/** The pipeline (root task name) a task or staged bundle belongs to; undefined for shared resources. */
+export function pipelineOfResource(r: Pick<PlannedResource, "type" | "inputs">): string | undefined {
+  if (r.type === TASK_TYPE && typeof r.inputs.name === "string") return r.inputs.name.split("$")[0];
+  if (r.type === STAGED_FILES_TYPE && typeof r.inputs.directory === "string") {
+    const parts = r.inputs.directory.split("/");
+    return parts.length >= 3 ? parts[0] : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Groups the diff by task: the roots first, then tasks by name, then everything else. With several
+ * pipelines in the plans, groups are per pipeline and titled with the Snowflake name (`Task P$T`).
+ */
 export function groupDiff(diff: PlanDiff, before: Plan, after: Plan): DiffGroup[] {
   const resourceByUrn = new Map([...before.resources, ...after.resources].map((r) => [r.urn, r]));
+  const pipelines = new Set([...before.resources, ...after.resources].filter((r) => r.type === TASK_TYPE).map((r) => pipelineOfResource(r)));
+  const several = pipelines.size > 1;
   const groups = new Map<string, DiffGroup>();
   const groupOf = (r: Pick<PlannedResource, "type" | "inputs">): DiffGroup => {
-    const key = taskOfResource(r) ?? "";
+    const taskKey = taskOfResource(r) ?? "";
+    const pipeline = taskKey === "" ? undefined : pipelineOfResource(r);
+    const key = taskKey === "" ? "" : `${taskKey.startsWith("$ROOT:") ? "0" : "1"}\u0000${pipeline}\u0000${taskKey}`;
     let group = groups.get(key);
     if (!group) {
-      const title = key === "" ? OTHER_GROUP : key.startsWith("$ROOT:") ? `Root task ${key.slice(6)}` : `Task ${key}`;
-      const task = key === "" ? undefined : key.startsWith("$ROOT:") ? key.slice(6) : key;
-      group = { title, task, added: [], removed: [], changed: [] };
+      const task = taskKey === "" ? undefined : taskKey.startsWith("$ROOT:") ? taskKey.slice(6) : taskKey;
+      const shown = several && task !== undefined && !taskKey.startsWith("$ROOT:") ? `${pipeline}$${task}` : task;
+      const title = taskKey === "" ? OTHER_GROUP : taskKey.startsWith("$ROOT:") ? `Root task ${shown}` : `Task ${shown}`;
+      group = { title, task, pipeline, added: [], removed: [], changed: [] };
       groups.set(key, group);
     }
     return group;
@@ -63,7 +83,7 @@ export function groupDiff(diff: PlanDiff, before: Plan, after: Plan): DiffGroup[
   for (const r of diff.added) groupOf(r).added.push(r);
   for (const r of diff.removed) groupOf(r).removed.push(r);
   for (const c of diff.changed) groupOf(resourceByUrn.get(c.urn)!).changed.push(c);
-  const rank = (key: string) => (key.startsWith("$ROOT:") ? 0 : key === "" ? 2 : 1);
+  const rank = (key: string) => (key === "" ? 1 : 0);
   return [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
 }
 
@@ -222,7 +242,7 @@ export function renderDiffText(diff: PlanDiff, before: Plan, after: Plan, labels
 
 /** The diff as one JSON document (for `--json --diff`). */
 export function diffJson(diff: PlanDiff, before: Plan, after: Plan, labels: DiffLabels): Record<string, unknown> {
-  const brief = (r: PlannedResource) => ({ urn: r.urn, type: r.type, name: r.name, task: groupTask(r), inputs: r.inputs });
+  const brief = (r: PlannedResource) => ({ urn: r.urn, type: r.type, name: r.name, pipeline: pipelineOfResource(r) ?? null, task: groupTask(r), inputs: r.inputs });
   const groupTask = (r: Pick<PlannedResource, "type" | "inputs">) => {
     const t = taskOfResource(r);
     return t === undefined ? null : t.startsWith("$ROOT:") ? t.slice(6) : t;
@@ -241,7 +261,7 @@ export function diffJson(diff: PlanDiff, before: Plan, after: Plan, labels: Diff
     },
     added: diff.added.map(brief),
     removed: diff.removed.map(brief),
-    changed: diff.changed.map((c) => ({ ...c, task: groupTask(byUrn.get(c.urn)!) })),
+    changed: diff.changed.map((c) => ({ ...c, pipeline: pipelineOfResource(byUrn.get(c.urn)!) ?? null, task: groupTask(byUrn.get(c.urn)!) })),
     outputs: diff.outputs,
   };
 }

@@ -45,14 +45,27 @@ function describeSchedule(schedule: unknown): string {
   return s.usingCron ? `USING CRON ${s.usingCron}` : `every ${s.minutes} minutes`;
 }
 
-/** The task graph as text: schedule, edges, branch conditions, finalizer, ML Jobs and bundle hashes. */
-export function renderTaskGraph(plan: Plan): string[] {
-  const tasks = plan.resources.filter((r) => r.type === TASK_TYPE);
-  const root = tasks.find((t) => !t.inputs.afters && !t.inputs.finalize);
+/** One pipeline's outputs (`pipelines.<NAME>`), or the top-level ones of a plan saved before there were several. */
+function pipelineOutputs(plan: Plan, pipeline: string): Record<string, unknown> {
+  const pipelines = plan.outputs.pipelines as Record<string, Record<string, unknown>> | undefined;
+  return pipelines?.[pipeline] ?? plan.outputs;
+}
+
+/** Every task graph as text: schedule, edges, branch conditions, finalizer, ML Jobs and bundle hashes. */
+export function renderTaskGraphs(plan: Plan): string[] {
+  const roots = plan.resources.filter((r) => r.type === TASK_TYPE && !r.inputs.afters && !r.inputs.finalize);
+  return roots.flatMap((root, i) => [...(i > 0 ? [""] : []), ...renderTaskGraph(plan, String(root.inputs.name))]);
+}
+
+/** The task graph of one pipeline (the first when none is named) as text. */
+export function renderTaskGraph(plan: Plan, name?: string): string[] {
+  const root = plan.resources.find((t) => t.type === TASK_TYPE && !t.inputs.afters && !t.inputs.finalize && (name === undefined || t.inputs.name === name));
   if (!root) return [];
   const pipeline = String(root.inputs.name);
-  const bundles = (plan.outputs.bundleSha256 ?? {}) as Record<string, string>;
-  const payloads = (plan.outputs.payloadSha256 ?? {}) as Record<string, string>;
+  const tasks = plan.resources.filter((r) => r.type === TASK_TYPE && (r === root || String(r.inputs.name).startsWith(`${pipeline}$`)));
+  const outputs = pipelineOutputs(plan, pipeline);
+  const bundles = (outputs.bundleSha256 ?? {}) as Record<string, string>;
+  const payloads = (outputs.payloadSha256 ?? {}) as Record<string, string>;
   const children = new Map<string, PlannedResource[]>();
   const finalizers: PlannedResource[] = [];
   for (const t of tasks) {
@@ -100,17 +113,24 @@ export function renderTaskGraph(plan: Plan): string[] {
   return lines;
 }
 
-/** Which tasks run the code the source stack runs (promoteFrom), and which differ. Empty without promotion. */
+/** Which tasks of each pipeline run the code the source stack runs (promoteFrom), and which differ. Empty without promotion. */
 export function renderPromotion(plan: Plan): string[] {
-  const status = plan.outputs.promotion as PromotionStatus | undefined;
+  const pipelines = plan.outputs.pipelines as Record<string, Record<string, unknown>> | undefined;
+  if (pipelines === undefined) return renderPipelinePromotion(plan.outputs, undefined);
+  const names = Object.keys(pipelines).sort();
+  return names.flatMap((name) => renderPipelinePromotion(pipelines[name], names.length > 1 ? name : undefined));
+}
+
+function renderPipelinePromotion(outputs: Record<string, unknown>, pipeline: string | undefined): string[] {
+  const status = outputs.promotion as PromotionStatus | undefined;
   if (!status) return [];
   const source = stackLabel(status.from);
   const refused = [...new Set([...status.differing, ...status.missing].map((d) => d.task))].sort();
   const bundled = new Set([...status.unchanged, ...refused, ...status.sourceOnly]);
-  const sqlTasks = Object.keys((plan.outputs.tasks ?? {}) as Record<string, string>).filter((t) => !bundled.has(t)).sort();
+  const sqlTasks = Object.keys((outputs.tasks ?? {}) as Record<string, string>).filter((t) => !bundled.has(t)).sort();
   const list = (tasks: string[]) => (tasks.length === 0 ? "none" : tasks.join(", "));
   const lines = [
-    `Promotion from ${status.from}`,
+    `Promotion${pipeline === undefined ? "" : ` of ${pipeline}`} from ${status.from}`,
     `  promoted unchanged (the bundles ${source} runs): ${list(status.unchanged)}`,
     `  differing from ${source}: ${list(refused)}${refused.length > 0 ? " (deployed anyway: allowUnpromotedCode is set)" : ""}`,
     ...describeRefusal(status, source).map((l) => `    ${l}`),
@@ -129,7 +149,7 @@ export function renderPlanText(plan: Plan): string {
     "Resources",
     ...resourceTree(plan),
     "",
-    ...renderTaskGraph(plan),
+    ...renderTaskGraphs(plan),
     "",
     ...renderPromotion(plan),
     `${plan.resources.length} resources to create:`,

@@ -3,20 +3,59 @@
 // removed; and `npm run plan -- --diff` (exit 0 either way, --json, saved plans).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { readStackConfigFiles } from "../../lib/config/stackFiles";
 import { diffPlans, PlanDiff } from "../../lib/plan/diffPlans";
 import { Plan, planStack } from "../../cli/mockPlan";
 import { looksLikePlanFile, PlanFileError, readPlanFile } from "../../lib/plan/planFile";
 import { groupDiff, renderDiffText } from "../../lib/plan/renderDiff";
 import { planWithSourceStacks } from "../../cli/sourceStacks";
-import { fixtureProject } from "../support/fixtureProject";
-import { PROJECT_DIR, scratchProject, withConfig } from "../support/stackConfig";
+import { demoPipeline, demoStack, FixtureProject, fixtureProject } from "../support/fixtureProject";
+import { withConfig } from "../support/stackConfig";
 
-const PROD_FILE = readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
 const LABELS = { from: "B", to: "A" };
+const REPO = join(__dirname, "..", "..");
+const SAMPLE_CSV = "a,b\n1,2\n";
+
+/**
+ * A fixture project shaped like a team's: dev (sample data, a registry role, manual runs) and prod
+ * (its own names, a cron schedule, failure settings, promoted from dev). Expected values below are
+ * written out from these.
+ */
+const projects: FixtureProject[] = [];
+function project(): FixtureProject {
+  const pipeline = demoPipeline();
+  pipeline.files["sample_data/mortgage_sample.csv"] = SAMPLE_CSV;
+  const pool = { instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 3 };
+  const p = fixtureProject({
+    pipelines: [pipeline],
+    stacks: {
+      dev: demoStack([pipeline.file], { sampleData: true, pipelineRole: "FX_ENGINEER", computePool: { name: "FX_POOL", ...pool, autoSuspendSecs: 300 } }),
+      prod: demoStack([pipeline.file], {
+        database: "FX_PROD",
+        warehouse: { name: "FX_PROD_WH", size: "SMALL" },
+        computePool: { name: "FX_PROD_POOL", ...pool },
+        pipelineRole: "FX_ENGINEER",
+        notificationIntegration: "FX_PROD_ALERTS",
+        errorIntegration: "FX_PROD_ALERTS",
+        taskTimeoutMs: 3600000,
+        taskRetries: 2,
+        suspendAfterFailures: 3,
+        schedule: "0 3 * * * UTC",
+        started: true,
+        promoteFrom: "dev",
+        "snowflake:user": "FX_PROD_DEPLOYER",
+      }),
+    },
+  });
+  projects.push(p);
+  return p;
+}
+after(() => projects.forEach((p) => p.cleanup()));
+const PROJECT_DIR = project().dir;
+const scratchProject = () => project().dir;
 
 const planDev = (dir: string, changes: Record<string, unknown> = {}) =>
   planStack({ projectDir: dir, stack: "dev", stackConfig: withConfig(readStackConfigFiles(dir, "dev"), changes) });
@@ -24,8 +63,8 @@ const planDev = (dir: string, changes: Record<string, unknown> = {}) =>
 /** {resource name: changed input keys} of a diff. */
 const changedKeys = (diff: PlanDiff) => Object.fromEntries(diff.changed.map((c) => [c.name, c.changes.map((x) => x.key)]));
 
-function runPlanCli(args: string[], cwd = PROJECT_DIR) {
-  return spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "cli/plan.ts"), ...args], {
+function runPlanCli(args: string[], cwd = REPO) {
+  return spawnSync(process.execPath, ["--import", "tsx", join(REPO, "cli/plan.ts"), ...(args.includes("--project") ? [] : ["--project", PROJECT_DIR]), ...args], {
     cwd,
     encoding: "utf8",
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
@@ -49,9 +88,9 @@ describe("plan diff on known pairs", () => {
   it("prod against dev: configuration only, with the same bundles", () => {
     const diff = diffPlans(dev, prod);
     assert.deepEqual(diff.added, []);
-    assert.deepEqual(diff.removed.map((r) => r.name), ["mortgage-pipeline-sample-data"]);
+    assert.deepEqual(diff.removed.map((r) => r.name), ["demo-flow-sample-data"]);
     const keys = changedKeys(diff);
-    assert.deepEqual(keys["mortgage-pipeline-root"], [
+    assert.deepEqual(keys["demo-flow-root"], [
       "config",
       "database",
       "errorIntegration",
@@ -63,73 +102,73 @@ describe("plan diff on known pairs", () => {
       "warehouse",
       "(dependsOn)",
     ]);
-    assert.deepEqual(keys["mortgage-pipeline-warehouse"], ["name", "warehouseSize"]);
-    assert.deepEqual(keys["mortgage-pipeline-compute-pool"], ["autoSuspendSecs", "name"]);
-    assert.deepEqual(keys["mortgage-pipeline-bundle-prepare-data"], ["stage", "(dependsOn)"], "same directory: the same bundle hash");
-    assert.deepEqual(keys["mortgage-pipeline-task-train-model"], ["afters", "database", "sqlStatement", "warehouse"]);
+    assert.deepEqual(keys["demo-flow-warehouse"], ["name", "warehouseSize"]);
+    assert.deepEqual(keys["demo-flow-compute-pool"], ["autoSuspendSecs", "name"]);
+    assert.deepEqual(keys["demo-flow-bundle-load"], ["stage", "(dependsOn)"], "same directory: the same bundle hash");
+    assert.deepEqual(keys["demo-flow-task-fit"], ["afters", "database", "sqlStatement", "warehouse"]);
     assert.deepEqual(keys["snowflake"], ["user"]);
     // The bundle hashes are the same in both: promotion by artifact.
     assert.ok(!diff.outputs.some((o) => o.key === "bundleSha256" || o.key === "payloadSha256"));
     assert.deepEqual(diff.outputs.find((o) => o.key === "promotion")?.before, undefined);
 
     const text = renderDiffText(diff, dev, prod, { from: 'stack "dev"', to: 'stack "prod"' });
-    const root = text.slice(text.indexOf("Root task MORTGAGE_PIPELINE\n"), text.indexOf("\n\nTask CHECK_MODEL_QUALITY"));
+    const root = text.slice(text.indexOf("Root task DEMO_FLOW\n"), text.indexOf("\n\nTask FIT"));
     for (const line of [
-      '      config.database: "ML_DEV" → "ML_PROD"',
+      '      config.database: "FX_DB" → "FX_PROD"',
       "      config.sample_data: true → false",
-      '      errorIntegration: (none) → "ML_PROD_ALERTS"',
+      '      errorIntegration: (none) → "FX_PROD_ALERTS"',
       '      schedule: (none) → {"usingCron":"0 3 * * * UTC"}',
       "      started: false → true",
       "      taskAutoRetryAttempts: (none) → 2",
-      "      dependsOn: - mortgage-pipeline-sample-data",
+      "      dependsOn: - demo-flow-sample-data",
     ]) {
       assert.ok(root.split("\n").includes(line), `root group lacks ${line}:\n${root}`);
     }
     const groups = groupDiff(diff, dev, prod).map((g) => g.title);
     assert.deepEqual(groups, [
-      "Root task MORTGAGE_PIPELINE",
-      "Task CHECK_MODEL_QUALITY",
-      "Task CLEANUP",
-      "Task PREPARE_DATA",
-      "Task PROMOTE_MODEL",
-      "Task SEND_ALERT",
-      "Task TRAIN_MODEL",
+      "Root task DEMO_FLOW",
+      "Task FIT",
+      "Task JUDGE",
+      "Task LOAD",
+      "Task PUBLISH",
+      "Task TIDY",
+      "Task WARN",
       "Platform and other resources",
     ]);
-    assert.match(text, /Task SEND_ALERT\n {2}~ Task mortgage-pipeline-task-send-alert\n[\s\S]*? {6}sqlStatement:\n {10}- .*'ML_DEV_ALERTS'\)\)\n {10}\+ .*'ML_PROD_ALERTS'\)\)\n/);
+    assert.match(text, /Task WARN\n {2}~ Task demo-flow-task-warn\n[\s\S]*? {6}sqlStatement:\n {10}- .*'FX_ALERTS'\)\)\n {10}\+ .*'FX_PROD_ALERTS'\)\)\n/);
     assert.match(text, /\n0 added, 1 removed, 26 changed, 5 unchanged \(32 resources in stack "dev", 31 in stack "prod"\)\n$/);
   });
 
   it("a PR's edit of one task against the base's plan: that task's bundle and definition, the activation check and its output", async () => {
     const dir = scratchProject();
     const base = await planDev(dir);
-    appendFileSync(join(dir, "pipeline-code/tasks/promote_model.py"), "\n# a PR edit\n");
+    appendFileSync(join(dir, "flows/demo/steps/publish.py"), "\n# a PR edit\n");
     const pr = await planDev(dir);
     const diff = diffPlans(base, pr);
     assert.deepEqual(changedKeys(diff), {
-      "mortgage-pipeline-activation": ["fingerprint"],
-      "mortgage-pipeline-bundle-promote-model": ["directory", "files"],
-      "mortgage-pipeline-task-promote-model": ["sqlStatement"],
+      "demo-flow-activation": ["fingerprint"],
+      "demo-flow-bundle-publish": ["directory", "files"],
+      "demo-flow-task-publish": ["sqlStatement"],
     });
     assert.deepEqual(diff.outputs.map((o) => o.key), ["bundleSha256", "pipelines"]);
-    const [oldSha, newSha] = [base, pr].map((p) => (p.outputs.bundleSha256 as Record<string, string>).PROMOTE_MODEL);
+    const [oldSha, newSha] = [base, pr].map((p) => (p.outputs.bundleSha256 as Record<string, string>).PUBLISH);
     const text = renderDiffText(diff, base, pr, LABELS);
-    const group = text.slice(text.indexOf("Task PROMOTE_MODEL\n"), text.indexOf("\n\nPlatform and other resources")).split("\n");
+    const group = text.slice(text.indexOf("Task PUBLISH\n"), text.indexOf("\n\nPlatform and other resources")).split("\n");
     assert.deepEqual(
       group.filter((l) => /^ {2}[~+-] /.test(l)),
-      ["  ~ StagedFiles mortgage-pipeline-bundle-promote-model", "  ~ Task mortgage-pipeline-task-promote-model"],
+      ["  ~ StagedFiles demo-flow-bundle-publish", "  ~ Task demo-flow-task-publish"],
     );
-    assert.ok(group.includes(`      directory: "MORTGAGE_PIPELINE/PROMOTE_MODEL/${oldSha}" → "MORTGAGE_PIPELINE/PROMOTE_MODEL/${newSha}"`), group.join("\n"));
-    assert.ok(group.includes(`      files[promote_model.zip].sha256: "${oldSha}" → "${newSha}"`), group.join("\n"));
+    assert.ok(group.includes(`      directory: "DEMO_FLOW/PUBLISH/${oldSha}" → "DEMO_FLOW/PUBLISH/${newSha}"`), group.join("\n"));
+    assert.ok(group.includes(`      files[publish.zip].sha256: "${oldSha}" → "${newSha}"`), group.join("\n"));
     assert.deepEqual(
       group.filter((l) => /^ {10}[-+] /.test(l)),
       [
-        `          - IMPORTS = ('@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/PROMOTE_MODEL/${oldSha}/promote_model.zip')`,
-        `          + IMPORTS = ('@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/PROMOTE_MODEL/${newSha}/promote_model.zip')`,
+        `          - IMPORTS = ('@FX_DB.PIPE.CODE_STAGE/DEMO_FLOW/PUBLISH/${oldSha}/publish.zip')`,
+        `          + IMPORTS = ('@FX_DB.PIPE.CODE_STAGE/DEMO_FLOW/PUBLISH/${newSha}/publish.zip')`,
       ],
       "the task body changes in its IMPORTS line only",
     );
-    assert.match(text, new RegExp(`Stack outputs\\n {2}bundleSha256\\.PROMOTE_MODEL: "${oldSha}" → "${newSha}"\\n`));
+    assert.match(text, new RegExp(`Stack outputs\\n {2}bundleSha256\\.PUBLISH: "${oldSha}" → "${newSha}"\\n`));
   });
 
   it("the threshold: one config value of the root task", async () => {
@@ -149,7 +188,7 @@ describe("plan diff on known pairs", () => {
   it("the schedule: before and after of the root task's schedule", async () => {
     const dir = scratchProject();
     const diff = diffPlans(await planDev(dir, { schedule: "1d" }), await planDev(dir, { schedule: "12h" }));
-    assert.match(renderDiffText(diff, dev, dev, LABELS), /\n {2}~ Task mortgage-pipeline-root\n {6}schedule\.minutes: 1440 → 720\n/);
+    assert.match(renderDiffText(diff, dev, dev, LABELS), /\n {2}~ Task demo-flow-root\n {6}schedule\.minutes: 1440 → 720\n/);
     assert.deepEqual(diff.outputs.map((o) => o.key), ["pipelines", "schedule"]);
     assert.deepEqual(diff.outputs[1], { key: "schedule", before: "1d", after: "12h" });
   });
@@ -157,14 +196,14 @@ describe("plan diff on known pairs", () => {
   it("a task added, and the same pair reversed: removed", async () => {
     const dir = scratchProject();
     const without = await planDev(dir);
-    writeFileSync(join(dir, "pipeline-code/tasks/score_model.py"), "def main(session):\n    return None\n");
-    appendFileSync(join(dir, "pipeline-code/pipeline.yaml"), "  - {name: SCORE_MODEL, after: [PROMOTE_MODEL], entrypoint: tasks/score_model.py}\n");
+    writeFileSync(join(dir, "flows/demo/steps/score.py"), "def main(session):\n    return None\n");
+    appendFileSync(join(dir, "flows/demo/pipeline.yaml"), "  - {name: SCORE, after: [PUBLISH], entrypoint: steps/score.py}\n");
     const withTask = await planDev(dir);
-    const added = groupDiff(diffPlans(without, withTask), without, withTask).find((g) => g.task === "SCORE_MODEL")!;
-    assert.deepEqual(added.added.map((r) => r.name), ["mortgage-pipeline-bundle-score-model", "mortgage-pipeline-task-score-model"]);
+    const added = groupDiff(diffPlans(without, withTask), without, withTask).find((g) => g.task === "SCORE")!;
+    assert.deepEqual(added.added.map((r) => r.name), ["demo-flow-bundle-score", "demo-flow-task-score"]);
     assert.deepEqual([added.removed, added.changed], [[], []]);
     const text = renderDiffText(diffPlans(withTask, without), withTask, without, LABELS);
-    assert.match(text, /\nTask SCORE_MODEL\n {2}- StagedFiles mortgage-pipeline-bundle-score-model {2}\(removed\)\n {2}- Task mortgage-pipeline-task-score-model {2}\(removed\)\n/);
+    assert.match(text, /\nTask SCORE\n {2}- StagedFiles demo-flow-bundle-score {2}\(removed\)\n {2}- Task demo-flow-task-score {2}\(removed\)\n/);
   });
 });
 
@@ -176,16 +215,16 @@ describe("npm run plan -- --diff", () => {
   });
 
   it("diffs against a saved --json plan (the base branch's), exit 0 when things change, --json prints the diff", () => {
-    const dir = scratchProject({ "Pulumi.prod.yaml": PROD_FILE });
+    const dir = scratchProject();
     const saved = runPlanCli(["--project", dir, "--stack", "dev", "--json"]);
     assert.equal(saved.status, 0, saved.stderr);
     writeFileSync(join(dir, "base-dev.json"), saved.stdout);
-    appendFileSync(join(dir, "pipeline-code/tasks/cleanup.py"), "\n# a PR edit\n");
+    appendFileSync(join(dir, "flows/demo/steps/tidy.py"), "\n# a PR edit\n");
 
     const text = runPlanCli(["--project", dir, "--stack", "dev", "--diff", join(dir, "base-dev.json")]);
     assert.equal(text.status, 0, text.stderr);
     assert.ok(text.stdout.startsWith(`Plan diff: what changes from plan ${join(dir, "base-dev.json")} (stack "dev") to stack "dev"`), text.stdout);
-    assert.match(text.stdout, /\nTask CLEANUP\n {2}~ StagedFiles mortgage-pipeline-bundle-cleanup\n/);
+    assert.match(text.stdout, /\nTask TIDY\n {2}~ StagedFiles demo-flow-bundle-tidy\n/);
     assert.match(text.stdout, /\n0 added, 0 removed, 3 changed, 29 unchanged /);
 
     const json = runPlanCli(["--project", dir, "--stack", "prod", "--diff", join(dir, "base-dev.json"), "--json"]);
@@ -194,11 +233,11 @@ describe("npm run plan -- --diff", () => {
     assert.equal(doc.fromStack, "dev");
     assert.equal(doc.toStack, "prod");
     assert.deepEqual(doc.summary, { added: 0, removed: 1, changed: 26, unchanged: 5 });
-    assert.deepEqual(doc.removed.map((r: { name: string }) => r.name), ["mortgage-pipeline-sample-data"]);
-    const cleanup = doc.changed.filter((c: { task: string }) => c.task === "CLEANUP").map((c: { name: string }) => c.name);
-    assert.deepEqual(cleanup, ["mortgage-pipeline-bundle-cleanup", "mortgage-pipeline-task-cleanup"]);
+    assert.deepEqual(doc.removed.map((r: { name: string }) => r.name), ["demo-flow-sample-data"]);
+    const cleanup = doc.changed.filter((c: { task: string }) => c.task === "TIDY").map((c: { name: string }) => c.name);
+    assert.deepEqual(cleanup, ["demo-flow-bundle-tidy", "demo-flow-task-tidy"]);
     const bundleChange = doc.outputs.find((o: { key: string }) => o.key === "bundleSha256");
-    assert.notEqual(bundleChange.before.CLEANUP, bundleChange.after.CLEANUP, "the edited bundle differs from the base's");
+    assert.notEqual(bundleChange.before.TIDY, bundleChange.after.TIDY, "the edited bundle differs from the base's");
   });
 
   it("reports a missing or malformed saved plan: exit 1, nothing on stdout", () => {

@@ -4,6 +4,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Plan, planStack } from "../../cli/mockPlan";
 import { ConfigurationError } from "../../lib/config/resolveConfiguration";
+import { diffPlans } from "../../lib/plan/diffPlans";
+import { groupDiff } from "../../lib/plan/renderDiff";
+import { renderPlanText } from "../../lib/plan/renderPlan";
+import { PromotionRefusedError, PromotionStatus } from "../../lib/promotion";
 import { demoPipeline, demoStack, FixtureProject, fixtureProject } from "../support/fixtureProject";
 import { withConfig } from "../support/stackConfig";
 
@@ -122,5 +126,61 @@ describe("problems between pipelines", () => {
   it("a pipeline's own started without a schedule names its own key", async () => {
     const problems = await problemsOf([demoPipeline()], { pipelineSettings: { DEMO_FLOW: { started: true } } });
     assert.deepEqual(problems.map((p) => p.path), ["snowflake-ml-pipeline:pipelineSettings.DEMO_FLOW.started"]);
+  });
+});
+
+describe("two pipelines: text plan, plan diff and promotion per pipeline", () => {
+  const alpha = demoPipeline("ALPHA_FLOW", "flows/alpha");
+  const beta = demoPipeline("BETA_FLOW", "flows/beta");
+  const files = [alpha.file, beta.file];
+  let project: FixtureProject;
+  let dev: Plan;
+  before(async () => {
+    project = fixtureProject({
+      pipelines: [alpha, beta],
+      stacks: {
+        dev: demoStack(files),
+        prod: demoStack(files, { database: "FX_PROD", promoteFrom: "dev", schedule: "1d", started: true }),
+      },
+    });
+    dev = await planStack({ projectDir: project.dir, stack: "dev" });
+  });
+  after(() => project.cleanup());
+  const DEV = "organization/snowflake-ml-pipeline/dev";
+
+  it("prints one task graph per pipeline", () => {
+    const text = renderPlanText(dev);
+    assert.ok(text.includes("Task graph FX_DB.PIPE.ALPHA_FLOW\n"), text);
+    assert.ok(text.includes("Task graph FX_DB.PIPE.BETA_FLOW\n"), text);
+  });
+
+  it("groups a diff by pipeline and task", async () => {
+    project.append("flows/beta/steps/judge.py", "\n# an edit\n");
+    try {
+      const edited = await planStack({ projectDir: project.dir, stack: "dev" });
+      const titles = groupDiff(diffPlans(dev, edited), dev, edited).map((g) => g.title);
+      assert.deepEqual(titles, ["Task BETA_FLOW$JUDGE", "Platform and other resources"]);
+    } finally {
+      project.write("flows/beta/steps/judge.py", beta.files["steps/judge.py"]);
+    }
+  });
+
+  it("promotes each pipeline against the source's same pipeline", async () => {
+    const prod = await planStack({ projectDir: project.dir, stack: "prod", stackOutputs: { [DEV]: dev.outputs } });
+    const pipelines = prod.outputs.pipelines as Record<string, { promotion: PromotionStatus }>;
+    assert.deepEqual(pipelines.ALPHA_FLOW.promotion.unchanged, ["FIT", "JUDGE", "LOAD", "PUBLISH", "TIDY"]);
+    assert.deepEqual(pipelines.BETA_FLOW.promotion.unchanged, ["FIT", "JUDGE", "LOAD", "PUBLISH", "TIDY"]);
+    assert.equal(prod.outputs.promotion, undefined, "no single-pipeline alias with two pipelines");
+    assert.ok(renderPlanText(prod).includes(`Promotion of BETA_FLOW from ${DEV}\n`));
+  });
+
+  it("refuses a pipeline whose code differs from the source's, naming the pipeline", async () => {
+    const outputs = JSON.parse(JSON.stringify(dev.outputs)) as { pipelines: Record<string, { bundleSha256: Record<string, string> }> };
+    outputs.pipelines.BETA_FLOW.bundleSha256.LOAD = "f".repeat(64);
+    await assert.rejects(planStack({ projectDir: project.dir, stack: "prod", stackOutputs: { [DEV]: outputs } }), (error: unknown) => {
+      assert.ok(error instanceof PromotionRefusedError);
+      assert.match(error.message, /^promotion of pipeline BETA_FLOW from stack organization\/snowflake-ml-pipeline\/dev refused: the code built here differs from what dev runs for 1 task: LOAD\n/);
+      return true;
+    });
   });
 });

@@ -3,21 +3,38 @@
 // anything is registered, unless allowUnpromotedCode is set.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { ConfigurationError } from "../../lib/config/resolveConfiguration";
 import { readStackConfigFiles, StackFileError } from "../../lib/config/stackFiles";
 import { Plan, planStack, PlanOptions } from "../../cli/mockPlan";
 import { renderPlanText } from "../../lib/plan/renderPlan";
 import { planWithSourceStacks } from "../../cli/sourceStacks";
 import { PromotionRefusedError, PromotionStatus } from "../../lib/promotion";
-import { PROJECT_DIR, scratchProject, withConfig } from "../support/stackConfig";
+import { demoPipeline, demoStack, FixtureProject, fixtureProject } from "../support/fixtureProject";
+import { withConfig } from "../support/stackConfig";
 
 const DEV = "organization/snowflake-ml-pipeline/dev";
-const BUNDLED = ["CHECK_MODEL_QUALITY", "CLEANUP", "PREPARE_DATA", "PROMOTE_MODEL", "TRAIN_MODEL"];
-const PROD_FILE = readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+/** The fixture's Python tasks (tests/support/fixtureProject.ts demoPipeline), sorted. */
+const BUNDLED = ["FIT", "JUDGE", "LOAD", "PUBLISH", "TIDY"];
 const OTHER = "f".repeat(64);
+const REPO = join(__dirname, "..", "..");
+const PIPELINE_FILE = demoPipeline().file;
+/** A prod stack of the fixture: its own names, a schedule, promoted from dev. */
+const prodStack = (overrides: Record<string, unknown> = {}) =>
+  demoStack([PIPELINE_FILE], { database: "FX_PROD", warehouse: { name: "FX_PROD_WH", size: "SMALL" }, schedule: "0 3 * * * UTC", started: true, promoteFrom: "dev", ...overrides });
+
+const projects: FixtureProject[] = [];
+/** A fixture project with a dev and a prod stack (or the stacks given). */
+function project(stacks: Record<string, Record<string, unknown>> = { dev: demoStack([PIPELINE_FILE]), prod: prodStack() }): FixtureProject {
+  const p = fixtureProject({ stacks });
+  projects.push(p);
+  return p;
+}
+after(() => projects.forEach((p) => p.cleanup()));
+const P = project();
+const PROJECT_DIR = P.dir;
 
 type Observed = { urn: string; type: string; name: string; read: boolean }[];
 
@@ -32,7 +49,7 @@ async function observedPlan(options: PlanOptions): Promise<{ plan?: Plan; error?
 }
 
 function runPlanCli(args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "cli/plan.ts"), ...args], {
+  return spawnSync(process.execPath, ["--import", "tsx", join(REPO, "cli/plan.ts"), "--project", PROJECT_DIR, ...args], {
     encoding: "utf8",
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
@@ -45,8 +62,8 @@ for (const preview of [true, false]) {
     const tampered = (): Record<string, unknown> => {
       const change = (o: Record<string, unknown>) => ({
         ...o,
-        bundleSha256: { ...(o.bundleSha256 as Record<string, string>), PREPARE_DATA: OTHER },
-        payloadSha256: { TRAIN_MODEL: OTHER },
+        bundleSha256: { ...(o.bundleSha256 as Record<string, string>), LOAD: OTHER },
+        payloadSha256: { FIT: OTHER },
       });
       const pipelines = dev.outputs.pipelines as Record<string, Record<string, unknown>>;
       return { ...change(dev.outputs), pipelines: Object.fromEntries(Object.entries(pipelines).map(([name, o]) => [name, change(o)])) };
@@ -65,16 +82,16 @@ for (const preview of [true, false]) {
       assert.deepEqual(plan!.outputs.payloadSha256, dev.outputs.payloadSha256);
       const text = renderPlanText(plan!);
       assert.ok(text.includes(`Promotion from ${DEV}\n  promoted unchanged (the bundles dev runs): ${BUNDLED.join(", ")}\n  differing from dev: none\n`), text);
-      assert.match(text, /SQL tasks \(no bundle; defined by this commit's pipeline\.yaml\): SEND_ALERT/);
+      assert.match(text, /SQL tasks \(no bundle; defined by this commit's pipeline\.yaml\): WARN/);
     });
 
     it("refuses differing code before registering anything, naming exactly those tasks and the override key", async () => {
       const { plan, error, observed } = await observedPlan({ projectDir: PROJECT_DIR, stack: "prod", preview, stackOutputs: { [DEV]: tampered() } });
       assert.equal(plan, undefined);
       assert.ok(error instanceof PromotionRefusedError, String(error));
-      assert.deepEqual(error.tasks, ["PREPARE_DATA", "TRAIN_MODEL"]);
-      assert.match(error.message, /^promotion from stack organization\/snowflake-ml-pipeline\/dev refused: the code built here differs from what dev runs for 2 tasks: PREPARE_DATA, TRAIN_MODEL\n/);
-      assert.match(error.message, /\n {2}PREPARE_DATA: bundle [0-9a-f]{12} here, ffffffffffff in dev\n {2}TRAIN_MODEL: payload [0-9a-f]{12} here, ffffffffffff in dev\n/);
+      assert.deepEqual(error.tasks, ["FIT", "LOAD"]);
+      assert.match(error.message, /^promotion from stack organization\/snowflake-ml-pipeline\/dev refused: the code built here differs from what dev runs for 2 tasks: FIT, LOAD\n/);
+      assert.match(error.message, /\n {2}FIT: payload [0-9a-f]{12} here, ffffffffffff in dev\n {2}LOAD: bundle [0-9a-f]{12} here, ffffffffffff in dev\n/);
       assert.match(error.message, /snowflake-ml-pipeline:allowUnpromotedCode: true/);
       assert.deepEqual(
         observed.map((o) => `${o.read ? "read" : "register"} ${o.type}`),
@@ -88,20 +105,20 @@ for (const preview of [true, false]) {
       const { plan, error } = await observedPlan({ projectDir: PROJECT_DIR, stack: "prod", preview, stackConfig, stackOutputs: { [DEV]: tampered() } });
       assert.equal(error, undefined);
       const promotion = plan!.outputs.promotion as PromotionStatus;
-      assert.deepEqual(promotion.unchanged, ["CHECK_MODEL_QUALITY", "CLEANUP", "PROMOTE_MODEL"]);
+      assert.deepEqual(promotion.unchanged, ["JUDGE", "PUBLISH", "TIDY"]);
       assert.deepEqual(
         promotion.differing.map((d) => [d.task, d.artifact, d.source]),
         [
-          ["PREPARE_DATA", "bundle", OTHER],
-          ["TRAIN_MODEL", "payload", OTHER],
+          ["FIT", "payload", OTHER],
+          ["LOAD", "bundle", OTHER],
         ],
       );
       assert.equal(promotion.overridden, true);
-      const local = (plan!.outputs.bundleSha256 as Record<string, string>).PREPARE_DATA;
-      const task = plan!.resources.find((r) => r.name === "mortgage-pipeline-task-prepare-data")!;
-      assert.ok(String(task.inputs.sqlStatement).includes(`/PREPARE_DATA/${local}/prepare_data.zip`), "the locally built bundle is deployed");
+      const local = (plan!.outputs.bundleSha256 as Record<string, string>).LOAD;
+      const task = plan!.resources.find((r) => r.name === "demo-flow-task-load")!;
+      assert.ok(String(task.inputs.sqlStatement).includes(`/LOAD/${local}/load.zip`), "the locally built bundle is deployed");
       const text = renderPlanText(plan!);
-      assert.match(text, /differing from dev: PREPARE_DATA, TRAIN_MODEL \(deployed anyway: allowUnpromotedCode is set\)\n {4}PREPARE_DATA: bundle [0-9a-f]{12} here, ffffffffffff in dev\n {4}TRAIN_MODEL: payload/);
+      assert.match(text, /differing from dev: FIT, LOAD \(deployed anyway: allowUnpromotedCode is set\)\n {4}FIT: payload [0-9a-f]{12} here, ffffffffffff in dev\n {4}LOAD: bundle/);
     });
   });
 }
@@ -133,12 +150,12 @@ describe("promotion edge cases", () => {
   });
 
   it("a task edited since dev was deployed is refused, and only that task", async () => {
-    const dir = scratchProject({ "Pulumi.prod.yaml": PROD_FILE });
+    const dir = project().dir;
     const deployedDev = await planStack({ projectDir: dir, stack: "dev" });
-    appendFileSync(join(dir, "pipeline-code/tasks/check_model_quality.py"), "\n# changed after dev was deployed\n");
+    appendFileSync(join(dir, "flows/demo/steps/judge.py"), "\n# changed after dev was deployed\n");
     await assert.rejects(planWithSourceStacks({ projectDir: dir, stack: "prod", sourceOutputs: deployedDev.outputs }), (error: unknown) => {
       assert.ok(error instanceof PromotionRefusedError);
-      assert.deepEqual(error.tasks, ["CHECK_MODEL_QUALITY"]);
+      assert.deepEqual(error.tasks, ["JUDGE"]);
       return true;
     });
     // Planned from the same working tree, dev has the edit too, so the promotion is accepted.
@@ -153,10 +170,7 @@ describe("promotion edge cases", () => {
   });
 
   it("a promotion cycle is reported instead of planned forever", async () => {
-    const dir = scratchProject({
-      "Pulumi.prod.yaml": PROD_FILE,
-      "Pulumi.dev.yaml": `${readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")}  snowflake-ml-pipeline:promoteFrom: prod\n`,
-    });
+    const dir = project({ dev: demoStack([PIPELINE_FILE], { promoteFrom: "prod" }), prod: prodStack() }).dir;
     await assert.rejects(planWithSourceStacks({ projectDir: dir, stack: "prod" }), (error: unknown) => {
       assert.ok(error instanceof StackFileError);
       assert.equal(error.message, "promoteFrom forms a cycle: prod -> dev -> prod");
@@ -165,7 +179,7 @@ describe("promotion edge cases", () => {
   });
 
   it("a source stack of another project needs its outputs given", async () => {
-    const dir = scratchProject({ "Pulumi.prod.yaml": PROD_FILE.replace("promoteFrom: dev", "promoteFrom: organization/other-project/dev") });
+    const dir = project({ dev: demoStack([PIPELINE_FILE]), prod: prodStack({ promoteFrom: "organization/other-project/dev" }) }).dir;
     await assert.rejects(planWithSourceStacks({ projectDir: dir, stack: "prod" }), /a stack of another project, which cannot be planned offline here; give its outputs/);
   });
 });
@@ -175,19 +189,19 @@ describe("npm run plan -- --stack prod", () => {
     const result = runPlanCli(["--stack", "prod"]);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^Offline plan of stack "prod"/);
-    assert.match(result.stdout, /schedule: USING CRON 0 3 \* \* \* UTC; started: true; warehouse: ML_PROD_WH/);
+    assert.match(result.stdout, /schedule: USING CRON 0 3 \* \* \* UTC; started: true; warehouse: FX_PROD_WH/);
     assert.ok(result.stdout.includes(`Promotion from ${DEV}\n  promoted unchanged (the bundles dev runs): ${BUNDLED.join(", ")}\n  differing from dev: none\n`), result.stdout);
   });
 
   it("refuses with the deployed dev's outputs when they differ: exit 1, the tasks on stderr, nothing on stdout", () => {
-    const dir = scratchProject();
+    const dir = project().dir;
     const outputs = JSON.parse(runPlanCli(["--stack", "dev", "--json"]).stdout).outputs;
-    outputs.bundleSha256.CLEANUP = OTHER;
-    for (const pipeline of Object.values(outputs.pipelines as Record<string, { bundleSha256: Record<string, string> }>)) pipeline.bundleSha256.CLEANUP = OTHER;
+    outputs.bundleSha256.TIDY = OTHER;
+    for (const pipeline of Object.values(outputs.pipelines as Record<string, { bundleSha256: Record<string, string> }>)) pipeline.bundleSha256.TIDY = OTHER;
     writeFileSync(join(dir, "dev-outputs.json"), JSON.stringify(outputs));
     const result = runPlanCli(["--stack", "prod", "--source-outputs", join(dir, "dev-outputs.json")]);
     assert.equal(result.status, 1);
     assert.equal(result.stdout, "");
-    assert.match(result.stderr, /^promotion from stack organization\/snowflake-ml-pipeline\/dev refused: .* 1 task: CLEANUP\n {2}CLEANUP: bundle [0-9a-f]{12} here, ffffffffffff in dev\n/);
+    assert.match(result.stderr, /^promotion from stack organization\/snowflake-ml-pipeline\/dev refused: .* 1 task: TIDY\n {2}TIDY: bundle [0-9a-f]{12} here, ffffffffffff in dev\n/);
   });
 });
