@@ -12,44 +12,15 @@ import { Plan, planStack } from "../../cli/mockPlan";
 import { looksLikePlanFile, PlanFileError, readPlanFile } from "../../lib/plan/planFile";
 import { groupDiff, renderDiffText } from "../../lib/plan/renderDiff";
 import { planWithSourceStacks } from "../../cli/sourceStacks";
-import { demoPipeline, demoStack, FixtureProject, fixtureProject } from "../support/fixtureProject";
+import { devAndProdProject, FixtureProject, fixtureProject } from "../support/fixtureProject";
 import { withConfig } from "../support/stackConfig";
 
 const LABELS = { from: "B", to: "A" };
 const REPO = join(__dirname, "..", "..");
-const SAMPLE_CSV = "a,b\n1,2\n";
-
-/**
- * A fixture project shaped like a team's: dev (sample data, a registry role, manual runs) and prod
- * (its own names, a cron schedule, failure settings, promoted from dev). Expected values below are
- * written out from these.
- */
 const projects: FixtureProject[] = [];
+/** A dev and prod fixture project (tests/support/fixtureProject.ts devAndProdProject): expected values below come from it. */
 function project(): FixtureProject {
-  const pipeline = demoPipeline();
-  pipeline.files["sample_data/mortgage_sample.csv"] = SAMPLE_CSV;
-  const pool = { instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 3 };
-  const p = fixtureProject({
-    pipelines: [pipeline],
-    stacks: {
-      dev: demoStack([pipeline.file], { sampleData: true, pipelineRole: "FX_ENGINEER", computePool: { name: "FX_POOL", ...pool, autoSuspendSecs: 300 } }),
-      prod: demoStack([pipeline.file], {
-        database: "FX_PROD",
-        warehouse: { name: "FX_PROD_WH", size: "SMALL" },
-        computePool: { name: "FX_PROD_POOL", ...pool },
-        pipelineRole: "FX_ENGINEER",
-        notificationIntegration: "FX_PROD_ALERTS",
-        errorIntegration: "FX_PROD_ALERTS",
-        taskTimeoutMs: 3600000,
-        taskRetries: 2,
-        suspendAfterFailures: 3,
-        schedule: "0 3 * * * UTC",
-        started: true,
-        promoteFrom: "dev",
-        "snowflake:user": "FX_PROD_DEPLOYER",
-      }),
-    },
-  });
+  const p = devAndProdProject();
   projects.push(p);
   return p;
 }

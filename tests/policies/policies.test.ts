@@ -3,7 +3,7 @@
 // hand-built arguments, as pulumi-policy's own tests do; the PolicyPack (policies/index.ts) is never
 // constructed here, because its constructor starts a gRPC server.
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { Plan, planStack, PlannedResource } from "../../cli/mockPlan";
 import { planWithSourceStacks } from "../../cli/sourceStacks";
@@ -19,7 +19,13 @@ import {
   stackOfUrn,
   taskHasPredecessors,
 } from "../../policies/policies";
-import { devStackConfig, PROJECT_DIR, withConfig } from "../support/stackConfig";
+import { devAndProdProject } from "../support/fixtureProject";
+import { withConfig } from "../support/stackConfig";
+
+// A dev and prod fixture project (tests/support/fixtureProject.ts): the names below are its own.
+const PROJECT = devAndProdProject();
+const PROJECT_DIR = PROJECT.dir;
+after(() => PROJECT.cleanup());
 
 // The proxy the policy server wraps props in: reading an unknown (preview) value throws.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -90,7 +96,7 @@ function mutate(plan: Plan, name: string, change: (inputs: Record<string, unknow
   return resources;
 }
 
-const FQ = (db: string, task: string) => `${db}.PIPELINE.MORTGAGE_PIPELINE${task ? `$${task}` : ""}`;
+const FQ = (db: string, task: string) => `${db}.PIPE.DEMO_FLOW${task ? `$${task}` : ""}`;
 
 describe("policies over the program's resources", () => {
   let dev: Plan;
@@ -100,7 +106,7 @@ describe("policies over the program's resources", () => {
     dev = await planStack({ projectDir: PROJECT_DIR, stack: "dev" });
     prod = await planWithSourceStacks({ projectDir: PROJECT_DIR, stack: "prod" });
     const key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7NOTAREALKEY\n-----END PRIVATE KEY-----";
-    const stackConfig = withConfig(devStackConfig(), { "snowflake:privateKey": key }, ["snowflake:privateKey"]);
+    const stackConfig = withConfig(PROJECT.stackConfig("dev"), { "snowflake:privateKey": key }, ["snowflake:privateKey"]);
     devWithSecrets = await planStack({ projectDir: PROJECT_DIR, stack: "dev", stackConfig, keepProviderCode: true });
   });
 
@@ -132,79 +138,79 @@ describe("policies over the program's resources", () => {
 
   describe("task-has-predecessors", () => {
     it("fails a child task without predecessors, naming it", () => {
-      const resources = mutate(dev, "mortgage-pipeline-task-train-model", (i) => delete i.afters);
+      const resources = mutate(dev, "demo-flow-task-fit", (i) => delete i.afters);
       const violations = run(taskHasPredecessors, resources);
       assert.equal(violations.length, 1);
-      assert.match(violations[0].message, /^task ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE\$TRAIN_MODEL has no predecessor and is not the finalizer/);
-      assert.equal(violations[0].urn, resources.find((r) => r.name === "mortgage-pipeline-task-train-model")!.urn);
+      assert.match(violations[0].message, /^task FX_DB\.PIPE\.DEMO_FLOW\$FIT has no predecessor and is not the finalizer/);
+      assert.equal(violations[0].urn, resources.find((r) => r.name === "demo-flow-task-fit")!.urn);
     });
 
     it("fails an empty predecessor list", () => {
-      assert.equal(run(taskHasPredecessors, mutate(prod, "mortgage-pipeline-task-send-alert", (i) => (i.afters = []))).length, 1);
+      assert.equal(run(taskHasPredecessors, mutate(prod, "demo-flow-task-warn", (i) => (i.afters = []))).length, 1);
     });
 
     it("passes predecessors that are unknown during a preview", () => {
-      const resources = mutate(dev, "mortgage-pipeline-task-train-model", (i) => (i.afters = [proxy.unknownStringValue]));
+      const resources = mutate(dev, "demo-flow-task-fit", (i) => (i.afters = [proxy.unknownStringValue]));
       assert.deepEqual(run(taskHasPredecessors, resources), []);
-      const whole = mutate(dev, "mortgage-pipeline-task-train-model", (i) => (i.afters = proxy.unknownArrayValue));
+      const whole = mutate(dev, "demo-flow-task-fit", (i) => (i.afters = proxy.unknownArrayValue));
       assert.deepEqual(run(taskHasPredecessors, whole), []);
     });
   });
 
   describe("one-finalizer-at-root", () => {
     it("fails a graph without a finalizer", () => {
-      const resources = mutate(dev, "mortgage-pipeline-task-cleanup", (i) => {
+      const resources = mutate(dev, "demo-flow-task-tidy", (i) => {
         delete i.finalize;
-        i.afters = ['"ML_DEV"."PIPELINE"."MORTGAGE_PIPELINE"'];
+        i.afters = ['"FX_DB"."PIPE"."DEMO_FLOW"'];
       });
       assert.deepEqual(messages(run(oneFinalizerAtRoot, resources)), [
-        `task graph ${FQ("ML_DEV", "")} has 0 finalizers; expected exactly one (finalizer: true in pipeline.yaml), which cleans up after every run, successful or not`,
+        `task graph ${FQ("FX_DB", "")} has 0 finalizers; expected exactly one (finalizer: true in pipeline.yaml), which cleans up after every run, successful or not`,
       ]);
     });
 
     it("fails two finalizers, naming both", () => {
-      const resources = mutate(prod, "mortgage-pipeline-task-send-alert", (i) => {
+      const resources = mutate(prod, "demo-flow-task-warn", (i) => {
         delete i.afters;
-        i.finalize = '"ML_PROD"."PIPELINE"."MORTGAGE_PIPELINE"';
+        i.finalize = '"FX_PROD"."PIPE"."DEMO_FLOW"';
       });
       assert.deepEqual(messages(run(oneFinalizerAtRoot, resources)), [
-        `task graph ${FQ("ML_PROD", "")} has 2 finalizers (${FQ("ML_PROD", "CLEANUP")}, ${FQ("ML_PROD", "SEND_ALERT")}); expected exactly one (finalizer: true in pipeline.yaml), which cleans up after every run, successful or not`,
+        `task graph ${FQ("FX_PROD", "")} has 2 finalizers (${FQ("FX_PROD", "TIDY")}, ${FQ("FX_PROD", "WARN")}); expected exactly one (finalizer: true in pipeline.yaml), which cleans up after every run, successful or not`,
       ]);
     });
 
     it("fails a finalizer that points at another task than the root", () => {
-      const resources = mutate(dev, "mortgage-pipeline-task-cleanup", (i) => (i.finalize = '"ML_DEV"."PIPELINE"."MORTGAGE_PIPELINE$TRAIN_MODEL"'));
+      const resources = mutate(dev, "demo-flow-task-tidy", (i) => (i.finalize = '"FX_DB"."PIPE"."DEMO_FLOW$FIT"'));
       assert.deepEqual(messages(run(oneFinalizerAtRoot, resources)), [
-        `finalizer ${FQ("ML_DEV", "CLEANUP")} points at ${FQ("ML_DEV", "TRAIN_MODEL")}, not at its graph's root ${FQ("ML_DEV", "")}`,
+        `finalizer ${FQ("FX_DB", "TIDY")} points at ${FQ("FX_DB", "FIT")}, not at its graph's root ${FQ("FX_DB", "")}`,
       ]);
     });
 
     it("passes a finalizer target that is unknown during a preview", () => {
-      assert.deepEqual(run(oneFinalizerAtRoot, mutate(dev, "mortgage-pipeline-task-cleanup", (i) => (i.finalize = proxy.unknownStringValue))), []);
+      assert.deepEqual(run(oneFinalizerAtRoot, mutate(dev, "demo-flow-task-tidy", (i) => (i.finalize = proxy.unknownStringValue))), []);
     });
   });
 
   describe("prod-graph-settings", () => {
     it("fails a prod root task without retries, naming what is missing", () => {
-      const resources = mutate(prod, "mortgage-pipeline-root", (i) => delete i.taskAutoRetryAttempts);
-      assert.deepEqual(messages(run(prodGraphSettings, resources)), [`root task ${FQ("ML_PROD", "")} of production stack "prod" lacks retries (taskRetries ≥ 1)`]);
+      const resources = mutate(prod, "demo-flow-root", (i) => delete i.taskAutoRetryAttempts);
+      assert.deepEqual(messages(run(prodGraphSettings, resources)), [`root task ${FQ("FX_PROD", "")} of production stack "prod" lacks retries (taskRetries ≥ 1)`]);
     });
 
     it("fails zero retries, no timeout and no error integration", () => {
-      const resources = mutate(prod, "mortgage-pipeline-root", (i) => {
+      const resources = mutate(prod, "demo-flow-root", (i) => {
         i.taskAutoRetryAttempts = 0;
         delete i.userTaskTimeoutMs;
         delete i.errorIntegration;
       });
       assert.deepEqual(messages(run(prodGraphSettings, resources, { productionStacks: ["prod"] })), [
-        `root task ${FQ("ML_PROD", "")} of production stack "prod" lacks retries (taskRetries ≥ 1), a timeout (taskTimeoutMs), an error integration (errorIntegration)`,
+        `root task ${FQ("FX_PROD", "")} of production stack "prod" lacks retries (taskRetries ≥ 1), a timeout (taskTimeoutMs), an error integration (errorIntegration)`,
       ]);
     });
 
     it("leaves other stacks alone unless configured as production", () => {
       assert.deepEqual(run(prodGraphSettings, dev.resources), []);
       assert.deepEqual(messages(run(prodGraphSettings, dev.resources, { productionStacks: ["dev", "prod"] })), [
-        `root task ${FQ("ML_DEV", "")} of production stack "dev" lacks retries (taskRetries ≥ 1), a timeout (taskTimeoutMs), an error integration (errorIntegration)`,
+        `root task ${FQ("FX_DB", "")} of production stack "dev" lacks retries (taskRetries ≥ 1), a timeout (taskTimeoutMs), an error integration (errorIntegration)`,
       ]);
     });
 
@@ -215,23 +221,23 @@ describe("policies over the program's resources", () => {
 
   describe("compute-pool-covers-ml-jobs", () => {
     it("fails a pool smaller than the training job, naming task, instances and pool", () => {
-      const resources = mutate(prod, "mortgage-pipeline-compute-pool", (i) => (i.maxNodes = 1));
+      const resources = mutate(prod, "demo-flow-compute-pool", (i) => (i.maxNodes = 1));
       const violations = run(computePoolCoversJobs, resources);
       assert.deepEqual(messages(violations), [
-        `task ${FQ("ML_PROD", "TRAIN_MODEL")} runs an ML Job on 2 instances, but compute pool ML_PROD_POOL has maxNodes 1; raise computePool.maxNodes or lower job.targetInstances`,
+        `task ${FQ("FX_PROD", "FIT")} runs an ML Job on 2 instances, but compute pool FX_PROD_POOL has maxNodes 1; raise computePool.maxNodes or lower job.targetInstances`,
       ]);
-      assert.equal(violations[0].urn, resources.find((r) => r.name === "mortgage-pipeline-task-train-model")!.urn);
+      assert.equal(violations[0].urn, resources.find((r) => r.name === "demo-flow-task-fit")!.urn);
     });
 
     it("passes a pool exactly as large as the job", () => {
-      assert.deepEqual(run(computePoolCoversJobs, mutate(dev, "mortgage-pipeline-compute-pool", (i) => (i.maxNodes = 2))), []);
+      assert.deepEqual(run(computePoolCoversJobs, mutate(dev, "demo-flow-compute-pool", (i) => (i.maxNodes = 2))), []);
     });
 
     it("reads target instances from the task definition", () => {
       const sql = (name: string) => String(dev.resources.find((r) => r.name === name)!.inputs.sqlStatement);
-      assert.equal(jobTargetInstances(sql("mortgage-pipeline-task-train-model")), 2);
-      assert.equal(jobTargetInstances(sql("mortgage-pipeline-task-prepare-data")), undefined);
-      assert.equal(jobTargetInstances(sql("mortgage-pipeline-task-send-alert")), undefined);
+      assert.equal(jobTargetInstances(sql("demo-flow-task-fit")), 2);
+      assert.equal(jobTargetInstances(sql("demo-flow-task-load")), undefined);
+      assert.equal(jobTargetInstances(sql("demo-flow-task-warn")), undefined);
       const withCommas = "WITH T AS PROCEDURE (A VARCHAR, TARGET_INSTANCES NUMBER)\nRETURNS STRING\nCALL T('a, b', 4)";
       assert.equal(jobTargetInstances(withCommas), 4);
     });
@@ -239,26 +245,26 @@ describe("policies over the program's resources", () => {
 
   describe("no-plaintext-credentials", () => {
     it("fails a credential in the graph config, naming the path, never the value", () => {
-      const resources = mutate(dev, "mortgage-pipeline-root", (i) => {
+      const resources = mutate(dev, "demo-flow-root", (i) => {
         const config = JSON.parse(String(i.config));
         i.config = JSON.stringify({ ...config, api_key: "sk-live-1234" });
       });
       const found = messages(run(noPlaintextCredentials, resources));
-      assert.deepEqual(found, ['snowflake:index/task:Task mortgage-pipeline-root: input config.api_key holds a credential ("api_key") in plain text']);
+      assert.deepEqual(found, ['snowflake:index/task:Task demo-flow-root: input config.api_key holds a credential ("api_key") in plain text']);
       assert.ok(!found.join().includes("sk-live-1234"));
     });
 
     it("fails a password input, a PASSWORD literal in SQL and a private key in a dynamic provider's code", () => {
       const resources = structuredClone(dev.resources);
-      resources.find((r) => r.name === "mortgage-pipeline-code-stage")!.inputs.password = "hunter2";
-      const alert = resources.find((r) => r.name === "mortgage-pipeline-task-send-alert")!;
+      resources.find((r) => r.name === "demo-flow-code-stage")!.inputs.password = "hunter2";
+      const alert = resources.find((r) => r.name === "demo-flow-task-warn")!;
       alert.inputs.sqlStatement = "CREATE USER BOT PASSWORD = 'hunter2'";
-      resources.find((r) => r.name === "mortgage-pipeline-compute-pool")!.inputs.__provider = `exports.handler = {key: "-----BEGIN RSA PRIVATE KEY-----\\n${"MIIEowIBAAKCAQEA".repeat(4)}\\n-----END RSA PRIVATE KEY-----"}`;
+      resources.find((r) => r.name === "demo-flow-compute-pool")!.inputs.__provider = `exports.handler = {key: "-----BEGIN RSA PRIVATE KEY-----\\n${"MIIEowIBAAKCAQEA".repeat(4)}\\n-----END RSA PRIVATE KEY-----"}`;
       const found = messages(run(noPlaintextCredentials, resources));
       assert.deepEqual(found.sort(), [
-        'pulumi-nodejs:dynamic/snowflake-ml-pipeline:ComputePool mortgage-pipeline-compute-pool: input __provider holds a PEM private key in plain text',
-        'snowflake:index/stage:Stage mortgage-pipeline-code-stage: input password holds a credential ("password") in plain text',
-        "snowflake:index/task:Task mortgage-pipeline-task-send-alert: input sqlStatement holds a PASSWORD = '…' literal in plain text",
+        'pulumi-nodejs:dynamic/snowflake-ml-pipeline:ComputePool demo-flow-compute-pool: input __provider holds a PEM private key in plain text',
+        'snowflake:index/stage:Stage demo-flow-code-stage: input password holds a credential ("password") in plain text',
+        "snowflake:index/task:Task demo-flow-task-warn: input sqlStatement holds a PASSWORD = '…' literal in plain text",
       ]);
       assert.ok(!found.join().includes("hunter2"));
     });
@@ -288,13 +294,13 @@ describe("policies over the program's resources", () => {
       const resources = mutate(dev, "snowflake", (i) => (i.previewFeaturesEnabled = "[]"));
       const found = messages(run(previewFeaturesEnabled, resources));
       assert.equal(found.length, 4);
-      assert.match(found[0], /^snowflake:index\/stage:Stage mortgage-pipeline-\w+-stage needs the preview feature snowflake_stage_resource, which provider snowflake does not enable \(previewFeaturesEnabled: \[\]\)/);
+      assert.match(found[0], /^snowflake:index\/stage:Stage demo-flow-\w+-stage needs the preview feature snowflake_stage_resource, which provider snowflake does not enable \(previewFeaturesEnabled: \[\]\)/);
     });
 
     it("fails a preview-feature type the program does not enable (a Table)", () => {
       const resources = structuredClone(prod.resources);
-      const table = { ...structuredClone(resources.find((r) => r.name === "mortgage-pipeline-database")!), type: "snowflake:index/table:Table", name: "features" };
-      table.urn = table.urn.replace("snowflake:index/database:Database::mortgage-pipeline-database", "snowflake:index/table:Table::features");
+      const table = { ...structuredClone(resources.find((r) => r.name === "demo-flow-database")!), type: "snowflake:index/table:Table", name: "features" };
+      table.urn = table.urn.replace("snowflake:index/database:Database::demo-flow-database", "snowflake:index/table:Table::features");
       resources.push(table);
       assert.deepEqual(messages(run(previewFeaturesEnabled, resources)), [
         'snowflake:index/table:Table features needs the preview feature snowflake_table_resource, which provider snowflake does not enable (previewFeaturesEnabled: ["snowflake_stage_resource"]); add the type to components/previewFeatures.ts',

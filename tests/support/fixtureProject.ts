@@ -110,3 +110,35 @@ export function fixtureProject(options: { pipelines?: FixturePipeline[]; stacks?
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * A fixture project shaped like a team's: dev (sample data, a registry role, manual runs, a pool
+ * that suspends after 5 minutes) and prod (its own names, a cron schedule, failure settings,
+ * promoted from dev).
+ */
+export function devAndProdProject(): FixtureProject {
+  const pipeline = demoPipeline();
+  pipeline.files["sample_data/mortgage_sample.csv"] = "a,b\n1,2\n";
+  const pool = { instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 3 };
+  return fixtureProject({
+    pipelines: [pipeline],
+    stacks: {
+      dev: demoStack([pipeline.file], { sampleData: true, pipelineRole: "FX_ENGINEER", computePool: { name: "FX_POOL", ...pool, autoSuspendSecs: 300 } }),
+      prod: demoStack([pipeline.file], {
+        database: "FX_PROD",
+        warehouse: { name: "FX_PROD_WH", size: "SMALL" },
+        computePool: { name: "FX_PROD_POOL", ...pool },
+        pipelineRole: "FX_ENGINEER",
+        notificationIntegration: "FX_PROD_ALERTS",
+        errorIntegration: "FX_PROD_ALERTS",
+        taskTimeoutMs: 3600000,
+        taskRetries: 2,
+        suspendAfterFailures: 3,
+        schedule: "0 3 * * * UTC",
+        started: true,
+        promoteFrom: "dev",
+        "snowflake:user": "FX_PROD_DEPLOYER",
+      }),
+    },
+  });
+}
