@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { Pipeline, pipelineLogicalName, PipelineOutputs } from "./components/pipeline";
+import { engineSupportsHooks, taskOperationGuards, taskOperationHooks } from "./components/deploy/taskHooks";
+import { Pipeline, PipelineArgs, pipelineLogicalName, PipelineOutputs } from "./components/pipeline";
+import { connectionSettingsFromConfig, openConnection } from "./components/providers/connection";
 import { BRIDGED_TYPES_USED, previewFeaturesFor } from "./components/previewFeatures";
 import { artifactShas, buildPipelineArtifacts } from "./lib/artifacts";
 import { ConfigurationError, resolveConfiguration, ResolvedConfiguration } from "./lib/config/resolveConfiguration";
@@ -42,6 +44,19 @@ function snowflakeProvider(opts: pulumi.CustomResourceOptions): snowflake.Provid
     },
     opts,
   );
+}
+
+/**
+ * The task-operation hooks (components/deploy/taskHooks.ts), or none when the engine cannot run
+ * hooks (the SDK's mock runtime of the offline plan and unit tests). They reach Snowflake through
+ * snowflake-sdk with the `snowflake:*` stack config (secrets decrypted in this process only, never
+ * in an input, the state or a log) and SNOWFLAKE_* variables as fallbacks.
+ */
+function taskOperationHooksFor(config: Record<string, string>): PipelineArgs["taskOperationHooks"] {
+  if (!engineSupportsHooks()) return undefined;
+  const settings = () => connectionSettingsFromConfig({ get: (key) => config[key] }, process.env);
+  const guards = taskOperationGuards(() => openConnection(settings()));
+  return (graph) => taskOperationHooks(graph.name, guards(graph));
 }
 
 /** What the stack exports: the pipeline's outputs, plus the promotion status when it promotes. */
@@ -112,7 +127,7 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
           configuration.settings.allowUnpromotedCode === true,
         );
   const provider = snowflakeProvider({ transformations: opts.transformations });
-  const pipeline = new Pipeline(pipelineLogicalName(configuration.pipeline.name), { configuration, artifacts }, {
+  const pipeline = new Pipeline(pipelineLogicalName(configuration.pipeline.name), { configuration, artifacts, taskOperationHooks: taskOperationHooksFor(config) }, {
     ...opts,
     providers: [provider],
   });

@@ -1,14 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { createHash } from "node:crypto";
 import { PayloadArtifact, TaskBundleArtifact } from "../lib/artifacts";
-import { canonicalJson } from "../lib/canonicalJson";
+import { logicalSuffix, taskLogicalName, withBodyHash, withConditionHash } from "../lib/deploy/taskRules";
 import { topologicalOrder } from "../lib/graph";
 import { bundleDirectory, payloadDirectory, PipelineNames } from "../lib/naming";
 import { TaskScheduleSpec } from "../lib/schedule";
 import { branchCondition, handlerFor, procedureNameFor, renderPythonTaskBody, ROOT_TASK_BODY } from "../lib/taskSql";
 import { PipelineDefinition, TaskSpec } from "../lib/types";
-import { GraphActivation } from "./providers/graphActivation";
 import { StagedFiles } from "./providers/stagedFiles";
 
 /** Settings of the root task, which Snowflake applies to the whole graph. */
@@ -39,14 +37,16 @@ export interface TaskGraphArgs {
   sqlBodies: Record<string, string>;
   /** What the root task needs to exist first: schemas, warehouse, stages, compute pool, registry. */
   prerequisites: pulumi.Resource[];
+  /**
+   * Hooks bound to every task but the root (components/deploy/taskHooks.ts): they keep a started
+   * root suspended while task operations run. Absent under the mock runtime, which cannot run them.
+   */
+  operationHooks?: pulumi.ResourceHookBinding;
 }
 
-/** `PREPARE_DATA` -> `prepare-data`, for logical names. */
-export function logicalSuffix(taskName: string): string {
-  return taskName.toLowerCase().replace(/[_$]+/g, "-");
-}
+export { logicalSuffix };
 
-/** The pieces of one task that decide its Snowflake definition; hashed into the graph fingerprint. */
+/** The pieces of one task that decide its Snowflake definition. */
 interface TaskPlan {
   spec: TaskSpec;
   sqlStatement: string;
@@ -56,15 +56,14 @@ interface TaskPlan {
 
 /**
  * The root task (schedule, config), one Snowflake task per pipeline task with its AFTER edges,
- * branch WHENs and finalizer, each Python task's staged bundle, ML Job payloads, and the
- * post-deploy activation check.
+ * branch WHENs and finalizer, each Python task's staged bundle and ML Job payloads. The
+ * activation check (GraphActivation) is the Pipeline's: it depends on this whole component.
  */
 export class TaskGraph extends pulumi.ComponentResource {
   readonly root: snowflake.Task;
   readonly tasks: Record<string, snowflake.Task> = {};
   readonly bundles: Record<string, StagedFiles> = {};
   readonly payloads: Record<string, StagedFiles> = {};
-  readonly activation: GraphActivation;
 
   constructor(name: string, args: TaskGraphArgs, opts?: pulumi.ComponentResourceOptions) {
     super("snowflake-ml-pipeline:tasks:TaskGraph", name, {}, opts);
@@ -93,7 +92,6 @@ export class TaskGraph extends pulumi.ComponentResource {
     );
 
     const plans = this.planTasks(args);
-    const fingerprintParts: unknown[] = [ROOT_TASK_BODY, args.root, args.warehouse];
     for (const taskName of topologicalOrder(pipeline)) {
       const plan = plans.get(taskName)!;
       const { spec } = plan;
@@ -122,7 +120,7 @@ export class TaskGraph extends pulumi.ComponentResource {
         ? { finalize: this.root.fullyQualifiedName }
         : { afters: predecessorTasks.length > 0 ? predecessorTasks.map((t) => t.fullyQualifiedName) : [this.root.fullyQualifiedName] };
       this.tasks[spec.name] = new snowflake.Task(
-        `${name}-task-${suffix}`,
+        taskLogicalName(name, spec),
         {
           ...location,
           name: names.taskName(spec.name),
@@ -134,22 +132,16 @@ export class TaskGraph extends pulumi.ComponentResource {
           userTaskTimeoutMs: spec.timeoutMs,
           ...edges,
         },
-        { parent: this, dependsOn: [this.root, ...predecessorTasks, ...staged] },
+        {
+          parent: this,
+          dependsOn: [this.root, ...predecessorTasks, ...staged],
+          // The finalizer's logical name is stable, so a rename replaces it: drop the old one first,
+          // as a root has at most one finalizer.
+          ...(spec.finalizer ? { deleteBeforeReplace: true } : {}),
+          ...(args.operationHooks ? { hooks: args.operationHooks } : {}),
+        },
       );
-      fingerprintParts.push({ name: spec.name, sql: plan.sqlStatement, after: plan.predecessors, when: plan.when, warehouse: spec.warehouse, timeoutMs: spec.timeoutMs, finalizer: spec.finalizer === true });
     }
-
-    const children = topologicalOrder(pipeline).map((t) => names.taskFqn(t));
-    this.activation = new GraphActivation(
-      `${name}-activation`,
-      {
-        rootTask: names.rootTaskFqn,
-        tasks: children,
-        started: args.root.started,
-        fingerprint: createHash("sha256").update(canonicalJson(fingerprintParts)).digest("hex"),
-      },
-      { parent: this, dependsOn: [this.root, ...Object.values(this.tasks)] },
-    );
     this.registerOutputs({ rootTask: this.root.fullyQualifiedName });
   }
 
@@ -166,9 +158,11 @@ export class TaskGraph extends pulumi.ComponentResource {
       );
       plans.set(spec.name, {
         spec,
-        sqlStatement: spec.entrypoint ? this.pythonBody(args, spec) : args.sqlBodies[spec.name],
+        // Python bodies change with any code edit (the IMPORTS path holds the bundle's hash); SQL
+        // bodies and WHENs carry their own hash, or a case-only edit would never be applied.
+        sqlStatement: spec.entrypoint ? this.pythonBody(args, spec) : withBodyHash(args.sqlBodies[spec.name]),
         predecessors: spec.after ?? [],
-        when: conditions.length === 0 ? undefined : conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(" AND "),
+        when: conditions.length === 0 ? undefined : withConditionHash(conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(" AND ")),
       });
     }
     return plans;
