@@ -12,31 +12,34 @@
  * - started: false -> the root suspended, every child (finalizer included) started, because
  *   EXECUTE TASK on a suspended root skips suspended children.
  *
- * Check: one `SHOW TASKS IN SCHEMA <DB>.<SCHEMA>`, a consistent snapshot of the whole graph; rows
- * are matched on the exact unqualified name (SHOW TASKS LIKE treats `_` as a wildcard:
- * https://docs.snowflake.com/en/sql-reference/sql/show-tasks).
+ * Check: one `SHOW TASKS IN SCHEMA <DB>.<SCHEMA>`, built and parsed by snowflake/tasks.ts. A single
+ * statement gives a consistent snapshot of every task of the graph; per-task DESCRIBE TASK would be
+ * one round trip per task and an error per missing task.
  *
  * Repair, only for the tasks that are wrong, in Snowflake's order:
  *   ALTER TASK <root> SUSPEND            if the root is started and a child must be resumed, or started: false
- *   ALTER TASK <child> RESUME            per suspended child, by name
+ *   ALTER TASK <child> RESUME            per suspended child, by name (any order while the root is suspended)
  *   ALTER TASK <root> RESUME             last, if started: true
- * Explicit ALTERs rather than SYSTEM$TASK_DEPENDENTS_ENABLE('<root>'): that function also resumes
- * the root (wrong for started: false), and one statement per task lets a refusal name the task
- * (https://docs.snowflake.com/en/sql-reference/functions/system_task_dependents_enable). Then the
- * check runs again; any task still wrong fails the update with its name. If a repair statement is
- * refused after the root was suspended here and the root was declared started, the root is resumed
- * again (best effort) so a refused repair never stops the schedule.
+ * Explicit ALTERs rather than SYSTEM$TASK_DEPENDENTS_ENABLE('<root>'): that function also resumes the
+ * root (wrong for started: false, and a root without schedule), the documentation does not say
+ * whether it resumes the finalizer
+ * (https://docs.snowflake.com/en/sql-reference/functions/system_task_dependents_enable), and one
+ * statement per task lets a refusal name the task. Then the check runs again; any task still wrong
+ * fails the update with its name. If a repair statement is refused after the root was suspended
+ * here and the root was declared started, the root is resumed again (best effort) so a refused
+ * repair never stops the schedule.
  *
  * diff: a change when an input changed or when a refresh recorded drift (`inSync: false`).
  * read (refresh; Pulumi.yaml sets `options: refresh: always`): reports the real state, so drift
  * left by a failed `up` makes the next `up` run the repair. delete: nothing to drop.
  *
- * Credentials come only from configure({config}) (stack config snowflake:*) and SNOWFLAKE_*
- * variables via connection.ts, never from inputs; snowflake-sdk is required inside connection.ts'
- * functions, so the provider's closure serializes without it.
+ * The provider has the shape of snowflake/dynamicProvider.ts: credentials only from the stack
+ * config through `configure`, one session per operation, failures named by resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { connectionSettingsFromConfig, openConnection, providerConfig, type ConfigSource, type SqlSession } from "./connection";
+import { isUnknown, providerKit, type CheckFailure, type ProviderSessionOpener } from "../../snowflake/dynamicProvider";
+import type { SqlSession } from "../../snowflake/session";
+import { parseShowTasks, showTasksSql } from "../../snowflake/tasks";
 
 export interface GraphActivationInputs {
   /** Fully qualified, unquoted: ML_DEV.PIPELINE.MORTGAGE_PIPELINE. */
@@ -63,8 +66,6 @@ export interface GraphActivationOutputs extends GraphActivationInputs {
   repairs: string[];
 }
 
-/** The preview placeholder for unknown values (dynamic provider host). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
 
 export interface TaskStatement {
@@ -86,34 +87,13 @@ export function declaredStates(inputs: GraphMembers): Map<string, "started" | "s
 }
 
 export function showTasksStatement(rootTask: string): string {
-  const { database, schema } = splitName(rootTask);
-  return `SHOW TASKS IN SCHEMA ${database}.${schema}`;
-}
-
-function field(row: Record<string, unknown>, column: string): string | undefined {
-  const key = Object.keys(row).find((k) => k.toLowerCase() === column);
-  return key === undefined || row[key] === null || row[key] === undefined ? undefined : String(row[key]);
-}
-
-/** name -> lower-case state of the SHOW TASKS rows in the root's schema. */
-function rowsByName(rootTask: string, rows: Record<string, unknown>[]): Map<string, string> {
-  const { database, schema } = splitName(rootTask);
-  const byName = new Map<string, string>();
-  for (const row of rows) {
-    const name = field(row, "name");
-    const db = field(row, "database_name");
-    const sc = field(row, "schema_name");
-    if (name !== undefined && (db === undefined || db === database) && (sc === undefined || sc === schema)) {
-      byName.set(name, (field(row, "state") ?? "").toLowerCase());
-    }
-  }
-  return byName;
+  return showTasksSql(splitName(rootTask));
 }
 
 /** The graph's children in SHOW TASKS rows: tasks of the root's schema named `<ROOT>$…`, by name. */
 export function childrenFromShowTasks(rootTask: string, rows: Record<string, unknown>[]): string[] {
   const { database, schema, name: root } = splitName(rootTask);
-  return [...rowsByName(rootTask, rows).keys()]
+  return [...parseShowTasks(rows, { database, schema }).keys()]
     .filter((name) => name.startsWith(`${root}$`))
     .sort()
     .map((name) => `${database}.${schema}.${name}`);
@@ -124,12 +104,12 @@ export function graphFromShowTasks(inputs: GraphActivationInputs, rows: Record<s
   return { rootTask: inputs.rootTask, started: inputs.started, tasks: childrenFromShowTasks(inputs.rootTask, rows) };
 }
 
-/** Each task's state in SHOW TASKS rows (`name`, `state` columns; `missing` when absent). */
+/** Each task's state in SHOW TASKS rows (`missing` when absent). */
 export function statesFromShowTasks(inputs: Pick<GraphMembers, "rootTask" | "tasks">, rows: Record<string, unknown>[]): Record<string, TaskState> {
-  const byName = rowsByName(inputs.rootTask, rows);
+  const shown = parseShowTasks(rows, splitName(inputs.rootTask));
   const states: Record<string, TaskState> = {};
   for (const task of [inputs.rootTask, ...inputs.tasks]) {
-    const state = byName.get(splitName(task).name);
+    const state = shown.get(splitName(task).name)?.state;
     states[task] = state === undefined ? "missing" : state === "started" ? "started" : "suspended";
   }
   return states;
@@ -160,11 +140,6 @@ export function repairPlan(inputs: GraphMembers, actual: Record<string, TaskStat
   return plan;
 }
 
-async function session(): Promise<SqlSession> {
-  const config: ConfigSource = providerConfig().config ?? { get: () => undefined };
-  return openConnection(connectionSettingsFromConfig(config, process.env));
-}
-
 /** The graph as Snowflake has it now: its members and each one's state. */
 async function readGraph(sql: SqlSession, inputs: GraphActivationInputs): Promise<{ graph: GraphMembers; actual: Record<string, TaskState> }> {
   const rows = await sql.execute(showTasksStatement(inputs.rootTask));
@@ -177,52 +152,46 @@ function describeGraph(inputs: GraphActivationInputs): string {
 }
 
 /** Check, repair, re-check. Resolves to the outputs; rejects naming the tasks that are wrong. */
-export async function activate(inputs: GraphActivationInputs): Promise<GraphActivationOutputs> {
-  const sql = await session();
-  try {
-    const { graph, actual: before } = await readGraph(sql, inputs);
-    if (before[inputs.rootTask] === "missing") {
-      throw new Error(`${describeGraph(inputs)}: cannot be activated, the root task ${inputs.rootTask} does not exist`);
-    }
-    const plan = repairPlan(graph, before);
-    if (plan.length === 0) return { ...inputs, actual: before, inSync: true, repairs: [] };
-
-    const ran: string[] = [];
-    let refusal: string | undefined;
-    for (const step of plan) {
-      try {
-        await sql.execute(step.sql);
-        ran.push(step.sql);
-      } catch (err) {
-        refusal = `Snowflake refused \`${step.sql}\` for ${step.task}: ${(err as Error).message}`;
-        break;
-      }
-    }
-    if (refusal && inputs.started && before[inputs.rootTask] === "started" && ran.includes(`ALTER TASK ${inputs.rootTask} SUSPEND`)) {
-      // Put the schedule back as it was; the update fails anyway.
-      await sql.execute(`ALTER TASK ${inputs.rootTask} RESUME`).then(
-        () => ran.push(`ALTER TASK ${inputs.rootTask} RESUME`),
-        () => undefined,
-      );
-    }
-    const { graph: graphAfter, actual: after } = await readGraph(sql, inputs);
-    const wrong = mismatches(graphAfter, after);
-    if (refusal || wrong.length > 0) {
-      const parts = [`${describeGraph(inputs)} is not in its declared state after repair`];
-      if (refusal) parts.push(refusal);
-      if (wrong.length > 0) parts.push(`tasks not in the declared state: ${wrong.join("; ")}`);
-      throw new Error(parts.join(". "));
-    }
-    return { ...inputs, actual: after, inSync: true, repairs: ran };
-  } finally {
-    await sql.close();
+export async function activate(sql: SqlSession, inputs: GraphActivationInputs): Promise<GraphActivationOutputs> {
+  const { graph, actual: before } = await readGraph(sql, inputs);
+  if (before[inputs.rootTask] === "missing") {
+    throw new Error(`${describeGraph(inputs)}: cannot be activated, the root task ${inputs.rootTask} does not exist`);
   }
+  const plan = repairPlan(graph, before);
+  if (plan.length === 0) return { ...inputs, actual: before, inSync: true, repairs: [] };
+
+  const ran: string[] = [];
+  let refusal: string | undefined;
+  for (const step of plan) {
+    try {
+      await sql.execute(step.sql);
+      ran.push(step.sql);
+    } catch (err) {
+      refusal = `Snowflake refused \`${step.sql}\` for ${step.task}: ${(err as Error).message}`;
+      break;
+    }
+  }
+  if (refusal && inputs.started && before[inputs.rootTask] === "started" && ran.includes(`ALTER TASK ${inputs.rootTask} SUSPEND`)) {
+    // Put the schedule back as it was; the update fails anyway.
+    await sql.execute(`ALTER TASK ${inputs.rootTask} RESUME`).then(
+      () => ran.push(`ALTER TASK ${inputs.rootTask} RESUME`),
+      () => undefined,
+    );
+  }
+  const { graph: graphAfter, actual: after } = await readGraph(sql, inputs);
+  const wrong = mismatches(graphAfter, after);
+  if (refusal || wrong.length > 0) {
+    const parts = [`${describeGraph(inputs)} is not in its declared state after repair`];
+    if (refusal) parts.push(refusal);
+    if (wrong.length > 0) parts.push(`tasks not in the declared state: ${wrong.join("; ")}`);
+    throw new Error(parts.join(". "));
+  }
+  return { ...inputs, actual: after, inSync: true, repairs: ran };
 }
 
-const isUnknown = (v: unknown) => v === UNKNOWN;
-
-function validate(news: Partial<GraphActivationInputs>): pulumi.dynamic.CheckFailure[] {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
+/** Validation problems of new inputs; unknown (preview) values are not judged. */
+export function graphActivationProblems(news: Partial<GraphActivationInputs>): CheckFailure[] {
+  const failures: CheckFailure[] = [];
   const qualified = (v: unknown) => typeof v === "string" && v.split(".").length === 3 && v.split(".").every((p) => IDENTIFIER.test(p));
   if (!isUnknown(news.rootTask) && !qualified(news.rootTask)) {
     failures.push({ property: "rootTask", reason: `expected a fully qualified unquoted task name DB.SCHEMA.NAME, got ${JSON.stringify(news.rootTask)}` });
@@ -233,55 +202,61 @@ function validate(news: Partial<GraphActivationInputs>): pulumi.dynamic.CheckFai
 
 const INPUT_KEYS = ["rootTask", "started"] as const;
 
-export const graphActivationProvider: pulumi.dynamic.ResourceProvider<GraphActivationInputs, GraphActivationOutputs> = {
-  async configure(req: pulumi.dynamic.ConfigureRequest) {
-    providerConfig().config = req.config;
-  },
+/**
+ * Builds the provider. Pulumi uses `graphActivationProvider` (sessions from `configure`); tests pass
+ * `openSession` to run the methods against the Snowflake stub.
+ */
+export function createGraphActivationProvider(openSession?: ProviderSessionOpener): pulumi.dynamic.ResourceProvider<GraphActivationInputs, GraphActivationOutputs> {
+  const kit = providerKit("GraphActivation", openSession);
+  // Only the current keys: inputs or a state written by an older version (task list, fingerprint)
+  // lose the others on the next check or refresh.
+  const inputsOf = (p: GraphActivationInputs): GraphActivationInputs => ({ rootTask: p.rootTask, started: p.started });
+  return {
+    configure: kit.configure,
 
-  async check(_olds: GraphActivationInputs, news: GraphActivationInputs) {
-    const failures = validate(news);
-    if (failures.length > 0) return { failures };
-    const inputs: GraphActivationInputs = { rootTask: news.rootTask, started: news.started };
-    return { inputs };
-  },
+    async check(_olds: GraphActivationInputs, news: GraphActivationInputs) {
+      return kit.checked(inputsOf(news), graphActivationProblems(news));
+    },
 
-  async diff(_id: string, olds: GraphActivationOutputs, news: GraphActivationInputs) {
-    const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-    const drifted = olds.inSync === false;
-    return {
-      changes: changed.length > 0 || drifted,
-      replaces: changed.includes("rootTask") ? ["rootTask"] : [],
-      deleteBeforeReplace: false,
-    };
-  },
+    async diff(_id: string, olds: GraphActivationOutputs, news: GraphActivationInputs) {
+      return graphActivationDiff(olds, news);
+    },
 
-  async create(inputs: GraphActivationInputs) {
-    const outs = await activate(inputs);
-    return { id: inputs.rootTask, outs };
-  },
+    async create(inputs: GraphActivationInputs) {
+      const outs = await kit.withSession(describeGraph(inputs), (s) => activate(s, inputs));
+      return { id: inputs.rootTask, outs };
+    },
 
-  async update(_id: string, _olds: GraphActivationOutputs, news: GraphActivationInputs) {
-    return { outs: await activate(news) };
-  },
+    async update(_id: string, _olds: GraphActivationOutputs, news: GraphActivationInputs) {
+      return { outs: await kit.withSession(describeGraph(news), (s) => activate(s, news)) };
+    },
 
-  async read(id: string, props?: GraphActivationOutputs) {
-    if (!props) throw new Error(`GraphActivation ${id}: nothing to read without stored properties (import is not supported)`);
-    const inputs: GraphActivationInputs = { rootTask: props.rootTask, started: props.started };
-    const sql = await session();
-    try {
-      const { graph, actual } = await readGraph(sql, inputs);
-      // Only the current inputs and outputs: a state written by an older version (task list,
-      // fingerprint) loses those keys on the first refresh.
+    async read(id: string, props?: GraphActivationOutputs) {
+      if (!props) throw new Error(`GraphActivation ${id}: nothing to read without stored properties (import is not supported)`);
+      const inputs = inputsOf(props);
+      const { graph, actual } = await kit.withSession(describeGraph(inputs), (s) => readGraph(s, inputs));
       return { id, props: { ...inputs, actual, inSync: mismatches(graph, actual).length === 0, repairs: props.repairs ?? [] } };
-    } finally {
-      await sql.close();
-    }
-  },
+    },
 
-  async delete() {
-    // Nothing to drop: the tasks are their own resources.
-  },
-};
+    async delete() {
+      // Nothing to drop: the tasks are their own resources.
+    },
+  };
+}
+
+/** A change only when an input changed or a refresh recorded drift; a new root task replaces. */
+export function graphActivationDiff(olds: GraphActivationOutputs, news: GraphActivationInputs): pulumi.dynamic.DiffResult {
+  const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+  const drifted = olds.inSync === false;
+  return {
+    changes: changed.length > 0 || drifted,
+    replaces: changed.includes("rootTask") ? ["rootTask"] : [],
+    deleteBeforeReplace: false,
+  };
+}
+
+/** The one provider object Pulumi serializes for every GraphActivation (cached by identity). */
+export const graphActivationProvider = createGraphActivationProvider();
 
 export interface GraphActivationArgs {
   rootTask: pulumi.Input<string>;

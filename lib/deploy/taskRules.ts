@@ -1,8 +1,8 @@
 /**
  * Per-task rules that make every deploy a plan provider 1.3.0 can apply:
  *
- * - The task's role is in its logical name. A step is `<graph>-task-<task>`; the finalizer is
- *   always `<graph>-finalizer`. A step turned into the finalizer (or back) is then a different
+ * - The task's role is in its logical name. A step is `task-<task>`; the finalizer is always
+ *   `finalizer` (both relative to the graph component's name). A step turned into the finalizer (or back) is then a different
  *   resource, so the provider never diffs a finalizer's state (no `after`) against a step's config
  *   (the Diff panic of pulumi-snowflake #971), nor runs SET FINALIZE before REMOVE AFTER on one task.
  *   Renaming the finalizer keeps its logical name and replaces it (name is ForceNew); the
@@ -15,6 +15,7 @@
  *   The hash changes with any edit, and it is hex, so no two hashes are equal ignoring case.
  */
 import { createHash } from "node:crypto";
+import { logicalSuffix } from "../naming";
 
 /** Hex characters of the content hash: 48 bits, enough to tell one edit of a text from another. */
 export const CONTENT_HASH_LENGTH = 12;
@@ -25,14 +26,9 @@ export function taskRole(spec: { finalizer?: boolean }): TaskRole {
   return spec.finalizer === true ? "finalizer" : "step";
 }
 
-/** `PREPARE_DATA` -> `prepare-data`, for logical names. */
-export function logicalSuffix(taskName: string): string {
-  return taskName.toLowerCase().replace(/[_$]+/g, "-");
-}
-
-/** The Pulumi logical name of a pipeline task's snowflake.Task in the graph component `graph`. */
-export function taskLogicalName(graph: string, spec: { name: string; finalizer?: boolean }): string {
-  return taskRole(spec) === "finalizer" ? `${graph}-finalizer` : `${graph}-task-${logicalSuffix(spec.name)}`;
+/** The logical name of a pipeline task's snowflake.Task, relative to its graph component's name. */
+export function taskLogicalName(spec: { name: string; finalizer?: boolean }): string {
+  return taskRole(spec) === "finalizer" ? "finalizer" : `task-${logicalSuffix(spec.name)}`;
 }
 
 export function contentHash(text: string): string {

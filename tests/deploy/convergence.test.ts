@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, beforeEach, describe, test } from "node:test";
 import { taskOperationGuard } from "../../components/deploy/taskHooks";
 import { rootControl } from "../../components/deploy/rootControl";
-import { openConnection } from "../../components/providers/connection";
+import { openSession as openConnection } from "../../snowflake/session";
 import { graphActivationProvider as provider, type GraphActivationInputs, type GraphActivationOutputs } from "../../components/providers/graphActivation";
 import { RootLease } from "../../lib/deploy/rootLease";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
@@ -31,7 +31,9 @@ beforeEach(async () => {
     "snowflake:accountName": "STUBACCT",
     "snowflake:user": "PULUMI_PROD_DEPLOYER",
     "snowflake:password": "deployer-secret",
-    "snowflake:accessUrl": stub.url,
+    "snowflake:host": new URL(stub.url).hostname,
+    "snowflake:port": new URL(stub.url).port,
+    "snowflake:protocol": "http",
   };
   await provider.configure!({ config: { get: (key: string) => config[key], require: (key: string) => config[key] } });
 });

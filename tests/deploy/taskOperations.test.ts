@@ -2,10 +2,10 @@
 // without the root lease they race (a resume by one lands between another's suspend and DDL); with
 // the hooks' guard around each, none fails and the root ends started.
 import assert from "node:assert/strict";
-import { after, beforeEach, describe, test } from "node:test";
+import { afterEach, beforeEach, describe, test } from "node:test";
 import { taskOperationGuard, taskOperationGuards } from "../../components/deploy/taskHooks";
 import { rootControl } from "../../components/deploy/rootControl";
-import { openConnection, type SqlSession } from "../../components/providers/connection";
+import { openSession as openConnection, type SqlSession } from "../../snowflake/session";
 import { RootLease } from "../../lib/deploy/rootLease";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
 import { playTaskSchema, providerOperation, type TaskSchema } from "../support/taskGraphStub";
@@ -28,9 +28,9 @@ beforeEach(async () => {
   stub = await startSnowflakeStub({ strict: true });
   schema = playTaskSchema(stub, ROOT, { [ROOT]: "started", ...Object.fromEntries(CHILDREN.map((c) => [c, "started" as const])) });
 });
-after(async () => {
-  await Promise.all(sessions.map((s) => s.close()));
-  await stub?.close();
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.close()));
+  await stub.close();
 });
 
 /**

@@ -2,27 +2,26 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
-import { contentHash, logicalSuffix, taskLogicalName, taskRole, withBodyHash, withConditionHash } from "../../lib/deploy/taskRules";
+import { contentHash, taskLogicalName, taskRole, withBodyHash, withConditionHash } from "../../lib/deploy/taskRules";
 
 /** What the provider's DiffSuppressStatement treats as equal: whitespace collapsed, case folded. */
 const suppressed = (a: string, b: string) => a.replace(/\s+/g, " ").trim().toLowerCase() === b.replace(/\s+/g, " ").trim().toLowerCase();
 
 describe("task logical names carry the role", () => {
   const cases: [spec: { name: string; finalizer?: boolean }, expected: string][] = [
-    [{ name: "PREPARE_DATA" }, "graph-task-prepare-data"],
-    [{ name: "CLEANUP", finalizer: false }, "graph-task-cleanup"],
-    [{ name: "CLEANUP", finalizer: true }, "graph-finalizer"],
+    [{ name: "PREPARE_DATA" }, "task-prepare-data"],
+    [{ name: "CLEANUP", finalizer: false }, "task-cleanup"],
+    [{ name: "CLEANUP", finalizer: true }, "finalizer"],
     // A renamed finalizer keeps its logical name: the rename is a replacement.
-    [{ name: "TIDY_UP", finalizer: true }, "graph-finalizer"],
-    [{ name: "A$B__C" }, "graph-task-a-b-c"],
+    [{ name: "TIDY_UP", finalizer: true }, "finalizer"],
+    [{ name: "A$B__C" }, "task-a-b-c"],
   ];
   for (const [spec, expected] of cases) {
-    test(`${JSON.stringify(spec)} -> ${expected}`, () => assert.equal(taskLogicalName("graph", spec), expected));
+    test(`${JSON.stringify(spec)} -> ${expected}`, () => assert.equal(taskLogicalName(spec), expected));
   }
-  test("role and suffix", () => {
+  test("role", () => {
     assert.equal(taskRole({}), "step");
     assert.equal(taskRole({ finalizer: true }), "finalizer");
-    assert.equal(logicalSuffix("TRAIN_MODEL"), "train-model");
   });
 });
 
