@@ -12,11 +12,9 @@ import { topologicalOrder } from "../graph";
 import type { PipelineDefinition } from "../types";
 import type { PlannedResource } from "./mockPlan";
 
-const COMPONENT_TYPE = /^[^:]+:[^:]+:[^:]+$/;
-
-/** Components are registered by this program with a three-part type (`snowflake-ml-pipeline:tasks:TaskGraph`). */
-function isComponent(resource: PlannedResource): boolean {
-  return COMPONENT_TYPE.test(resource.type) && !resource.type.startsWith("pulumi:") && !resource.type.startsWith("pulumi-nodejs:") && !resource.type.startsWith("snowflake:");
+/** This program's components are typed `snowflake-ml-pipeline:<module>:<Name>`; the stack is one too. */
+export function isComponent(resource: Pick<PlannedResource, "type">): boolean {
+  return resource.type.startsWith("snowflake-ml-pipeline:") || resource.type === "pulumi:pulumi:Stack";
 }
 
 export interface DependencyChain {
