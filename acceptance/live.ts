@@ -18,10 +18,11 @@
  *
  * Without credentials or a stack name it prints why it is skipped and exits 0. Exit 1 on any failure.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
+import { pulumiFailure } from "../cli/ops/stackAccess";
 import { connectionSettingsFromConfig, openSession, type SqlSession } from "../snowflake";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -115,14 +116,12 @@ async function main(): Promise<number> {
   if (!/^[A-Za-z0-9_.-]+$/.test(stackName) || ["dev", "prod"].includes(stackName) || fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stackName}.yaml`))) {
     throw new Error(`--stack ${stackName}: use a new throwaway stack name (not dev/prod, no existing Pulumi.${stackName}.yaml); the test destroys it`);
   }
-  if (spawnSync("pulumi", ["version"], { stdio: "ignore" }).error) {
-    throw new Error("the Pulumi CLI is needed by the Automation API and is not on PATH (https://www.pulumi.com/docs/install/)");
-  }
-
   const names = acceptanceNames(stackName);
   const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
   step(`creating stack ${stackName} in ${PROJECT_DIR} (database ${names.database})`);
-  const stack = await LocalWorkspace.createStack({ stackName, workDir: PROJECT_DIR });
+  const stack = await LocalWorkspace.createStack({ stackName, workDir: PROJECT_DIR }).catch((err: unknown) => {
+    throw pulumiFailure(err, `creating stack ${stackName}`, stackName);
+  });
   const env = process.env;
   // Typed settings (objects, numbers, booleans) go straight into Pulumi.<stack>.yaml, written as the
   // dev stack's file is; `pulumi config set` would store numbers and booleans as strings.

@@ -20,7 +20,7 @@ import { renderFrame, type RunContext } from "../../cli/ops/renderRun";
 import { extractResults } from "../../cli/ops/results";
 import type { RunSnapshot } from "../../cli/ops/runWatch";
 import { isTransientError } from "../../cli/ops/session";
-import { DEV_STATES, FakeClock, showTasks, T0 } from "./scenario";
+import { DEV_STATES, FakeClock, fakeStackAccess, showTasks, T0 } from "./scenario";
 
 const pc = createColors(false);
 const REF = parseRootTask("ML_DEV.PIPELINE.MORTGAGE_PIPELINE");
@@ -194,9 +194,8 @@ describe("connections.toml", () => {
     fs.chmodSync(path.join(dir, "connections.toml"), mode);
     return dir;
   }
-  const noPulumi = async () => {
-    throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });
-  };
+  // No stack at all: these connections never read a stack.
+  const noPulumi = fakeStackAccess({});
 
   test("a key-pair connection: private_key_file is read, env variables override keys", async () => {
     const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 1024, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
