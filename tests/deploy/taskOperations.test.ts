@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, beforeEach, describe, test } from "node:test";
 import { taskOperationGuard, taskOperationGuards } from "../../components/deploy/taskHooks";
 import { rootControl } from "../../components/deploy/rootControl";
-import { openSession, type SqlSession } from "../../snowflake/session";
+import { openSession as openConnection, type SqlSession } from "../../snowflake/session";
 import { RootLease } from "../../lib/deploy/rootLease";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
 import { playTaskSchema, providerOperation, type TaskSchema } from "../support/taskGraphStub";
@@ -19,7 +19,7 @@ let stub: SnowflakeStub;
 let schema: TaskSchema;
 const sessions: SqlSession[] = [];
 const open = async () => {
-  const s = await openSession(stubConnectionSettings(stub));
+  const s = await openConnection(stubConnectionSettings(stub));
   sessions.push(s);
   return s;
 };
