@@ -57,10 +57,12 @@ const TYPE_WORDS: Record<string, string> = {
   null: "nothing",
 };
 
-/** `["string", "number"]` -> "a string or a number". */
+/** `"integer"` -> "a whole number"; `["string", "number", "boolean"]` -> "a string, a number or a boolean". */
 export function typeWords(type: unknown): string {
-  const types = Array.isArray(type) ? type : [type];
-  return types.map((t) => TYPE_WORDS[String(t)] ?? String(t)).join(" or ");
+  const types = (Array.isArray(type) ? type : [type]).map(String);
+  if (types.length === 1) return TYPE_WORDS[types[0]] ?? types[0];
+  const words = types.map((t) => (t === "boolean" ? "a boolean" : TYPE_WORDS[t] ?? t));
+  return `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
 }
 
 /** ` (did you mean "x"?)` for the candidate closest to `value` by edit distance, if it is close enough. */
