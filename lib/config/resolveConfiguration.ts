@@ -27,8 +27,6 @@ export interface ResolvedConfiguration {
   pipeline: PipelineDefinition;
   names: PipelineNames;
   schedule?: TaskScheduleSpec;
-  /** SQL bodies of the SQL tasks with ${...} placeholders filled in, by task name. */
-  sqlBodies: Record<string, string>;
   /** The code folder's Python files, parsed (the bundles are built from these). */
   python: PythonSources;
   /** Problems that do not stop the plan (a third-party import no listed package provides). */
@@ -126,9 +124,8 @@ function pipelineSemanticProblems(
   names: PipelineNames,
   codeRoot: string,
   file: string,
-): { problems: ConfigProblem[]; sqlBodies: Record<string, string> } {
+): ConfigProblem[] {
   const problems = validateGraph(def, file, { maxTargetInstances: settings.computePool.maxNodes });
-  const sqlBodies: Record<string, string> = {};
   const variables = sqlTemplateVariables(settings, names);
   def.tasks.forEach((task, i) => {
     if (task.entrypoint) {
@@ -140,14 +137,16 @@ function pipelineSemanticProblems(
       if (problem) problems.push({ file, path: `${taskKey(def.tasks, i)}.job.payload`, message: problem });
     }
     if (task.sql !== undefined) {
+      // Rendered here only to report a problem before anything is registered; the task
+      // definitions (lib/tasks/taskDefinitions.ts) render the body.
       try {
-        sqlBodies[task.name] = renderSqlTaskBody(task.sql, variables);
+        renderSqlTaskBody(task.sql, variables);
       } catch (error) {
         problems.push({ file, path: `${taskKey(def.tasks, i)}.sql`, message: (error as Error).message });
       }
     }
   });
-  return { problems, sqlBodies };
+  return problems;
 }
 
 /**
@@ -178,7 +177,7 @@ export function resolveConfiguration(args: {
   const names = pipelineNames(settings, pipeline);
   const codeRoot = dirname(pipelinePath);
   const checks = pipelineSemanticProblems(pipeline, settings, names, codeRoot, pipelineFile);
-  all.push(...checks.problems);
+  all.push(...checks);
   all.push(
     ...graphConfigProblems(pipeline, pipelineFile, [
       { values: pipeline.config, file: pipelineFile, at: "config", label: "config" },
@@ -203,7 +202,6 @@ export function resolveConfiguration(args: {
     pipeline,
     names,
     schedule: stackChecks.schedule,
-    sqlBodies: checks.sqlBodies,
     python,
     warnings: pythonChecks.warnings,
   };
