@@ -14,13 +14,14 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { PythonSources } from "../lib/bundle/pythonImports";
+import { ConfigurationError } from "../lib/config/resolveConfiguration";
 
 const SCRIPT = join(__dirname, "python_sources.py");
 
-/** Raised when python3 cannot be run or fails; the message says what to install. */
-export class PythonUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
+/** Raised when python3 cannot be run or fails: a configuration problem, so the plan exits 1 saying what to install. */
+export class PythonUnavailableError extends ConfigurationError {
+  constructor(python: string, message: string) {
+    super([{ file: python, path: "", message }]);
     this.name = "PythonUnavailableError";
   }
 }
@@ -30,11 +31,12 @@ export function parsePythonSources(codeRoot: string, runtime: string, python = "
   const run = spawnSync(python, [SCRIPT, codeRoot, runtime], { encoding: "utf8", maxBuffer: 1 << 30 });
   if (run.error) {
     throw new PythonUnavailableError(
+      python,
       `checking the task code needs Python 3.10 or later as ${python} on PATH (the plan parses every task file with CPython's ast); ${run.error.message}`,
     );
   }
   if (run.status !== 0) {
-    throw new PythonUnavailableError(`${python} ${SCRIPT} failed (exit ${run.status}): ${run.stderr.trim().split("\n").pop() ?? ""}`);
+    throw new PythonUnavailableError(python, `${SCRIPT} failed (exit ${run.status}): ${run.stderr.trim().split("\n").pop() ?? ""}`);
   }
   return JSON.parse(run.stdout) as PythonSources;
 }

@@ -119,6 +119,8 @@ def describe(path, source, minor):
 
 
 def main():
+    if sys.version_info < (3, 10):  # sys.stdlib_module_names and the 3.10 grammar
+        sys.exit("needs Python 3.10 or later; this is %d.%d" % sys.version_info[:2])
     root = os.path.abspath(sys.argv[1])
     # The runtime's grammar, or this interpreter's when it is older (it cannot parse newer syntax).
     minor = min(int(sys.argv[2].split(".")[1]), sys.version_info[1]) if len(sys.argv) > 2 else sys.version_info[1]

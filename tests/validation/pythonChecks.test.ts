@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { parsePythonSources } from "../../build/pythonSources";
 import { pythonProblems, PythonCheckResult } from "../../lib/bundle/pythonChecks";
+import { ConfigurationError } from "../../lib/config/resolveConfiguration";
 import { distributionName, providedModules } from "../../lib/bundle/pythonPackages";
 import { PipelineDefinition, TaskSpec } from "../../lib/types";
 
@@ -121,6 +122,19 @@ describe("pythonProblems", () => {
       ],
     });
     assert.deepEqual(run(files, [A], ["snowflake-ml-python", "requests==2.32.0"]).warnings, []);
+  });
+});
+
+describe("parsePythonSources without a usable python3", () => {
+  it("is a configuration error saying what to install", () => {
+    const missing = join(tmpdir(), "no-such-python-here", "python3");
+    assert.throws(() => parsePythonSources(tmpdir(), "3.11", missing), (error: unknown) => {
+      assert.ok(error instanceof ConfigurationError);
+      assert.equal(error.problems.length, 1);
+      assert.equal(error.problems[0].file, missing);
+      assert.match(error.problems[0].message, /^checking the task code needs Python 3\.10 or later as .+ on PATH \(the plan parses every task file with CPython's ast\); spawnSync .+ ENOENT$/);
+      return true;
+    });
   });
 });
 
