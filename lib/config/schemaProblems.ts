@@ -69,8 +69,8 @@ export function typeWords(type: unknown): string {
 export function didYouMean(value: unknown, candidates: readonly string[]): string {
   if (typeof value !== "string" || candidates.length === 0) return "";
   const best = closest(value, candidates as string[]);
-  // Within about a third of the word: catches typos and transpositions, not unrelated names.
-  return distance(value, best) <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean ${JSON.stringify(best)}?)` : "";
+  // Within a third of the word: catches typos and transpositions, not unrelated names.
+  return distance(value, best) <= Math.max(1, Math.floor(best.length / 3)) ? ` (did you mean ${JSON.stringify(best)}?)` : "";
 }
 
 const quoteAll = (values: readonly unknown[]) => values.map((v) => describeValue(v)).join(", ");
@@ -120,7 +120,8 @@ function describe(error: ErrorObject): { at: string; message: string } {
       return { at: "", message: `expected at most ${plural(Number(p.limit), "character")}, got ${plural(String(error.data).length, "character")}` };
     case "uniqueItems": {
       const list = error.data as unknown[];
-      return { at: "", message: `lists ${describeValue(list[Number(p.j)])} twice (items ${Number(p.j)} and ${Number(p.i)}); expected each item once` };
+      const [first, second] = [Number(p.i), Number(p.j)].sort((a, b) => a - b);
+      return { at: "", message: `lists ${describeValue(list[first])} twice (items ${first} and ${second}); expected each item once` };
     }
     default:
       return { at: "", message: `expected ${described ?? `a value that satisfies the schema's "${error.keyword}" rule`}, ${got}` };
@@ -130,8 +131,9 @@ function describe(error: ErrorObject): { at: string; message: string } {
 /** Translates ajv errors into problems at `file`, in words; `data` is the validated document. */
 export function problemsFromErrors(errors: readonly ErrorObject[], data: unknown, file: string, prefix = ""): ConfigProblem[] {
   const problems = errors
-    // propertyNames reports twice (the name, then the parent); keep the specific one.
-    .filter((e) => !(e.keyword === "propertyNames" && !e.params.propertyName))
+    // A bad key name is reported by the rule inside propertyNames (marked propertyName) and by
+    // propertyNames itself (naming the key in params); keep the latter, which says which key.
+    .filter((e) => (e as { propertyName?: string }).propertyName === undefined && !(e.keyword === "propertyNames" && !e.params.propertyName))
     // A failed "if" only says which branch failed; the branch's own error says why.
     .filter((e) => e.keyword !== "if")
     .map((e) => {

@@ -40,7 +40,7 @@ describe("stackSettingsFromConfig", () => {
   const cases: [string, Record<string, unknown>, { path: string; message: RegExp }][] = [
     ["unknown key (typo)", { databse: "X" }, { path: "snowflake-ml-pipeline:databse", message: /unknown key/ }],
     ["missing required key", { database: undefined }, { path: "snowflake-ml-pipeline:database", message: /is required/ }],
-    ["lower-case identifier", { database: "ml_dev" }, { path: "snowflake-ml-pipeline:database", message: /matching/ }],
+    ["lower-case identifier", { database: "ml_dev" }, { path: "snowflake-ml-pipeline:database", message: /^expected an unquoted upper-case Snowflake identifier .*, got "ml_dev"$/ }],
     ["wrong type", { computePool: { name: "P", instanceFamily: "CPU_X64_S", minNodes: "one", maxNodes: 2 } }, { path: "snowflake-ml-pipeline:computePool.minNodes", message: /expected a whole number, got "one"/ }],
     ["unknown nested key", { computePool: { name: "P", instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 2, maxnodes: 3 } }, { path: "snowflake-ml-pipeline:computePool.maxnodes", message: /unknown key/ }],
     ["bad warehouse size", { warehouse: { name: "W", size: "HUGE" } }, { path: "snowflake-ml-pipeline:warehouse.size", message: /expected one of "XSMALL"/ }],
