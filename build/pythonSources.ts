@@ -28,7 +28,9 @@ export class PythonUnavailableError extends ConfigurationError {
 
 /** Every .py file under codeRoot, parsed for `runtime` (e.g. "3.11"), by `python` (default python3). */
 export function parsePythonSources(codeRoot: string, runtime: string, python = "python3"): PythonSources {
-  const run = spawnSync(python, [SCRIPT, codeRoot, runtime], { encoding: "utf8", maxBuffer: 1 << 30 });
+  // -I (isolated: no PYTHON* variables, no user site) keeps the result independent of the caller's
+  // environment; -S skips the site module, since the script needs only the standard library.
+  const run = spawnSync(python, ["-I", "-S", SCRIPT, codeRoot, runtime], { encoding: "utf8", maxBuffer: 1 << 30 });
   if (run.error) {
     throw new PythonUnavailableError(
       python,
