@@ -9,8 +9,10 @@
  *     from the stack name), started: false, sample data, and a quality threshold of 0 so the run
  *     always takes the PROMOTE_MODEL branch;
  *  2. `pulumi up`; then a preview must show no change (GraphActivation does nothing when nothing changed);
- *  3. `npm run pipeline -- status --stack <stack> --json`: the graph is "ready for manual runs";
- *  4. `npm run pipeline -- run --stack <stack> --json`: the run is identified by its token and succeeds;
+ *  3. `npm run pipeline -- status --stack <stack> --pipeline <name> --json`: the graph is "ready for
+ *     manual runs";
+ *  4. `npm run pipeline -- run --stack <stack> --pipeline <name> --json`: the run is identified by its
+ *     token and succeeds;
  *  5. checks in Snowflake itself: the promoted version is the model's default in the registry schema
  *     (SHOW MODELS), and the finalizer ran in that run (TASK_HISTORY); records the SCHEDULED_FROM literal;
  *  6. `pulumi destroy`, then checks that the database, warehouse and compute pool are gone and the
@@ -23,6 +25,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { pulumiFailure } from "../cli/ops/stackAccess";
+import { pipelinesOf } from "../cli/ops/target";
 import { connectionSettingsFromConfig, openSession, type SqlSession } from "../snowflake";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -166,17 +169,18 @@ async function main(): Promise<number> {
     step("pulumi up");
     const up = await stack.up({ onOutput: (o) => process.stdout.write(o) });
     check(up.summary.result === "succeeded", `pulumi up succeeded (${JSON.stringify(up.summary.resourceChanges)})`);
-    check(up.outputs.rootTask?.value === names.rootTask, `the stack exports rootTask ${names.rootTask}`);
+    const exported = pipelinesOf(Object.fromEntries(Object.entries(up.outputs).map(([key, output]) => [key, output.value])));
+    check(exported.get(PIPELINE)?.rootTask === names.rootTask, `the stack exports pipeline ${PIPELINE} with rootTask ${names.rootTask}`);
 
     const preview = await stack.preview();
     const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
     check(changes.length === 0, `a second preview changes nothing (${JSON.stringify(preview.changeSummary)})`);
 
-    const status = await pipelineCli(["status", "--stack", stackName, "--json"]);
+    const status = await pipelineCli(["status", "--stack", stackName, "--pipeline", PIPELINE, "--json"]);
     check(status.code === 0 && status.json.mode === "manual", `after deploy the graph is ready for manual runs (mode ${status.json.mode}, problems ${JSON.stringify(status.json.problems)})`);
 
-    step(`pipeline run --stack ${stackName} (timeout ${options.timeout})`);
-    const run = await pipelineCli(["run", "--stack", stackName, "--json", "--timeout", options.timeout]);
+    step(`pipeline run --stack ${stackName} --pipeline ${PIPELINE} (timeout ${options.timeout})`);
+    const run = await pipelineCli(["run", "--stack", stackName, "--pipeline", PIPELINE, "--json", "--timeout", options.timeout]);
     const doc = run.json as {
       outcome: string;
       runId: number;
