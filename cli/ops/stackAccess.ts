@@ -1,7 +1,7 @@
 /**
  * What the CLI reads from a Pulumi stack: its outputs (which graph) and its config (the program's
  * connection settings). Production reads them through the Pulumi Automation API
- * (https://www.pulumi.com/docs/iac/using-pulumi/automation-api/); tests pass a fake `StackAccess`.
+ * (https://www.pulumi.com/docs/iac/automation-api/concepts-terminology/); tests pass a fake `StackAccess`.
  *
  * The workspace's `stackOutputs(name)` and `getAllConfig(name)` name the stack on each call, so
  * reading never changes which stack the user has selected (`LocalWorkspace.selectStack` would).
