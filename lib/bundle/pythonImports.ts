@@ -71,6 +71,21 @@ export interface ModuleClosure {
 
 type Kind = "package" | "namespace" | "module";
 
+/** Folders holding .py files, computed once per parsed tree: every task of a plan resolves against it. */
+const directoryCache = new WeakMap<PythonSources, Set<string>>();
+function directoriesOf(sources: PythonSources): Set<string> {
+  let dirs = directoryCache.get(sources);
+  if (dirs === undefined) {
+    dirs = new Set<string>();
+    for (const file of Object.keys(sources.files)) {
+      const parts = file.split("/");
+      for (let k = 1; k < parts.length; k++) dirs.add(parts.slice(0, k).join("/"));
+    }
+    directoryCache.set(sources, dirs);
+  }
+  return dirs;
+}
+
 function statement(imp: PythonImport): string {
   const from = `${".".repeat(imp.level)}${imp.module}`;
   return imp.names.length === 0 ? `import ${imp.module}` : `from ${from} import ${imp.names.join(", ")}`;
@@ -93,11 +108,7 @@ export function resolveClosure(codeRoot: string, entrypoint: string, sources: Py
   const entryPosix = entryRel.split(sep).join("/");
   if (sources.files[entryPosix] === undefined) throw new Error(`entrypoint ${entrypoint} does not exist: no file ${entryPath}`);
 
-  const dirs = new Set<string>();
-  for (const file of Object.keys(sources.files)) {
-    const parts = file.split("/");
-    for (let k = 1; k < parts.length; k++) dirs.add(parts.slice(0, k).join("/"));
-  }
+  const dirs = directoriesOf(sources);
   const fileAt = (rel: string) => sources.files[rel] !== undefined;
 
   const included = new Set<string>();
