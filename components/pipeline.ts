@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { artifactShas, PipelineArtifacts } from "../lib/artifacts";
+import { parsePythonSources } from "../build/pythonSources";
+import { pythonProblems } from "../lib/bundle/pythonChecks";
+import { PythonSources } from "../lib/bundle/pythonImports";
+import { graphConfigProblems } from "../lib/config/graphConfigSchema";
 import { ConfigurationError, pipelineSemanticProblems, rootSettingsProblems, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
 import { readPipelineDefinition } from "../lib/config/pipelineFile";
 import { schemaProblems } from "../lib/config/schemaProblems";
@@ -9,6 +13,7 @@ import { TaskScheduleSpec } from "../lib/schedule";
 import { RootSettings, taskGraphDefinition } from "../lib/tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition } from "../lib/types";
 import { Platform } from "./platform";
+import { GraphActivation } from "./providers/graphActivation";
 import { buildPipelineCode } from "./pipelineCode";
 import { TaskGraph } from "./taskGraph";
 
@@ -62,6 +67,11 @@ export interface PipelineArgs {
   notificationIntegration?: string;
   /** Already built code (bundles and payloads by task), e.g. to compare it before anything is registered; built when absent. */
   code?: Pick<PipelineArtifacts, "bundles" | "payloads">;
+  /**
+   * Hooks for the graph's task operations (components/deploy/taskHooks.ts), given the graph's
+   * logical name, root and declared state; `pulumi up` passes them, the offline plan cannot.
+   */
+  taskOperationHooks?: (graph: { name: string; rootTask: string; started: boolean }) => pulumi.ResourceHookBinding;
 }
 
 /** What the component exports, per pipeline. */
@@ -84,6 +94,10 @@ export interface ValidatedPipeline {
   sqlVariables: Record<string, string | undefined>;
   maxNodes: number;
   sampleDataFile?: string;
+  /** The code folder's Python, parsed; undefined when the code was given already built. */
+  python?: PythonSources;
+  /** Problems that do not stop the plan (a third-party import no listed package provides). */
+  warnings: string[];
 }
 
 function isPlatform(platform: Platform | ExistingPlatform): platform is Platform {
@@ -148,12 +162,24 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
   problems.push(...pipelineSemanticProblems(definition, { maxTargetInstances: platform.maxNodes, sqlVariables }, codeRoot, file, args.projectDir));
   const started = args.started ?? false;
   const graphConfig = args.graphConfig ?? {};
-  const checked = rootSettingsProblems({ schedule: args.schedule, started, graphConfig }, label, {
-    schedule: "schedule",
-    started: "started",
-    graphConfig: (key) => `graphConfig.${key}`,
-  });
+  const checked = rootSettingsProblems({ schedule: args.schedule, started }, label, { schedule: "schedule", started: "started" });
   problems.push(...checked.problems);
+  problems.push(
+    ...graphConfigProblems(definition, file, [
+      { values: definition.config, file, at: "config", label: "config" },
+      { values: graphConfig, file: label, at: "graphConfig", label: "the graphConfig arg" },
+    ]),
+  );
+  // Parsed here only when the component builds the code itself; a caller that gives `code` built
+  // it from Python it parsed and checked (program.ts through resolveConfiguration).
+  let python: PythonSources | undefined;
+  const warnings: string[] = [];
+  if (args.code === undefined && problems.length === 0) {
+    python = parsePythonSources(codeRoot, definition.runtime);
+    const checks = pythonProblems(definition, python, codeRoot, relative(args.projectDir, codeRoot), file);
+    problems.push(...checks.problems);
+    warnings.push(...checks.warnings);
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
   const schedule: TaskScheduleSpec | undefined = checked.schedule;
   return {
@@ -163,6 +189,8 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
     maxNodes: platform.maxNodes,
     sampleDataFile: platform.sampleDataFile,
     sqlVariables,
+    python,
+    warnings,
     scheduleText: args.schedule === undefined ? "manual" : String(args.schedule),
     root: {
       schedule,
@@ -194,10 +222,13 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly outputs: pulumi.Output<PipelineOutputs>;
   /** The task graph; undefined until the code is built when `code` was not given. */
   graph?: TaskGraph;
+  /** The post-deploy check of the graph's started/suspended state. */
+  activation?: GraphActivation;
 
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     const model = validatePipelineArgs(name, args);
     super("snowflake-ml-pipeline:pipeline:Pipeline", name, {}, opts);
+    for (const warning of model.warnings) void pulumi.log.warn(warning, this);
     this.definition = model.definition;
     this.names = model.names;
     const register = (code: Pick<PipelineArtifacts, "bundles" | "payloads">): PipelineOutputs => {
@@ -210,7 +241,16 @@ export class Pipeline extends pulumi.ComponentResource {
         sqlVariables: model.sqlVariables,
       });
       const prerequisites = isPlatform(args.platform) ? args.platform.prerequisites : [];
-      this.graph = new TaskGraph(name, { database: model.names.database, schema: model.names.schema, definition, prerequisites }, { parent: this });
+      const operationHooks = args.taskOperationHooks?.({ name, rootTask: model.names.rootTaskFqn, started: model.root.started });
+      this.graph = new TaskGraph(name, { database: model.names.database, schema: model.names.schema, definition, prerequisites, operationHooks }, { parent: this });
+      // Inputs are the root and its declared state only, and it depends on the TaskGraph component
+      // (which waits for every task in it), so adding or editing a task changes neither its inputs
+      // nor its dependencies. The alias keeps the URN it had as the TaskGraph's child.
+      this.activation = new GraphActivation(
+        `${name}-activation`,
+        { rootTask: model.names.rootTaskFqn, started: model.root.started },
+        { parent: this, dependsOn: [this.graph], aliases: [{ parent: this.graph }] },
+      );
       return {
         rootTask: model.names.rootTaskFqn,
         tasks: Object.fromEntries(model.definition.tasks.map((t) => [t.name, model.names.taskFqn(t.name)])),
@@ -225,7 +265,7 @@ export class Pipeline extends pulumi.ComponentResource {
       this.ready = Promise.resolve(outputs);
       this.registerOutputs({ ...outputs });
     } else {
-      this.ready = buildPipelineCode({ projectDir: args.projectDir, codeRoot: model.codeRoot, pipeline: model.definition }).then(register);
+      this.ready = buildPipelineCode({ projectDir: args.projectDir, codeRoot: model.codeRoot, pipeline: model.definition, python: model.python! }).then(register);
       // Registering the outputs as a promise keeps the program running until the tasks are registered.
       this.registerOutputs(this.ready.then((outputs) => ({ ...outputs })));
     }

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { bundleSource, PayloadArtifact, payloadSource, PipelineArtifacts, sampleDataSource, TaskBundleArtifact } from "../lib/artifacts";
+import { PythonSources } from "../lib/bundle/pythonImports";
 import { buildPayload, buildTaskBundle } from "../lib/bundle/taskBundle";
 import { PipelineDefinition } from "../lib/types";
 
@@ -19,13 +20,19 @@ function writeOnce(projectDir: string, relativePath: string, write: (full: strin
 }
 
 /** Bundles and payloads of one pipeline, by task name. */
-export async function buildPipelineCode(args: { projectDir: string; codeRoot: string; pipeline: PipelineDefinition }): Promise<Pick<PipelineArtifacts, "bundles" | "payloads">> {
+export async function buildPipelineCode(args: {
+  projectDir: string;
+  codeRoot: string;
+  pipeline: PipelineDefinition;
+  /** The code folder's parsed Python (resolveConfiguration's ResolvedPipeline.python). */
+  python: PythonSources;
+}): Promise<Pick<PipelineArtifacts, "bundles" | "payloads">> {
   const { projectDir, codeRoot, pipeline } = args;
   const bundles: Record<string, TaskBundleArtifact> = {};
   const payloads: Record<string, PayloadArtifact> = {};
   for (const task of pipeline.tasks) {
     if (task.entrypoint) {
-      const bundle = await buildTaskBundle(codeRoot, task.entrypoint);
+      const bundle = await buildTaskBundle(codeRoot, task.entrypoint, args.python);
       const source = bundleSource(bundle.sha256, bundle.fileName);
       writeOnce(projectDir, source, (full) => writeFileSync(full, bundle.zip));
       bundles[task.name] = {
@@ -36,7 +43,7 @@ export async function buildPipelineCode(args: { projectDir: string; codeRoot: st
       };
     }
     if (task.job) {
-      const payload = buildPayload(codeRoot, task.job.payload);
+      const payload = buildPayload(codeRoot, task.job.payload, args.python);
       const files = payload.files.map((f) => {
         const source = payloadSource(payload.sha256, f.path);
         writeOnce(projectDir, source, (full) => copyFileSync(join(codeRoot, f.path), full));

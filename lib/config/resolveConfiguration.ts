@@ -1,13 +1,15 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { validateGraph } from "../graph";
-import { PROGRAM_CONFIG_KEYS, RUN_CONFIG_KEYS } from "../graphConfig";
-import { dollarQuoteProblem, identifierProblem } from "../identifiers";
+import { pythonProblems } from "../bundle/pythonChecks";
+import { PythonSources } from "../bundle/pythonImports";
+import { taskKey, validateGraph } from "../graph";
+import { identifierProblem } from "../identifiers";
 import { PipelineNames, pipelineNamesOn, PlatformNames, platformNames } from "../naming";
 import { parseSchedule, TaskScheduleSpec } from "../schedule";
 import { renderSqlTaskBody } from "../taskSql";
 import { RootSettings } from "../tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition, StackSettings } from "../types";
+import { graphConfigProblems } from "./graphConfigSchema";
 import { readPipelineDefinition } from "./pipelineFile";
 import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
 
@@ -28,6 +30,8 @@ export interface ResolvedPipeline {
   scheduleText: string;
   /** Values the pipeline's SQL tasks may reference as ${name}. */
   sqlVariables: Record<string, string | undefined>;
+  /** The code folder's Python files, parsed (the bundles are built from these). */
+  python: PythonSources;
 }
 
 /** Everything the components need, validated. */
@@ -40,7 +44,12 @@ export interface ResolvedConfiguration {
   pipelines: ResolvedPipeline[];
   /** Absolute path of the sample data file the platform stages, when the stack stages it. */
   sampleDataPath?: string;
+  /** Problems that do not stop the plan (a third-party import no listed package provides). */
+  warnings: string[];
 }
+
+/** Parses every .py file under a code folder for a Python runtime (build/pythonSources.ts spawns python3). */
+export type PythonParser = (codeRoot: string, runtime: string) => PythonSources;
 
 export class ConfigurationError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
@@ -114,11 +123,14 @@ export function platformProblems(settings: Pick<StackSettings, "warehouse" | "co
   return problems;
 }
 
-/** A pipeline's schedule, started state and graph config values, checked; `at` names the key each came from. */
+/**
+ * A pipeline's schedule and started state, checked; `at` names the key each came from. Its graph
+ * config values are checked against the definition's configSchema by graphConfigProblems.
+ */
 export function rootSettingsProblems(
-  root: { schedule?: string | number; started: boolean; graphConfig: GraphConfig },
+  root: { schedule?: string | number; started: boolean },
   file: string,
-  at: { schedule: string; started: string; graphConfig: (key: string) => string },
+  at: { schedule: string; started: string },
 ): { problems: ConfigProblem[]; schedule?: TaskScheduleSpec } {
   const problems: ConfigProblem[] = [];
   let schedule: TaskScheduleSpec | undefined;
@@ -130,12 +142,6 @@ export function rootSettingsProblems(
   if (root.started && root.schedule === undefined) {
     problems.push({ file, path: at.started, message: "started: true needs a schedule (a root task without a schedule cannot be resumed); use started: false for manual runs" });
   }
-  const reserved = [...PROGRAM_CONFIG_KEYS, ...RUN_CONFIG_KEYS] as readonly string[];
-  for (const [key, value] of Object.entries(root.graphConfig)) {
-    if (reserved.includes(key)) problems.push({ file, path: at.graphConfig(key), message: "is written by the program from the stack's names; remove it" });
-    const quote = typeof value === "string" ? dollarQuoteProblem(value) : undefined;
-    if (quote) problems.push({ file, path: at.graphConfig(key), message: quote });
-  }
   return { problems, schedule };
 }
 
@@ -146,10 +152,9 @@ function pipelineRootSettings(settings: StackSettings, name: string, file: strin
   const scheduleRaw = own.schedule ?? settings.schedule;
   const started = own.started ?? settings.started;
   const graphConfig = { ...settings.graphConfig, ...(own.graphConfig ?? {}) };
-  const checked = rootSettingsProblems({ schedule: scheduleRaw, started, graphConfig }, file, {
+  const checked = rootSettingsProblems({ schedule: scheduleRaw, started }, file, {
     schedule: key("schedule", own.schedule !== undefined),
     started: key("started", own.started !== undefined),
-    graphConfig: (k) => key(`graphConfig.${k}`, own.graphConfig?.[k] !== undefined),
   });
   // A problem in a stack-wide key is reported once, not once per pipeline.
   return {
@@ -191,11 +196,11 @@ export function pipelineSemanticProblems(
   def.tasks.forEach((task, i) => {
     if (task.entrypoint) {
       const problem = pythonFileProblem(codeRoot, task.entrypoint, shownFrom);
-      if (problem) problems.push({ file, path: `tasks[${i}].entrypoint`, message: problem });
+      if (problem) problems.push({ file, path: `${taskKey(def.tasks, i)}.entrypoint`, message: problem });
     }
     if (task.job) {
       const problem = pythonFileProblem(codeRoot, task.job.payload, shownFrom);
-      if (problem) problems.push({ file, path: `tasks[${i}].job.payload`, message: problem });
+      if (problem) problems.push({ file, path: `${taskKey(def.tasks, i)}.job.payload`, message: problem });
     }
     if (task.sql !== undefined) {
       // Rendered here only to report a problem before anything is registered; the task
@@ -203,17 +208,10 @@ export function pipelineSemanticProblems(
       try {
         renderSqlTaskBody(task.sql, variables);
       } catch (error) {
-        problems.push({ file, path: `tasks[${i}].sql`, message: (error as Error).message });
+        problems.push({ file, path: `${taskKey(def.tasks, i)}.sql`, message: (error as Error).message });
       }
     }
   });
-  for (const [key, value] of Object.entries(def.config)) {
-    if (([...PROGRAM_CONFIG_KEYS, ...RUN_CONFIG_KEYS] as readonly string[]).includes(key)) {
-      problems.push({ file, path: `config.${key}`, message: "is written by the program from the stack's names; remove it" });
-    }
-    const quote = typeof value === "string" ? dollarQuoteProblem(value) : undefined;
-    if (quote) problems.push({ file, path: `config.${key}`, message: quote });
-  }
   return problems;
 }
 
@@ -255,6 +253,8 @@ export function resolveConfiguration(args: {
   stack: string;
   config: Record<string, string>;
   secretKeys: ReadonlySet<string>;
+  /** Injected so lib/ stays free of processes; the program passes build/pythonSources.ts. */
+  parsePython: PythonParser;
 }): ResolvedConfiguration {
   const stackFile = `Pulumi.${args.stack}.yaml`;
   const { settings, problems } = stackSettingsFromConfig(args.config, args.secretKeys, stackFile);
@@ -290,19 +290,36 @@ export function resolveConfiguration(args: {
   }
 
   const pipelines: ResolvedPipeline[] = [];
+  const warnings: string[] = [];
+  // A problem of a stack-wide key shows once, however many pipelines it applies to.
   const seenProblems = new Set<string>();
+  const addOnce = (problems: ConfigProblem[]) => {
+    for (const problem of problems) {
+      const key = `${problem.file}\u0000${problem.path}\u0000${problem.message}`;
+      if (!seenProblems.has(key)) all.push(problem);
+      seenProblems.add(key);
+    }
+  };
   for (const { file, path, definition } of read) {
     const names = pipelineNamesOn(platform, definition);
     const codeRoot = dirname(path);
     const sqlVariables = sqlTemplateVariables(settings, names);
     all.push(...pipelineSemanticProblems(definition, { maxTargetInstances: settings.computePool.maxNodes, sqlVariables }, codeRoot, file, args.projectDir));
     const root = pipelineRootSettings(settings, definition.name, stackFile);
-    for (const problem of root.problems) {
-      const key = `${problem.path}\u0000${problem.message}`;
-      if (!seenProblems.has(key)) all.push(problem);
-      seenProblems.add(key);
-    }
-    pipelines.push({ file, codeRoot, definition, names, root: root.root, scheduleText: root.scheduleText, sqlVariables });
+    addOnce(root.problems);
+    const own = settings.pipelineSettings[definition.name]?.graphConfig;
+    addOnce(
+      graphConfigProblems(definition, file, [
+        { values: definition.config, file, at: "config", label: "config" },
+        { values: settings.graphConfig, file: stackFile, at: `${PROJECT}:graphConfig`, label: "the stack's graphConfig" },
+        ...(own ? [{ values: own, file: stackFile, at: `${PROJECT}:pipelineSettings.${definition.name}.graphConfig`, label: `the stack's graphConfig of ${definition.name}` }] : []),
+      ]),
+    );
+    const python = args.parsePython(codeRoot, definition.runtime);
+    const pythonChecks = pythonProblems(definition, python, codeRoot, relative(args.projectDir, codeRoot), file);
+    all.push(...pythonChecks.problems);
+    warnings.push(...pythonChecks.warnings);
+    pipelines.push({ file, codeRoot, definition, names, root: root.root, scheduleText: root.scheduleText, sqlVariables, python });
   }
   let sampleDataPath: string | undefined;
   if (settings.sampleData) {
@@ -314,5 +331,5 @@ export function resolveConfiguration(args: {
   }
   if (all.length > 0) throw new ConfigurationError(all);
 
-  return { stack: args.stack, projectDir: args.projectDir, stackFile, settings, platform, pipelines, sampleDataPath };
+  return { stack: args.stack, projectDir: args.projectDir, stackFile, settings, platform, pipelines, sampleDataPath, warnings };
 }

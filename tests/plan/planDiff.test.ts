@@ -106,18 +106,17 @@ describe("plan diff on known pairs", () => {
       "Task WARN",
       "Platform and other resources",
     ]);
-    assert.match(text, /Task WARN\n {2}~ Task demo-flow-task-warn\n[\s\S]*? {6}sqlStatement:\n {10}- .*'FX_ALERTS'\)\)\n {10}\+ .*'FX_PROD_ALERTS'\)\)\n/);
+    assert.match(text, /Task WARN\n {2}~ Task demo-flow-task-warn\n[\s\S]*? {6}sqlStatement:\n {10}- .*'FX_ALERTS'\)\)\n {10}- -- [0-9a-f]{12}\n {10}\+ .*'FX_PROD_ALERTS'\)\)\n {10}\+ -- [0-9a-f]{12}\n/);
     assert.match(text, /\n0 added, 1 removed, 26 changed, 5 unchanged \(32 resources in stack "dev", 31 in stack "prod"\)\n$/);
   });
 
-  it("a PR's edit of one task against the base's plan: that task's bundle and definition, the activation check and its output", async () => {
+  it("a PR's edit of one task against the base's plan: that task's bundle and definition, and its output", async () => {
     const dir = scratchProject();
     const base = await planDev(dir);
     appendFileSync(join(dir, "flows/demo/steps/publish.py"), "\n# a PR edit\n");
     const pr = await planDev(dir);
     const diff = diffPlans(base, pr);
     assert.deepEqual(changedKeys(diff), {
-      "demo-flow-activation": ["fingerprint"],
       "demo-flow-bundle-publish": ["directory", "files"],
       "demo-flow-task-publish": ["sqlStatement"],
     });
@@ -150,7 +149,7 @@ describe("plan diff on known pairs", () => {
       const diff = diffPlans(before, after);
       const text = renderDiffText(diff, before, after, LABELS);
       assert.match(text, /^Root task DEMO_FLOW\n {2}~ Task demo-flow-root\n {6}config\.metric_threshold: 0\.5 → 0\.8\n\n/m);
-      assert.deepEqual(Object.keys(changedKeys(diff)), ["demo-flow-activation", "demo-flow-root"]);
+      assert.deepEqual(Object.keys(changedKeys(diff)), ["demo-flow-root"]);
     } finally {
       fixture.cleanup();
     }
@@ -196,7 +195,7 @@ describe("npm run plan -- --diff", () => {
     assert.equal(text.status, 0, text.stderr);
     assert.ok(text.stdout.startsWith(`Plan diff: what changes from plan ${join(dir, "base-dev.json")} (stack "dev") to stack "dev"`), text.stdout);
     assert.match(text.stdout, /\nTask TIDY\n {2}~ StagedFiles demo-flow-bundle-tidy\n/);
-    assert.match(text.stdout, /\n0 added, 0 removed, 3 changed, 29 unchanged /);
+    assert.match(text.stdout, /\n0 added, 0 removed, 2 changed, 30 unchanged /);
 
     const json = runPlanCli(["--project", dir, "--stack", "prod", "--diff", join(dir, "base-dev.json"), "--json"]);
     assert.equal(json.status, 0, json.stderr);
@@ -206,7 +205,7 @@ describe("npm run plan -- --diff", () => {
     assert.deepEqual(doc.summary, { added: 0, removed: 1, changed: 26, unchanged: 5 });
     assert.deepEqual(doc.removed.map((r: { name: string }) => r.name), ["demo-flow-sample-data"]);
     const cleanup = doc.changed.filter((c: { task: string }) => c.task === "TIDY").map((c: { name: string }) => c.name);
-    assert.deepEqual(cleanup, ["demo-flow-bundle-tidy", "demo-flow-task-tidy"]);
+    assert.deepEqual(cleanup, ["demo-flow-bundle-tidy", "demo-flow-finalizer"]);
     const bundleChange = doc.outputs.find((o: { key: string }) => o.key === "bundleSha256");
     assert.notEqual(bundleChange.before.TIDY, bundleChange.after.TIDY, "the edited bundle differs from the base's");
   });

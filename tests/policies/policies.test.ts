@@ -159,7 +159,7 @@ describe("policies over the program's resources", () => {
 
   describe("one-finalizer-at-root", () => {
     it("fails a graph without a finalizer", () => {
-      const resources = mutate(dev, "demo-flow-task-tidy", (i) => {
+      const resources = mutate(dev, "demo-flow-finalizer", (i) => {
         delete i.finalize;
         i.afters = ['"FX_DB"."PIPE"."DEMO_FLOW"'];
       });
@@ -179,14 +179,14 @@ describe("policies over the program's resources", () => {
     });
 
     it("fails a finalizer that points at another task than the root", () => {
-      const resources = mutate(dev, "demo-flow-task-tidy", (i) => (i.finalize = '"FX_DB"."PIPE"."DEMO_FLOW$FIT"'));
+      const resources = mutate(dev, "demo-flow-finalizer", (i) => (i.finalize = '"FX_DB"."PIPE"."DEMO_FLOW$FIT"'));
       assert.deepEqual(messages(run(oneFinalizerAtRoot, resources)), [
         `finalizer ${FQ("FX_DB", "TIDY")} points at ${FQ("FX_DB", "FIT")}, not at its graph's root ${FQ("FX_DB", "")}`,
       ]);
     });
 
     it("passes a finalizer target that is unknown during a preview", () => {
-      assert.deepEqual(run(oneFinalizerAtRoot, mutate(dev, "demo-flow-task-tidy", (i) => (i.finalize = proxy.unknownStringValue))), []);
+      assert.deepEqual(run(oneFinalizerAtRoot, mutate(dev, "demo-flow-finalizer", (i) => (i.finalize = proxy.unknownStringValue))), []);
     });
   });
 

@@ -26,12 +26,12 @@ describe("plan changes", () => {
     assert.deepEqual(touchedResources(diffPlans(a, b)), []);
   });
 
-  it("editing one task's entrypoint changes exactly that task's bundle and definition (and the activation check)", async () => {
+  it("editing one task's entrypoint changes exactly that task's bundle and definition", async () => {
     const p = project();
     const before = await plan(p);
     p.append("flows/demo/steps/judge.py", "\n# an edit\n");
     const diff = diffPlans(before, await plan(p));
-    assert.deepEqual(touchedResources(diff), ["demo-flow-activation", "demo-flow-bundle-judge", "demo-flow-task-judge"]);
+    assert.deepEqual(touchedResources(diff), ["demo-flow-bundle-judge", "demo-flow-task-judge"]);
     const task = diff.changed.find((c) => c.name === "demo-flow-task-judge")!;
     assert.deepEqual(task.changes.map((c) => c.key), ["sqlStatement"]);
   });
@@ -41,7 +41,6 @@ describe("plan changes", () => {
     const before = await plan(p);
     p.append("flows/demo/shared/helpers.py", "\n# an edit\n");
     assert.deepEqual(touchedResources(diffPlans(before, await plan(p))), [
-      "demo-flow-activation",
       "demo-flow-bundle-fit",
       "demo-flow-bundle-load",
       "demo-flow-bundle-publish",
@@ -55,7 +54,7 @@ describe("plan changes", () => {
   it("changing only the threshold changes only the root task's config", async () => {
     const p = project();
     const diff = diffPlans(await plan(p), await plan(p, { graphConfig: { metric_threshold: 0.8 } }));
-    assert.deepEqual(touchedResources(diff), ["demo-flow-activation", "demo-flow-root"]);
+    assert.deepEqual(touchedResources(diff), ["demo-flow-root"]);
     const root = diff.changed.find((c) => c.name === "demo-flow-root")!;
     assert.deepEqual(root.changes.map((c) => c.key), ["config"]);
     assert.match(String(root.changes[0].before), /"metric_threshold":0\.5/);
@@ -75,7 +74,7 @@ describe("plan changes", () => {
   it("changing only the schedule changes only the root task's schedule", async () => {
     const p = project();
     const diff = diffPlans(await plan(p, { schedule: "1d" }), await plan(p, { schedule: "12h" }));
-    assert.deepEqual(touchedResources(diff), ["demo-flow-activation", "demo-flow-root"]);
+    assert.deepEqual(touchedResources(diff), ["demo-flow-root"]);
     const root = diff.changed.find((c) => c.name === "demo-flow-root")!;
     assert.deepEqual(root.changes, [{ key: "schedule", before: { minutes: 1440 }, after: { minutes: 720 } }]);
   });
@@ -106,6 +105,6 @@ describe("plan changes", () => {
     const diff = diffPlans(before, await plan(p));
     assert.deepEqual(diff.added.map((r) => r.name).sort(), ["demo-flow-bundle-score", "demo-flow-task-score"]);
     assert.deepEqual(diff.removed, []);
-    assert.deepEqual(diff.changed.map((c) => c.name), ["demo-flow-activation"]);
+    assert.deepEqual(diff.changed.map((c) => c.name), []);
   });
 });

@@ -87,7 +87,7 @@ describe("the Pipeline component's validation", () => {
     const problems = problemsOf(args({ notificationIntegration: "N" }));
     assert.equal(problems.length, 1);
     assert.equal(problems[0].file, "flows/demo/pipeline.yaml");
-    assert.match(problems[0].path, /^tasks\[1\]\.job\.targetInstances$/);
+    assert.match(problems[0].path, /^tasks\.FIT\.job\.targetInstances$/);
   });
 
   it("a Platform with a bad name fails in its constructor, before anything is registered", () => {

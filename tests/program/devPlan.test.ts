@@ -53,7 +53,7 @@ const EXPECTED = [
   [T.task, "demo-flow-task-judge"],
   [T.task, "demo-flow-task-publish"],
   [T.task, "demo-flow-task-warn"],
-  [T.task, "demo-flow-task-tidy"],
+  [T.task, "demo-flow-finalizer"],
   [T.files, "demo-flow-bundle-load"],
   [T.files, "demo-flow-bundle-fit"],
   [T.files, "demo-flow-bundle-judge"],
@@ -109,7 +109,7 @@ for (const preview of [true, false]) {
       assert.equal(urnOf(T.provider, "snowflake").length > 0, true);
       assert.equal(plan.resources.find((r) => r.type === T.provider)!.parent, null);
       assert.equal(plan.resources.find((r) => r.type === T.pipeline)!.parent, null);
-      for (const r of plan.resources.filter((r) => r.type === T.task || r.name.includes("-bundle-") || r.name.includes("-payload-") || r.type === T.activation)) {
+      for (const r of plan.resources.filter((r) => r.type === T.task || r.name.includes("-bundle-") || r.name.includes("-payload-"))) {
         assert.equal(r.parent, graphUrn, `${r.name} is not a child of the TaskGraph`);
       }
       const platformUrn = urnOf(T.platform, "demo-flow");
@@ -147,17 +147,27 @@ for (const preview of [true, false]) {
       assert.deepEqual(task("judge").afters, [fqTask("FIT")]);
       assert.deepEqual(task("publish").afters, [fqTask("JUDGE")]);
       assert.deepEqual(task("warn").afters, [fqTask("JUDGE")]);
-      assert.equal(task("publish").when, "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('DEMO_FLOW$JUDGE') = 'PUBLISH'");
-      assert.equal(task("warn").when, "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('DEMO_FLOW$JUDGE') = 'WARN'");
+      // WHENs and SQL bodies end with a hash of their text (a case-only edit must show).
+      const hash12 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+      const publishWhen = "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('DEMO_FLOW$JUDGE') = 'PUBLISH'";
+      const warnWhen = "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('DEMO_FLOW$JUDGE') = 'WARN'";
+      assert.equal(task("publish").when, `${publishWhen} /* ${hash12(publishWhen)} */`);
+      assert.equal(task("warn").when, `${warnWhen} /* ${hash12(warnWhen)} */`);
       assert.equal(task("judge").when, undefined);
-      assert.equal(task("tidy").finalize, FQ_ROOT);
-      assert.equal(task("tidy").afters, undefined);
-      for (const t of ["load", "fit", "judge", "publish", "warn", "tidy"]) {
+      const finalizer = byName("demo-flow-finalizer").inputs;
+      assert.equal(finalizer.name, "DEMO_FLOW$TIDY");
+      assert.equal(finalizer.finalize, FQ_ROOT);
+      assert.equal(finalizer.afters, undefined);
+      assert.equal(finalizer.started, true);
+      for (const t of ["load", "fit", "judge", "publish", "warn"]) {
         assert.equal(task(t).started, true, `${t} stays resumed so a manual run reaches it`);
         assert.equal(task(t).schedule, undefined);
       }
       assert.equal(task("fit").userTaskTimeoutMs, 7200000);
-      assert.match(String(task("warn").sqlStatement), /SNOWFLAKE\.NOTIFICATION\.INTEGRATION\('FX_ALERTS'\)\)$/);
+      const warnSql = String(task("warn").sqlStatement);
+      const [warnBody, warnHash] = warnSql.split("\n-- ");
+      assert.match(warnBody, /SNOWFLAKE\.NOTIFICATION\.INTEGRATION\('FX_ALERTS'\)\)$/);
+      assert.equal(warnHash, hash12(warnBody));
     });
 
     it("references each Python task's staged bundle by its content hash", () => {
@@ -176,12 +186,13 @@ for (const preview of [true, false]) {
         assert.equal(bundles[task], sha);
         assert.equal(staged.stage, "FX_DB.PIPE.CODE_STAGE");
         assert.equal(staged.directory, `DEMO_FLOW/${task}/${sha}`);
-        const sql = String(byName(`demo-flow-task-${suffix}`).inputs.sqlStatement);
+        const taskName = task === "TIDY" ? "demo-flow-finalizer" : `demo-flow-task-${suffix}`;
+        const sql = String(byName(taskName).inputs.sqlStatement);
         assert.ok(sql.includes(`IMPORTS = ('@FX_DB.PIPE.CODE_STAGE/DEMO_FLOW/${task}/${sha}/${file}.zip')`), sql);
         assert.ok(sql.includes(`HANDLER = 'steps.${file}.main'`), sql);
         assert.ok(sql.startsWith(`WITH ${task}_HANDLER AS PROCEDURE (`), sql);
         assert.ok(sql.includes("RUNTIME_VERSION = '3.11'"), sql);
-        const deps = byName(`demo-flow-task-${suffix}`).dependsOn;
+        const deps = byName(taskName).dependsOn;
         assert.ok(deps.includes(byName(`demo-flow-bundle-${suffix}`).urn), `${task} does not depend on its bundle`);
       }
       const train = String(byName("demo-flow-task-fit").inputs.sqlStatement);
@@ -195,17 +206,12 @@ for (const preview of [true, false]) {
     it("orders tasks after their predecessors and the platform", () => {
       const urn = (name: string) => byName(name).urn;
       assert.ok(byName("demo-flow-task-fit").dependsOn.includes(urn("demo-flow-task-load")));
-      assert.ok(byName("demo-flow-task-tidy").dependsOn.includes(urn("demo-flow-root")));
+      assert.ok(byName("demo-flow-finalizer").dependsOn.includes(urn("demo-flow-root")));
       const activation = byName("demo-flow-activation");
-      for (const t of ["root", "task-load", "task-tidy", "task-warn"]) assert.ok(activation.dependsOn.includes(urn(`demo-flow-${t}`)));
-      assert.deepEqual(activation.inputs.tasks, [
-        "FX_DB.PIPE.DEMO_FLOW$LOAD",
-        "FX_DB.PIPE.DEMO_FLOW$FIT",
-        "FX_DB.PIPE.DEMO_FLOW$JUDGE",
-        "FX_DB.PIPE.DEMO_FLOW$PUBLISH",
-        "FX_DB.PIPE.DEMO_FLOW$WARN",
-        "FX_DB.PIPE.DEMO_FLOW$TIDY",
-      ]);
+      // After the whole TaskGraph component (Pulumi waits for every child of a component dependency).
+      assert.deepEqual(activation.dependsOn, [plan.resources.find((r) => r.type === T.graph)!.urn]);
+      // Only the root and its declared state: editing or adding a task never changes the activation.
+      assert.deepEqual(activation.inputs, { rootTask: "FX_DB.PIPE.DEMO_FLOW", started: false });
     });
 
     it("creates the compute pool and enables the preview features it uses", () => {

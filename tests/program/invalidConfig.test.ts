@@ -56,8 +56,8 @@ describe("invalid configuration", () => {
     await assert.rejects(planStack({ projectDir: p.dir, stack: "dev" }), (error: unknown) => {
       assert.ok(error instanceof ConfigurationError);
       const paths = error.problems.map((p) => `${p.file}: ${p.path}`);
-      assert.ok(paths.includes("flows/demo/pipeline.yaml: tasks[0].entrypoint"), paths.join("\n"));
-      assert.ok(paths.includes("flows/demo/pipeline.yaml: tasks[0].after[0]"), paths.join("\n"));
+      assert.ok(paths.includes("flows/demo/pipeline.yaml: tasks.A.entrypoint"), paths.join("\n"));
+      assert.ok(paths.includes("flows/demo/pipeline.yaml: tasks.A.after[0]"), paths.join("\n"));
       return true;
     });
   });

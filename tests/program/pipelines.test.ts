@@ -159,7 +159,7 @@ describe("two pipelines: text plan, plan diff and promotion per pipeline", () =>
     try {
       const edited = await planStack({ projectDir: project.dir, stack: "dev" });
       const titles = groupDiff(diffPlans(dev, edited), dev, edited).map((g) => g.title);
-      assert.deepEqual(titles, ["Task BETA_FLOW$JUDGE", "Platform and other resources"]);
+      assert.deepEqual(titles, ["Task BETA_FLOW$JUDGE"]);
     } finally {
       project.write("flows/beta/steps/judge.py", beta.files["steps/judge.py"]);
     }

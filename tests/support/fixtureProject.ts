@@ -25,6 +25,11 @@ export function demoPipeline(name = "DEMO_FLOW", folder = "flows/demo"): Fixture
       name,
       runtime: "3.11",
       packages: ["snowflake-snowpark-python", "snowflake-ml-python"],
+      configSchema: {
+        model_name: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_$]*$" },
+        metric_name: { enum: ["accuracy", "f1"] },
+        metric_threshold: { type: "number", minimum: 0, maximum: 1 },
+      },
       config: { model_name: "demo_model", metric_name: "accuracy", metric_threshold: 0.5 },
       tasks: [
         { name: "LOAD", entrypoint: "steps/load.py" },
