@@ -9,7 +9,7 @@ export function readPipelineDefinition(path: string, file: string): { definition
   try {
     text = readFileSync(path, "utf8");
   } catch {
-    return { problems: [{ file, path: "", message: "pipeline definition file not found (stack key snowflake-ml-pipeline:pipelineFile)" }] };
+    return { problems: [{ file, path: "", message: "pipeline definition file not found (listed in the stack key snowflake-ml-pipeline:pipelines)" }] };
   }
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -17,7 +17,7 @@ const STACK = `config:
   snowflake-ml-pipeline:registrySchema: MODELS
   snowflake-ml-pipeline:warehouse: {name: FIX_WH, size: XSMALL}
   snowflake-ml-pipeline:computePool: {name: FIX_POOL, instanceFamily: CPU_X64_S, minNodes: 1, maxNodes: 1}
-  snowflake-ml-pipeline:pipelineFile: code/pipeline.yaml
+  snowflake-ml-pipeline:pipelines: [code/pipeline.yaml]
   snowflake-ml-pipeline:graphConfig:
     threshold: 0.5
 `;
