@@ -4,7 +4,9 @@ import { canonicalJson } from "../lib/canonicalJson";
 import { ResolvedConfiguration } from "../lib/config/resolveConfiguration";
 import { composeGraphConfig } from "../lib/graphConfig";
 import { sampleDataDirectory } from "../lib/naming";
+import { pipelineGrants } from "../lib/pipelineGrants";
 import { ModelRegistry } from "./modelRegistry";
+import { PipelineRoleAccess } from "./pipelineRoleAccess";
 import { Platform } from "./platform";
 import { ComputePool } from "./providers/computePool";
 import { StagedFiles } from "./providers/stagedFiles";
@@ -44,6 +46,7 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly computePool: ComputePool;
   readonly registry: ModelRegistry;
   readonly sampleData?: StagedFiles;
+  readonly access?: PipelineRoleAccess;
   readonly graph: TaskGraph;
   readonly outputs: PipelineOutputs;
 
@@ -73,9 +76,20 @@ export class Pipeline extends pulumi.ComponentResource {
     );
     this.registry = new ModelRegistry(
       name,
-      { database: names.database, registrySchema: names.registrySchema, pipelineRole: settings.pipelineRole },
+      { database: names.database, registrySchema: names.registrySchema },
       { parent: this, dependsOn: [this.platform.database] },
     );
+    if (settings.pipelineRole) {
+      this.access = new PipelineRoleAccess(
+        name,
+        {
+          role: settings.pipelineRole,
+          grants: pipelineGrants({ names, notificationIntegration: settings.notificationIntegration, errorIntegration: settings.errorIntegration }),
+          grantedObjects: [this.platform, this.stages, this.computePool, this.registry],
+        },
+        { parent: this },
+      );
+    }
 
     let sampleDataFile: string | undefined;
     if (artifacts.sampleData) {

@@ -56,6 +56,8 @@ export function schemaProblems(schemaFile: string, data: unknown, file: string, 
   const problems = (validate.errors ?? [])
     // propertyNames reports twice (the name, then the parent); keep the specific one.
     .filter((e) => !(e.keyword === "propertyNames" && e.message?.includes("property name")) || e.params.propertyName)
+    // if/then/else (a string or an object) reports the branch's own errors, then "must match then/else"; keep the former.
+    .filter((e) => e.keyword !== "if")
     .map((e) => {
       const { at, message } = describe(e);
       return { file, path: keyPath(e.instancePath + at, prefix), message };

@@ -76,3 +76,38 @@ describe("stackSettingsFromConfig", () => {
     assert.deepEqual(problems.map((p) => p.path).sort(), ["snowflake-ml-pipeline:databse", "snowflake-ml-pipeline:schema", "snowflake:acount"]);
   });
 });
+
+describe("pipelineRole: a name (existing role) or {name, create}", () => {
+  const settingsOf = (value: unknown) => {
+    const cfg = withConfig(devStackConfig(), { pipelineRole: value });
+    return stackSettingsFromConfig(cfg.config, new Set(cfg.secretKeys), FILE);
+  };
+  const accepted: [string, unknown, unknown][] = [
+    ["a plain name is an existing role", "ML_ENGINEER", { name: "ML_ENGINEER", create: false }],
+    ["an object with create: true creates it", { name: "ML_RUNNER", create: true }, { name: "ML_RUNNER", create: true }],
+    ["an object without create is an existing role", { name: "ML_RUNNER" }, { name: "ML_RUNNER", create: false }],
+  ];
+  for (const [title, value, expected] of accepted) {
+    it(title, () => assert.deepEqual(settingsOf(value).settings?.pipelineRole, expected));
+  }
+  const refused: [string, unknown, { path: string; message: string }[]][] = [
+    ["a lower-case name", "ml engineer", [{ path: "snowflake-ml-pipeline:pipelineRole", message: "expected a value matching ^[A-Z_][A-Z0-9_$]*$" }]],
+    ["create that is not a boolean", { name: "X", create: "yes" }, [{ path: "snowflake-ml-pipeline:pipelineRole.create", message: "expected boolean" }]],
+    [
+      "an object without name",
+      { nam: "X" },
+      [
+        { path: "snowflake-ml-pipeline:pipelineRole.name", message: "is required" },
+        { path: "snowflake-ml-pipeline:pipelineRole.nam", message: "unknown key (a typo?); see the schema for the allowed keys" },
+      ],
+    ],
+    // The engine hands a YAML number over as text, so it is checked as a name.
+    ["a number", 5, [{ path: "snowflake-ml-pipeline:pipelineRole", message: "expected a value matching ^[A-Z_][A-Z0-9_$]*$" }]],
+  ];
+  for (const [title, value, expected] of refused) {
+    it(`refuses ${title} with exactly one message per problem`, () => {
+      const problems = settingsOf(value).problems.map(({ path, message }) => ({ path, message }));
+      assert.deepEqual(problems, expected);
+    });
+  }
+});
