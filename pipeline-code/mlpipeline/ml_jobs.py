@@ -59,7 +59,7 @@ def payload_args(prepared: Dict[str, Any], model_path: str, instances: int) -> L
             "--instances", str(instances),
         ]
     except (KeyError, IndexError, TypeError) as error:
-        raise ValueError(f"PREPARE_DATA's return value lacks a dataset descriptor field: {error}") from error
+        raise ValueError(f"the return value with the dataset lacks a dataset descriptor field: {error}") from error
     if any(not isinstance(a, str) or not a or any(ch.isspace() for ch in a) for a in args):
         raise ValueError(f"payload arguments must be non-empty tokens without spaces: {args}")
     return args
