@@ -198,13 +198,15 @@ describe("npm run plan -- --diff", () => {
     const dir = scratchProject();
     writeFileSync(join(dir, "bad.json"), '{"stack": "dev"}');
     writeFileSync(join(dir, "not-json.json"), "{");
-    assert.throws(() => readPlanFile(join(dir, "missing.json")), /missing\.json: no such plan file \(save one with: npm run plan -- --stack <name> --json > /);
-    assert.throws(() => readPlanFile(join(dir, "not-json.json")), /not-json\.json: not JSON: /);
+    assert.throws(() => readPlanFile(join(dir, "missing.json")), /missing\.json: no such plan file \(save one with: npm run -s plan -- --stack <name> --json > .*missing\.json; -s keeps npm's banner out of the file\)/);
+    assert.throws(() => readPlanFile(join(dir, "not-json.json")), /not-json\.json: not JSON: [^;]*$/);
+    writeFileSync(join(dir, "banner.json"), '\n> snowflake-ml-pipeline@0.1.0 plan\n> node --import tsx cli/plan.ts --json\n\n{"stack": "dev"}\n');
+    assert.throws(() => readPlanFile(join(dir, "banner.json")), /banner\.json: not JSON: [\s\S]*; it starts with npm's banner: save it with npm run -s plan -- --json$/);
     assert.throws(() => readPlanFile(join(dir, "bad.json")), PlanFileError);
     const result = runPlanCli(["--stack", "dev", "--diff", join(dir, "bad.json")]);
     assert.equal(result.status, 1);
     assert.equal(result.stdout, "");
-    assert.match(result.stderr, /bad\.json: not a plan saved with npm run plan -- --json \(expected \{stack, resources: /);
+    assert.match(result.stderr, /bad\.json: not a plan saved with npm run -s plan -- --json \(expected \{stack, resources: /);
   });
 
   it("takes a value ending in .json or containing / as a saved plan, anything else as a stack", () => {
