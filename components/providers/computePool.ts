@@ -138,11 +138,13 @@ function fromShowRow(row: Record<string, unknown>): ComputePoolInputs {
  * `openSession` to run the methods against the Snowflake stub.
  */
 export function createComputePoolProvider(openSession?: SessionOpener) {
-  const { configure, withSession } = providerSessions(openSession);
+  // Not destructured as `configure`: inside the `configure` method below that name is the method
+  // itself once Pulumi serializes it, so the provider host would call an undefined function.
+  const { configure: keepConfig, withSession } = providerSessions(openSession);
 
   const provider = {
     async configure(req: { config: ConfigSource }): Promise<void> {
-      configure(req.config);
+      keepConfig(req.config);
     },
 
     async check(_olds: Record<string, any>, news: Record<string, any>) {

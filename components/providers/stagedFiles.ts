@@ -112,7 +112,9 @@ export function putSql(stage: string, directory: string, file: StagedFileSpec, a
  * `openSession` to run the methods against the Snowflake stub.
  */
 export function createStagedFilesProvider(openSession?: SessionOpener) {
-  const { configure, withSession } = providerSessions(openSession);
+  // Not destructured as `configure`: inside the `configure` method below that name is the method
+  // itself once Pulumi serializes it, so the provider host would call an undefined function.
+  const { configure: keepConfig, withSession } = providerSessions(openSession);
   const outputs = (p: Record<string, any>): StagedFilesOutputs => ({
     stage: p.stage,
     directory: p.directory,
@@ -122,7 +124,7 @@ export function createStagedFilesProvider(openSession?: SessionOpener) {
 
   const provider = {
     async configure(req: { config: ConfigSource }): Promise<void> {
-      configure(req.config);
+      keepConfig(req.config);
     },
 
     async check(_olds: Record<string, any>, news: Record<string, any>) {
