@@ -2,8 +2,10 @@
 
 The warehouse side (this module, in the task's procedure) submits the payload the program staged
 (``snowflake.ml.jobs.submit_from_stage``), waits, fails the task when the job fails (job id and the
-tail of its log in the error) and returns the job's result. The recommended shape of
-snowflake-semantics.md §6.5: the return value is set by the task's own session.
+tail of its log in the error) and returns the job's result. The task's return value is set by the
+task's own session (the procedure its body calls), as snowflake.core's TaskContext does, not from
+inside the job's container, where SYSTEM$SET_RETURN_VALUE is not documented to reach the task:
+https://docs.snowflake.com/en/sql-reference/functions/system_set_return_value
 """
 
 from typing import Any, Dict, List, Sequence

@@ -181,7 +181,9 @@ const stackConfig = (withPassword = true) => ({
   "snowflake:user": "PULUMI_DEPLOYER",
   ...(withPassword ? { "snowflake:password": PASSWORD } : {}),
   "snowflake:role": "ML_PIPELINE_DEPLOYER",
-  "snowflake:accessUrl": stub.url,
+  "snowflake:host": new URL(stub.url).hostname,
+  "snowflake:port": new URL(stub.url).port,
+  "snowflake:protocol": "http",
   "snowflake-ml-pipeline:database": "ML_DEV",
 });
 
