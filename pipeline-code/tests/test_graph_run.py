@@ -106,7 +106,7 @@ def test_a_graph_run_end_to_end():
     assert round(accuracy, 4) == trained["metrics"]["test_accuracy"]
 
     account.ran("CLEANUP", "EXECUTING")
-    cleaned = json.loads(cleanup.main(account.session(), registry=registry, store=store, now=NOW))
+    cleaned = json.loads(cleanup.main(account.session(), registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert cleaned["current_run"]["outcome"] == "succeeded" and cleaned["current_run"]["artefacts"] == "removed"
     assert cleaned["removed"]["run_artifacts"]["names"] == [RUN_ID]
     assert trained["model_path"] not in account.stage
@@ -130,7 +130,7 @@ def test_a_run_that_failed_in_promote_model_can_be_retried_after_cleanup():
     account.ran("PROMOTE_MODEL", "FAILED")
 
     account.ran("CLEANUP", "EXECUTING")
-    cleaned = json.loads(cleanup.main(account.session(), registry=registry, store=store, now=NOW))
+    cleaned = json.loads(cleanup.main(account.session(), registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert cleaned["current_run"]["outcome"] == "failed" and cleaned["current_run"]["artefacts"] == "kept"
     assert cleaned["removed"]["run_artifacts"]["count"] == 0
     assert trained["model_path"] in account.stage
@@ -146,6 +146,6 @@ def test_a_run_that_failed_in_promote_model_can_be_retried_after_cleanup():
     # The retry's CLEANUP still sees the first attempt's FAILED row of this run group: it keeps the
     # artefacts (conservative); a later run's retention rule removes them.
     account.ran("CLEANUP", "EXECUTING")
-    again = json.loads(cleanup.main(account.session(), registry=registry, store=store, now=NOW))
+    again = json.loads(cleanup.main(account.session(), registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert again["current_run"]["outcome"] == "failed" and again["current_run"]["artefacts"] == "kept"
     assert trained["model_path"] in account.stage
