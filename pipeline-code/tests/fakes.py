@@ -24,6 +24,8 @@ def parse_snowflake_timestamp(value):
             continue
     else:
         try:
+            if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+                raise ValueError(text)
             parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise FakeSQLError(f"Timestamp '{text}' is not recognized") from None
