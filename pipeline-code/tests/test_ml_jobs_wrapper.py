@@ -182,3 +182,54 @@ def test_the_task_timeout_is_read_from_show_parameters():
     assert session.queries == ["SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK ML_DEV.PIPELINE.P$TRAIN_MODEL"]
     assert ml_jobs.read_task_timeout_ms(Session(rows=[]), "T") == 3_600_000
     assert ml_jobs.read_task_timeout_ms(Session(error=RuntimeError("Insufficient privileges")), "T") == 3_600_000
+
+
+def test_the_written_model_is_loaded_by_this_xgboost_before_the_task_succeeds(submit):
+    job = submit.return_value
+    job.wait.return_value = "DONE"
+    job.result.return_value = {"model_path": "@M/model.ubj", "metrics": {}}
+    loaded = []
+    run(SnowflakeJobs(SESSION), verify_model=loaded.append)
+    assert loaded == ["@M/model.ubj"]
+
+    def too_new(path):
+        raise Exception("[10:00:00] json.cc:390: Expecting: \"L\"\nStack trace: ...")
+
+    with pytest.raises(TrainingJobFailed, match=r"does not load in this warehouse's xgboost .*: \[10:00:00\] json\.cc:390: Expecting: \"L\"\. Choose"):
+        run(SnowflakeJobs(SESSION), verify_model=too_new)
+
+
+def test_unreadable_logs_still_name_the_job(submit):
+    job = submit.return_value
+    job.wait.return_value = "FAILED"
+    job.get_logs.side_effect = RuntimeError("Insufficient privileges")
+    with pytest.raises(TrainingJobFailed, match=r"ended with status FAILED\. Last log lines:\n\(logs unavailable: Insufficient privileges\)"):
+        run(SnowflakeJobs(SESSION))
+    job.get_logs.side_effect = None
+    job.get_logs.return_value = ""
+    with pytest.raises(TrainingJobFailed, match=r"\(empty log\)"):
+        run(SnowflakeJobs(SESSION))
+
+
+@pytest.mark.parametrize("prepared, message", [
+    ({"dataset": {"name": "D"}}, "lacks a dataset descriptor field"),
+    (dict(PREPARED, feature_cols=["A B"]), "non-empty tokens without spaces"),
+])
+def test_bad_payload_arguments_fail_before_submitting(submit, prepared, message):
+    with pytest.raises(ValueError, match=message):
+        ml_jobs.run_training_job(CFG, RUN, prepared, PAYLOAD, "jobs/train.py", 1, SnowflakeJobs(SESSION))
+    submit.assert_not_called()
+
+
+@pytest.mark.parametrize("location, instances, message", [("ML_DEV.S.CODE/x/", 1, "starting with '@'"), (PAYLOAD, 0, "target_instances must be >= 1")])
+def test_bad_procedure_arguments_fail_before_submitting(submit, location, instances, message):
+    with pytest.raises(ValueError, match=message):
+        ml_jobs.run_training_job(CFG, RUN, PREPARED, location, "jobs/train.py", instances, SnowflakeJobs(SESSION))
+    submit.assert_not_called()
+
+
+def test_a_result_without_metrics_is_refused(submit):
+    submit.return_value.wait.return_value = "DONE"
+    submit.return_value.result.return_value = ["not", "a", "dict"]
+    with pytest.raises(TrainingJobFailed, match="returned list without 'metrics' and 'model_path'"):
+        run(SnowflakeJobs(SESSION))
