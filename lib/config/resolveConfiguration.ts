@@ -25,8 +25,6 @@ export interface ResolvedConfiguration {
   pipeline: PipelineDefinition;
   names: PipelineNames;
   schedule?: TaskScheduleSpec;
-  /** SQL bodies of the SQL tasks with ${...} placeholders filled in, by task name. */
-  sqlBodies: Record<string, string>;
 }
 
 export class ConfigurationError extends Error {
@@ -123,9 +121,8 @@ function pipelineSemanticProblems(
   names: PipelineNames,
   codeRoot: string,
   file: string,
-): { problems: ConfigProblem[]; sqlBodies: Record<string, string> } {
+): ConfigProblem[] {
   const problems = validateGraph(def, file, { maxTargetInstances: settings.computePool.maxNodes });
-  const sqlBodies: Record<string, string> = {};
   const variables = sqlTemplateVariables(settings, names);
   def.tasks.forEach((task, i) => {
     if (task.entrypoint) {
@@ -137,8 +134,10 @@ function pipelineSemanticProblems(
       if (problem) problems.push({ file, path: `tasks[${i}].job.payload`, message: problem });
     }
     if (task.sql !== undefined) {
+      // Rendered here only to report a problem before anything is registered; the task
+      // definitions (lib/tasks/taskDefinitions.ts) render the body.
       try {
-        sqlBodies[task.name] = renderSqlTaskBody(task.sql, variables);
+        renderSqlTaskBody(task.sql, variables);
       } catch (error) {
         problems.push({ file, path: `tasks[${i}].sql`, message: (error as Error).message });
       }
@@ -151,7 +150,7 @@ function pipelineSemanticProblems(
     const quote = typeof value === "string" ? dollarQuoteProblem(value) : undefined;
     if (quote) problems.push({ file, path: `config.${key}`, message: quote });
   }
-  return { problems, sqlBodies };
+  return problems;
 }
 
 /**
@@ -180,7 +179,7 @@ export function resolveConfiguration(args: {
   const names = pipelineNames(settings, pipeline);
   const codeRoot = dirname(pipelinePath);
   const checks = pipelineSemanticProblems(pipeline, settings, names, codeRoot, pipelineFile);
-  all.push(...checks.problems);
+  all.push(...checks);
   if (settings.sampleData && !existsSync(join(codeRoot, SAMPLE_DATA_FILE))) {
     all.push({ file: stackFile, path: `${PROJECT}:sampleData`, message: `expected the generated sample file ${join(relative(args.projectDir, codeRoot), SAMPLE_DATA_FILE)}` });
   }
@@ -196,6 +195,5 @@ export function resolveConfiguration(args: {
     pipeline,
     names,
     schedule: stackChecks.schedule,
-    sqlBodies: checks.sqlBodies,
   };
 }

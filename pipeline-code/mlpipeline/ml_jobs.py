@@ -124,7 +124,7 @@ def payload_args(prepared: Dict[str, Any], model_path: str, instances: int) -> L
             "--instances", str(instances),
         ]
     except (KeyError, IndexError, TypeError) as error:
-        raise ValueError(f"PREPARE_DATA's return value lacks a dataset descriptor field: {error}") from error
+        raise ValueError(f"the return value with the dataset lacks a dataset descriptor field: {error}") from error
     if any(not isinstance(a, str) or not a or any(ch.isspace() for ch in a) for a in args):
         raise ValueError(f"payload arguments must be non-empty tokens without spaces: {args}")
     return args
@@ -207,7 +207,7 @@ def run_training_job(cfg: PipelineConfig, run_id: str, prepared: Dict[str, Any],
             f"{TIMEOUT_MARGIN_SECONDS} s); {outcome}. Last log lines:\n{log_tail(job)}"
         ) from error
     except BaseException as error:  # the procedure is failing while the job may still run
-        _cancel(job, f"TRAIN_MODEL failed while waiting: {error!r}")
+        _cancel(job, f"the task failed while waiting: {error!r}")
         raise
     if status != "DONE":
         raise TrainingJobFailed(f"ML Job {job.id} ended with status {status}. Last log lines:\n{log_tail(job)}")
@@ -261,6 +261,11 @@ def select_expired_jobs(listed: Sequence[Dict[str, Any]], name_prefix: str, cuto
         and str(job["status"]).upper() in TERMINAL_STATES
         and is_expired(job["created_time"], cutoff)
     )
+
+
+def task_fqn(cfg: PipelineConfig, task_name: str) -> str:
+    """``<db>.<schema>."<task>"``: child task names hold a ``$`` and keep their stored case quoted."""
+    return f'{cfg.database}.{cfg.schema}."' + task_name.replace('"', '""') + '"'
 
 
 def task_timeout_sql(task_fqn: str) -> str:

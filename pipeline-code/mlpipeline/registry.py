@@ -170,7 +170,7 @@ def promote(cfg: PipelineConfig, run_id: str, trained: Dict[str, Any], prepared:
         print(f"model {cfg.model_fqn} version {version} exists (retried run); reusing it")
     else:
         if not isinstance(metrics, dict):
-            raise ValueError(f"TRAIN_MODEL's metrics must be an object, got {type(metrics).__name__}")
+            raise ValueError(f"the training result's metrics must be an object, got {type(metrics).__name__}")
         registry.log_model(
             cfg.model_name,
             version,

@@ -17,17 +17,17 @@ from mlpipeline import datasets
 from mlpipeline import ml_jobs
 from mlpipeline import registry as model_registry
 from mlpipeline import run_outcome
-from mlpipeline.graph_context import CLEANUP, GraphContext
+from mlpipeline.graph_context import GraphContext
 
 
 def main(session, *, registry=None, store=None, jobs=None, now=None):
     """Handler. ``registry``, ``store`` (dataset versions), ``jobs`` (ML Jobs) and ``now`` are seams
     for tests; the run's outcome is read from the session (TASK_HISTORY), which tests fake."""
-    ctx = GraphContext(session, CLEANUP)
+    ctx = GraphContext(session)
     cfg = ctx.config()
     run_id = ctx.run_id()
     now = now or dt.datetime.now(dt.timezone.utc)
-    outcome = run_outcome.graph_run_outcome(session, cfg.database, run_outcome.read_run_identity(session), cfg.task_name(CLEANUP), now)
+    outcome = run_outcome.graph_run_outcome(session, cfg.database, run_outcome.read_run_identity(session), ctx.task_name(), now)
     result = cleanup.run_cleanup(
         session,
         cfg,

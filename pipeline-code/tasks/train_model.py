@@ -4,24 +4,25 @@ at most until shortly before the task's own timeout (the job is cancelled then).
 The program passes the staged payload as procedure arguments (docs/design.md):
 ``main(session, payload_location, payload_entrypoint, target_instances)``. The task reads its own
 USER_TASK_TIMEOUT_MS (SHOW PARAMETERS ... IN TASK) to bound the wait.
+Reads the dataset from the nearest ancestor whose return value has ``dataset`` (PREPARE_DATA's).
 Returns ``{"job_id", "job_status", "model_path", "metrics": {"train_accuracy", "test_accuracy", ...}, ...}``.
 """
 
 import json
 
 from mlpipeline import artifacts, ml_jobs, modeling
-from mlpipeline.graph_context import PREPARE_DATA, TRAIN_MODEL, GraphContext
+from mlpipeline.graph_context import GraphContext
 
 
 def main(session, payload_location, payload_entrypoint, target_instances, *, task_timeout_ms=None, jobs=None):
     """Handler. ``jobs`` is a seam for tests; in Snowflake it is snowflake.ml.jobs. ``task_timeout_ms``
     overrides the timeout read from the task (for the standalone run, and until the program passes
     it as a procedure argument)."""
-    ctx = GraphContext(session, TRAIN_MODEL)
+    ctx = GraphContext(session)
     cfg = ctx.config()
-    prepared = ctx.predecessor_json(PREPARE_DATA)
+    prepared = ctx.ancestor_json("dataset")
     if task_timeout_ms is None:
-        task_timeout_ms = ml_jobs.read_task_timeout_ms(session, f"{cfg.database}.{cfg.schema}.{cfg.task_name(TRAIN_MODEL)}")
+        task_timeout_ms = ml_jobs.read_task_timeout_ms(session, ml_jobs.task_fqn(cfg, ctx.task_name()))
     result = ml_jobs.run_training_job(
         cfg,
         ctx.run_id(),

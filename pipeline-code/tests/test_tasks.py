@@ -12,9 +12,10 @@ import pytest
 
 import fake_snowpark
 from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
-from helpers import RUN_ID, RUNTIME, graph_config
+from helpers import FIXTURE_PIPELINE, RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
 from mlpipeline.cleanup import CleanupError
 from mlpipeline.config import ConfigError
+from mlpipeline.graph_context import GraphContextError
 from mlpipeline.ml_jobs import TrainingJobFailed
 from mlpipeline.quality import QualityGateError
 from mlpipeline.source_data import SourceTableMissing
@@ -27,6 +28,8 @@ DATASET = "ML_DEV.MODELS.MORTGAGE_DATASET"
 ARTIFACTS = "@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/"
 PAYLOAD = "@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/TRAIN_MODEL/payload/0f1e2d/"
 NOW = dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
+# The procedure argument the program passes CHECK_MODEL_QUALITY: FIXTURE_PIPELINE's branch list.
+BRANCH = "PROMOTE_MODEL,SEND_ALERT"
 
 PREPARED = {
     "dataset": {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000_train", "test": "v20240215_083000_test"},
@@ -60,9 +63,16 @@ MODEL_BYTES = tiny_model_bytes()
 TIMEOUT_MS = 14_400_000  # TRAIN_MODEL's timeoutMs in the fixtures below (4 h)
 
 
-def session_with(config=None, **predecessors):
-    values = {f"MORTGAGE_PIPELINE${task}": value if isinstance(value, str) else json.dumps(value) for task, value in predecessors.items()}
-    session = FakeSession(config or graph_config(), predecessors=values, runtime=RUNTIME, now=NOW)
+def session_with(config=None, *, task, **returned):
+    """A session of ``task`` of FIXTURE_PIPELINE, whose ancestors returned ``returned`` (task -> value)."""
+    values = {f"MORTGAGE_PIPELINE${name}": value if isinstance(value, str) else json.dumps(value) for name, value in returned.items()}
+    session = FakeSession(
+        config or graph_config(),
+        predecessors=values,
+        runtime=runtime_for("MORTGAGE_PIPELINE", task),
+        now=NOW,
+        dependents=task_dependents_rows(FIXTURE_PIPELINE),
+    )
     session.task_parameters["MORTGAGE_PIPELINE$TRAIN_MODEL"] = {"USER_TASK_TIMEOUT_MS": TIMEOUT_MS}
     return session
 
@@ -71,7 +81,7 @@ def session_with(config=None, **predecessors):
 
 
 def test_prepare_data_writes_three_dataset_versions_named_after_the_source_change(sample):
-    session = session_with()
+    session = session_with(task="PREPARE_DATA")
     session.add_table(SOURCE, sample, "20240215_083000")
     store = FakeDatasetStore()
     value = prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
@@ -103,7 +113,7 @@ def test_prepare_data_writes_three_dataset_versions_named_after_the_source_chang
 def test_prepare_data_reuses_the_versions_when_the_source_is_unchanged(sample):
     store = FakeDatasetStore()
     for _ in range(2):
-        session = session_with()
+        session = session_with(task="PREPARE_DATA")
         session.add_table(SOURCE, sample, "20240215_083000")
         value = prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
     assert json.loads(value)["reused"] is True
@@ -115,7 +125,7 @@ def test_prepare_data_reuses_the_versions_when_the_source_is_unchanged(sample):
 def test_prepare_data_rebuilds_a_partial_version_set(sample):
     store = FakeDatasetStore()
     store.add(DATASET, "v20240215_083000_train", NOW)
-    session = session_with()
+    session = session_with(task="PREPARE_DATA")
     session.add_table(SOURCE, sample, "20240215_083000")
     prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
     assert ("delete_version", DATASET, "v20240215_083000_train") in store.calls
@@ -123,7 +133,7 @@ def test_prepare_data_rebuilds_a_partial_version_set(sample):
 
 
 def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
-    session = session_with()
+    session = session_with(task="PREPARE_DATA")
     sample_file = graph_config()["sample_data_file"]
     session.staged_csv[sample_file] = SAMPLE_FILE
     store = FakeDatasetStore()
@@ -140,7 +150,7 @@ def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
 
 
 def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
-    session = session_with(graph_config(sample_data=False, sample_data_file=None))
+    session = session_with(graph_config(sample_data=False, sample_data_file=None), task="PREPARE_DATA")
     store = FakeDatasetStore()
     with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) does not exist"):
         prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
@@ -148,19 +158,19 @@ def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
 
 
 def test_prepare_data_loads_the_sample_into_an_empty_table_but_never_over_a_view(sample):
-    session = session_with()
+    session = session_with(task="PREPARE_DATA")
     session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
     session.staged_csv[graph_config()["sample_data_file"]] = SAMPLE_FILE
     assert json.loads(prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api()))["sample_data_loaded"] is True
 
-    view = session_with()
+    view = session_with(task="PREPARE_DATA")
     view.add_table(SOURCE, sample, "20240101_000000", view=True)
     result = json.loads(prepare_data.main(view, store=FakeDatasetStore(), snowpark=fake_snowpark.api()))
     assert result["sample_data_loaded"] is False and not view.statements_matching("COPY INTO")
 
 
 def test_prepare_data_with_an_empty_table_and_no_sample_data_fails(sample):
-    session = session_with(graph_config(sample_data=False, sample_data_file=None))
+    session = session_with(graph_config(sample_data=False, sample_data_file=None), task="PREPARE_DATA")
     session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
     with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) is empty"):
         prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api())
@@ -169,7 +179,7 @@ def test_prepare_data_with_an_empty_table_and_no_sample_data_fails(sample):
 def test_prepare_data_with_a_missing_config_key_fails_before_any_work():
     config = graph_config()
     del config["source_table"]
-    session = session_with(config)
+    session = session_with(config, task="PREPARE_DATA")
     with pytest.raises(ConfigError, match="missing key\\(s\\): source_table"):
         prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api())
     assert session.statements == ["CALL SYSTEM$GET_TASK_GRAPH_CONFIG()"]
@@ -196,12 +206,12 @@ ATTEMPT_MODEL = re.compile(rf"^@ML_DEV\.PIPELINE\.ARTIFACT_STAGE/MORTGAGE_PIPELI
 
 
 def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(job_returning(session=session))
     value = train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
 
     assert "CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$PREPARE_DATA')" in session.statements
-    assert session.statements_matching("^SHOW PARAMETERS") == ["SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK ML_DEV.PIPELINE.MORTGAGE_PIPELINE$TRAIN_MODEL"]
+    assert session.statements_matching("^SHOW PARAMETERS") == ["SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK ML_DEV.PIPELINE.\"MORTGAGE_PIPELINE$TRAIN_MODEL\""]
     (submission,) = jobs.submissions
     model_path = submission["args"][submission["args"].index("--model-path") + 1]
     assert ATTEMPT_MODEL.match(model_path)
@@ -240,7 +250,7 @@ def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
 
 def test_train_model_fails_with_the_job_id_and_the_log_tail():
     logs = "\n".join(f"log line {i}" for i in range(100))
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     with pytest.raises(TrainingJobFailed) as error:
         train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=FakeJobs(job_returning(status="FAILED", logs=logs)))
     message = str(error.value)
@@ -254,13 +264,13 @@ def test_train_model_fails_when_logs_cannot_be_read_too():
         def get_logs(self, limit=-1, **_):
             raise FakeSQLError("Insufficient privileges")
 
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     with pytest.raises(TrainingJobFailed, match="(?s)MLJOB_X ended with status INTERNAL_ERROR.*logs unavailable: Insufficient privileges"):
         train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=FakeJobs(lambda kw: NoLogs("MLJOB_X", "INTERNAL_ERROR")))
 
 
 def test_train_model_rejects_a_result_without_metrics():
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(lambda kw: FakeJob("MLJOB_Y", "DONE", result={"model_path": "@x/model.ubj"}))
     with pytest.raises(TrainingJobFailed, match="MLJOB_Y returned dict without 'metrics'"):
         train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
@@ -269,7 +279,7 @@ def test_train_model_rejects_a_result_without_metrics():
 
 @pytest.mark.parametrize("instances, expected", [(Decimal(2), 2), ("3", 3), (1, 1)])
 def test_train_model_takes_target_instances_as_a_number(instances, expected):
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(job_returning(session=session))
     train_model.main(session, PAYLOAD, "jobs/train.py", instances, jobs=jobs)
     assert jobs.submissions[0]["target_instances"] == expected
@@ -280,12 +290,12 @@ def test_train_model_takes_target_instances_as_a_number(instances, expected):
 def test_train_model_rejects_bad_procedure_arguments(location, instances, message):
     jobs = FakeJobs(job_returning())
     with pytest.raises(ValueError, match=message):
-        train_model.main(session_with(PREPARE_DATA=PREPARED), location, "jobs/train.py", instances, jobs=jobs)
+        train_model.main(session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED), location, "jobs/train.py", instances, jobs=jobs)
     assert jobs.submissions == []
 
 
 def test_train_model_needs_the_dataset_descriptor():
-    session = session_with(PREPARE_DATA={"dataset": {"name": DATASET}})
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA={"dataset": {"name": DATASET}})
     with pytest.raises(ValueError, match="dataset descriptor"):
         train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=FakeJobs(job_returning()))
 
@@ -295,7 +305,7 @@ def jobs_wait_timeouts(jobs):
 
 
 def test_train_model_cancels_a_job_that_runs_past_the_tasks_timeout():
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     session.task_parameters["MORTGAGE_PIPELINE$TRAIN_MODEL"] = {"USER_TASK_TIMEOUT_MS": 600_000}  # 10 min
     jobs = FakeJobs(job_returning(session=session, duration=3_600.0, logs="epoch 1\nepoch 2"))
     with pytest.raises(TrainingJobFailed) as error:
@@ -314,7 +324,7 @@ def test_train_model_cancels_the_job_when_the_procedure_fails_while_waiting():
         def wait(self, timeout=-1):
             raise FakeSQLError("SQL execution canceled")
 
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(lambda kw: Interrupted("MLJOB_Z", "RUNNING"))
     with pytest.raises(FakeSQLError, match="canceled"):
         train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
@@ -322,14 +332,14 @@ def test_train_model_cancels_the_job_when_the_procedure_fails_while_waiting():
 
 
 def test_train_model_reports_a_cancel_that_fails_but_still_fails_for_the_timeout():
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(job_returning(session=session, duration=1e9, cancel_error=RuntimeError("Failed to cancel job")))
     with pytest.raises(TrainingJobFailed, match="cancel failed: Failed to cancel job"):
         train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs, task_timeout_ms=1)
 
 
 def test_train_model_falls_back_to_the_default_timeout_when_the_parameter_cannot_be_read(capsys):
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     session.task_parameters.clear()  # SHOW PARAMETERS fails: "does not exist or not authorized"
     jobs = FakeJobs(job_returning(session=session))
     train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
@@ -340,7 +350,7 @@ def test_train_model_falls_back_to_the_default_timeout_when_the_parameter_cannot
 def test_a_retried_run_writes_its_model_to_its_own_attempt_folder():
     # EXECUTE TASK ... RETRY LAST runs TRAIN_MODEL again with the same run id: the second job must not
     # write the file the first one (maybe still running) writes.
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(job_returning(session=session))
     first = json.loads(train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs))
     jobs.make_job = job_returning(session=session)
@@ -350,7 +360,7 @@ def test_a_retried_run_writes_its_model_to_its_own_attempt_folder():
 
 
 def test_train_model_fails_when_the_written_model_does_not_load_in_the_warehouse_xgboost():
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(job_returning(session=session, model_bytes=b"{not a model written by this xgboost"))
     import xgboost
 
@@ -360,7 +370,7 @@ def test_train_model_fails_when_the_written_model_does_not_load_in_the_warehouse
 
 
 def test_train_model_passes_the_configured_job_runtime():
-    session = session_with(graph_config(ml_job_runtime="2.10.1"), PREPARE_DATA=PREPARED)
+    session = session_with(graph_config(ml_job_runtime="2.10.1"), task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(job_returning(session=session))
     train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
     assert jobs.submissions[0]["runtime_environment"] == "2.10.1"
@@ -372,16 +382,32 @@ def test_train_model_passes_the_configured_job_runtime():
 @pytest.mark.parametrize("accuracy, threshold, expected", [(0.79, 0.7, "PROMOTE_MODEL"), (0.69, 0.7, "SEND_ALERT"), (0.79, 0.9, "SEND_ALERT"), (0.9, 0.9, "PROMOTE_MODEL")])
 def test_check_model_quality_returns_the_successor_to_run(accuracy, threshold, expected):
     trained = dict(TRAINED, metrics=dict(TRAINED["metrics"], test_accuracy=accuracy))
-    session = session_with(graph_config(metric_threshold=threshold), TRAIN_MODEL=trained)
-    assert check_model_quality.main(session) == expected
+    session = session_with(graph_config(metric_threshold=threshold), task="CHECK_MODEL_QUALITY", TRAIN_MODEL=trained)
+    assert check_model_quality.main(session, BRANCH) == expected
     assert session.return_values == [expected]
     assert "CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$TRAIN_MODEL')" in session.statements
     assert session.statements[-1] == f"CALL SYSTEM$SET_RETURN_VALUE('{expected}')"
 
 
 def test_check_model_quality_uses_the_configured_metric():
-    session = session_with(graph_config(metric_name="test_recall", metric_threshold=0.85), TRAIN_MODEL=TRAINED)
-    assert check_model_quality.main(session) == "PROMOTE_MODEL"  # recall 0.86
+    session = session_with(graph_config(metric_name="test_recall", metric_threshold=0.85), task="CHECK_MODEL_QUALITY", TRAIN_MODEL=TRAINED)
+    assert check_model_quality.main(session, BRANCH) == "PROMOTE_MODEL"  # recall 0.86
+
+
+@pytest.mark.parametrize("accuracy, expected", [(0.79, "SHIP_IT"), (0.69, "PAGE_SOMEONE")])
+def test_check_model_quality_returns_the_branch_lists_names_first_on_a_pass(accuracy, expected):
+    # Renamed successors: the verdict maps to whatever the program passes, first = pass.
+    trained = dict(TRAINED, metrics=dict(TRAINED["metrics"], test_accuracy=accuracy))
+    session = session_with(task="CHECK_MODEL_QUALITY", TRAIN_MODEL=trained)
+    assert check_model_quality.main(session, "SHIP_IT,PAGE_SOMEONE") == expected
+
+
+@pytest.mark.parametrize("branch, message", [("", "must be the comma-separated branch list"), ("A,,B", "empty or repeated"), ("A,A", "empty or repeated"), ("A,B,C", "2 successors \\(pass, fail\\), got A, B, C")])
+def test_check_model_quality_rejects_a_branch_argument_it_cannot_map(branch, message):
+    session = session_with(task="CHECK_MODEL_QUALITY", TRAIN_MODEL=TRAINED)
+    with pytest.raises(ValueError, match=message):
+        check_model_quality.main(session, branch)
+    assert session.return_values == []
 
 
 @pytest.mark.parametrize(
@@ -389,13 +415,26 @@ def test_check_model_quality_uses_the_configured_metric():
     [
         ("test_auc", TRAINED, "unknown metric_name 'test_auc'"),
         ("train_f1", TRAINED, "'train_f1' is missing"),
-        ("test_accuracy", {"job_id": "x", "model_path": "@x"}, "has no 'metrics' object"),
+        ("test_accuracy", dict(TRAINED, metrics=[0.7]), "'metrics' an ancestor returned are not a JSON object"),
     ],
 )
 def test_check_model_quality_errors_instead_of_alerting(metric_name, trained, message):
-    session = session_with(graph_config(metric_name=metric_name), TRAIN_MODEL=trained)
+    session = session_with(graph_config(metric_name=metric_name), task="CHECK_MODEL_QUALITY", TRAIN_MODEL=trained)
     with pytest.raises(QualityGateError, match=message):
-        check_model_quality.main(session)
+        check_model_quality.main(session, BRANCH)
+    assert session.return_values == []
+
+
+def test_check_model_quality_without_an_ancestor_returning_metrics_fails_naming_what_it_read():
+    session = session_with(task="CHECK_MODEL_QUALITY", TRAIN_MODEL={"job_id": "x", "model_path": "@x"}, PREPARE_DATA=PREPARED)
+    session.predecessors["MORTGAGE_PIPELINE"] = "scheduled"  # the root returns its run token: no JSON object
+    with pytest.raises(GraphContextError) as error:
+        check_model_quality.main(session, BRANCH)
+    # Every ancestor was read, nearest first.
+    assert str(error.value) == (
+        "MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY: no ancestor returned a JSON object with 'metrics' "
+        "(ancestors read: MORTGAGE_PIPELINE$TRAIN_MODEL, MORTGAGE_PIPELINE$PREPARE_DATA, MORTGAGE_PIPELINE)"
+    )
     assert session.return_values == []
 
 
@@ -407,7 +446,7 @@ def test_promote_model_registers_the_run_version_with_metrics_and_lineage_and_ma
 
     registry = FakeRegistry(now=NOW)
     registry.add("MORTGAGE_MODEL", "RUN_OLDER", NOW - dt.timedelta(days=3), default=True)
-    session = session_with(TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
+    session = session_with(task="PROMOTE_MODEL", TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
     session.stage[TRAINED["model_path"]] = (MODEL_BYTES, NOW)  # what the ML Job wrote
     value = promote_model.main(session, registry=registry)  # the real loader: model.ubj from the stage
 
@@ -445,7 +484,7 @@ def test_promote_model_is_idempotent_when_the_run_is_retried():
     registry = FakeRegistry(now=NOW)
     results = []
     for _ in range(2):
-        session = session_with(TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
+        session = session_with(task="PROMOTE_MODEL", TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
         session.stage[TRAINED["model_path"]] = (MODEL_BYTES, NOW)
         results.append(json.loads(promote_model.main(session, registry=registry)))
     assert [c for c in registry.calls if c[0] == "log_model"] == [("log_model", "MORTGAGE_MODEL", RUN_ID)]
@@ -459,7 +498,7 @@ def test_promote_model_fails_naming_a_missing_model_artefact():
     def missing(path):
         raise FakeSQLError(f"File '{path}' does not exist or not authorized.")
 
-    session = session_with(TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
+    session = session_with(task="PROMOTE_MODEL", TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
     registry = FakeRegistry(now=NOW)
     with pytest.raises(FakeSQLError, match=RUN_ID + "/model.ubj"):
         promote_model.main(session, registry=registry, load_model=missing)
@@ -501,7 +540,7 @@ def record_run(session, *, promote="SUCCEEDED", group=GROUP):
 
 
 def cleanup_world(promote="SUCCEEDED"):
-    session = session_with()
+    session = session_with(task="CLEANUP")
     record_run(session, promote=promote)
     # An earlier graph run (another run group) that failed: not this run's outcome.
     session.task_history.append(("ML_DEV", "01b2c3d4-0000-0000-0000-000000000000", "MORTGAGE_PIPELINE$TRAIN_MODEL", "FAILED"))
@@ -601,7 +640,7 @@ def test_cleanup_before_any_model_exists_removes_old_datasets_and_the_run():
 
 
 def test_cleanup_of_a_run_without_artefacts():
-    session = session_with()
+    session = session_with(task="CLEANUP")
     record_run(session)
     result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=FakeDatasetStore(now=NOW), jobs=FakeJobs(), now=NOW))
     assert result["removed"]["run_artifacts"] == {"count": 0, "names": []}
@@ -610,7 +649,7 @@ def test_cleanup_of_a_run_without_artefacts():
 
 def test_cleanup_uses_the_configured_retention():
     session, registry, store = cleanup_world()
-    result = json.loads(cleanup.main(session_with(graph_config(retention_days=100)), registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    result = json.loads(cleanup.main(session_with(graph_config(retention_days=100), task="CLEANUP"), registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert result["removed"]["model_versions"]["count"] == 0 and result["removed"]["dataset_versions"]["count"] == 0
     assert result["retention_days"] == 100
 
@@ -699,7 +738,7 @@ def test_cleanup_keeps_the_runs_artefacts_when_the_history_has_no_rows_for_the_r
 
 def test_a_kept_run_is_not_removed_by_retention_even_when_its_files_are_past_it():
     # retention_days 0: every file older than NOW is past the window, the current run's included.
-    session = session_with(graph_config(retention_days=0))
+    session = session_with(graph_config(retention_days=0), task="CLEANUP")
     record_run(session, promote="FAILED")
     session.stage[f"{ARTIFACTS}{RUN_ID}/model.ubj"] = (b"m", days_ago(1))
     session.stage[f"{ARTIFACTS}RUN_OLD/model.ubj"] = (b"m", days_ago(1))
