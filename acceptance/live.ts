@@ -22,7 +22,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import { connectionSettingsFromConfig, openConnection, type SqlSession } from "../components/providers/connection";
+import { connectionSettingsFromConfig, openSession, type SqlSession } from "../snowflake";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -190,7 +190,7 @@ async function main(): Promise<number> {
     const promoted = doc.results.promotedModel;
     check(promoted !== null, `PROMOTE_MODEL returned a model version (${JSON.stringify(promoted)})`);
 
-    sql = await openConnection(connectionSettingsFromConfig({ get: () => undefined }, env));
+    sql = await openSession(connectionSettingsFromConfig({ get: () => undefined }, env));
     const [db, schema, model] = promoted!.model.split(".");
     const models = await sql.execute(`SHOW MODELS LIKE '${model.replace(/'/g, "''")}' IN SCHEMA ${db}.${schema}`);
     const defaultVersion = String(models[0]?.default_version_name ?? "");
@@ -228,7 +228,7 @@ async function main(): Promise<number> {
       const deployment = await stack.exportStack();
       const left = ((deployment.deployment?.resources ?? []) as { type: string }[]).filter((r) => r.type !== "pulumi:pulumi:Stack");
       check(left.length === 0, "the stack has no resources left");
-      sql = await openConnection(connectionSettingsFromConfig({ get: () => undefined }, env));
+      sql = await openSession(connectionSettingsFromConfig({ get: () => undefined }, env));
       const like = (name: string) => `LIKE '${name}'`;
       check((await sql.execute(`SHOW DATABASES ${like(names.database)}`)).length === 0, `database ${names.database} is gone (and with it the tasks, stages, models)`);
       check((await sql.execute(`SHOW WAREHOUSES ${like(names.warehouse)}`)).length === 0, `warehouse ${names.warehouse} is gone`);

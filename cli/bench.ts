@@ -104,7 +104,10 @@ async function main(argv: string[]): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 
   if (options.python) {
-    const result = spawnSync("/usr/bin/python3", ["bench_training.py"], { cwd: join(PROJECT_DIR, "pipeline-code"), encoding: "utf8" });
+    // The pipeline code's pinned environment (.venv-pipeline/), provisioned as npm test does.
+    const { ensurePythonEnv } = require("../tests/python-env") as { ensurePythonEnv: () => { python: string } };
+    const { python } = ensurePythonEnv();
+    const result = spawnSync(python, ["bench_training.py"], { cwd: join(PROJECT_DIR, "pipeline-code"), encoding: "utf8" });
     report("training benchmark (pipeline-code/bench_training.py)", result.status === 0 ? result.stdout.trim() : `failed: ${result.stderr.trim().split("\n").pop()}`);
   }
 }

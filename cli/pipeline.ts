@@ -8,7 +8,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
-import { openConnection } from "../components/providers/connection";
+import { openSession } from "../snowflake";
 import { systemClock } from "./ops/clock";
 import { EXIT } from "./ops/exitCodes";
 import { main } from "./ops/program";
@@ -38,7 +38,7 @@ main(process.argv.slice(2), {
   clock: systemClock,
   newToken: randomUUID,
   runPulumi,
-  openSession: openConnection,
+  openSession,
   signal: interrupt.signal,
 })
   .catch((err) => {

@@ -5,6 +5,7 @@ and the stack's graph config as JSON; see mlpipeline/local_run.py for what is em
 """
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -84,8 +85,9 @@ def main(argv=None, *, open_session=open_session, seams=None, check_libraries=mi
         out(problem)
         return EXIT_MISSING_LIBRARY
     session = open_session(args.connection)
-    run = local_run.LocalRun(session, pipeline, config, seams=seams if seams is not None else {"jobs": local_run.LocalJobs(session)},
-                             register=not args.no_register, force_refresh=args.force_refresh)
+    jobs = local_run.LocalJobs(session, importlib.import_module)
+    run = local_run.LocalRun(session, pipeline, config, seams=seams if seams is not None else {"jobs": jobs},
+                             register=not args.no_register, force_refresh=args.force_refresh, import_module=importlib.import_module)
     result = local_run.summary(run.run())
     out(json.dumps(result, indent=2, sort_keys=True))
     return 0 if result["succeeded"] else EXIT_TASK_FAILED

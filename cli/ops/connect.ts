@@ -6,16 +6,16 @@
  *    with `SNOWFLAKE_CONNECTIONS_<NAME>_<KEY>` and then `SNOWFLAKE_<KEY>` variables overriding keys,
  *    as Snowflake's own tools do.
  * 2. `--stack NAME`: the program's own settings, i.e. the stack config `snowflake:*`
- *    (`pulumi config --json --show-secrets`), with `SNOWFLAKE_*` fallbacks (components/providers/connection.ts).
- * 3. Neither: the `SNOWFLAKE_*` variables of connection.ts; if they are incomplete, the default
+ *    (through the Automation API), with `SNOWFLAKE_*` fallbacks (snowflake/settings.ts).
+ * 3. Neither: the `SNOWFLAKE_*` variables of snowflake/settings.ts; if they are incomplete, the default
  *    connection of connections.toml (`SNOWFLAKE_DEFAULT_CONNECTION_NAME`, `default_connection_name`, or `default`).
  *
- * Authentication: password or key pair (private_key_file / private_key_raw), as connection.ts supports.
+ * Authentication: password or key pair (private_key_file / private_key_raw), as snowflake/session.ts supports.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { connectionSettingsFromConfig, type ConfigSource, type ConnectionSettings } from "../../components/providers/connection";
+import { connectionSettingsFromConfig, type ConfigSource, type ConnectionSettings } from "../../snowflake";
 import { CliError, EXIT } from "./exitCodes";
 import { pulumiJson, type PulumiRunner } from "./target";
 
@@ -125,8 +125,14 @@ export function settingsFromToml(name: string, entry: Record<string, unknown>, e
     privateKey || values.password ? undefined : "password or private_key_file",
   ].filter(Boolean);
   if (missing.length) throw new CliError(`${where}: missing ${missing.join(", ")}`, EXIT.USAGE);
-  const host = values.host;
-  const accessUrl = host ? `${(values.protocol ?? "https").toLowerCase()}://${host}${values.port ? `:${values.port}` : ""}` : undefined;
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+    throw new CliError(`${where}: port ${JSON.stringify(values.port)} is not a port number (1 to 65535)`, EXIT.USAGE);
+  }
+  const protocol = values.protocol?.toLowerCase();
+  if (protocol !== undefined && protocol !== "http" && protocol !== "https") {
+    throw new CliError(`${where}: protocol ${JSON.stringify(values.protocol)} is neither https nor http`, EXIT.USAGE);
+  }
   return {
     account: values.account!,
     user: values.user!,
@@ -135,7 +141,9 @@ export function settingsFromToml(name: string, entry: Record<string, unknown>, e
     privateKey: privateKey ? privateKey.trim() + "\n" : undefined,
     privateKeyPassphrase: privateKey ? (values.private_key_file_pwd ?? values.private_key_passphrase) : undefined,
     password: privateKey ? undefined : values.password,
-    accessUrl,
+    host: values.host,
+    port,
+    protocol,
   };
 }
 

@@ -4,7 +4,7 @@
  * deployed graph from SHOW TASKS.
  */
 import type { Colors } from "picocolors/types";
-import type { ConnectionSettings, SqlSession } from "../../components/providers/connection";
+import type { ConnectionSettings, SqlSession } from "../../snowflake";
 import type { Clock } from "./clock";
 import { resolveConnection, type Env } from "./connect";
 import { CliError, EXIT } from "./exitCodes";

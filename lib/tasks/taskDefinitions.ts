@@ -15,7 +15,7 @@ import { topologicalOrder } from "../graph";
 import { composeGraphConfig } from "../graphConfig";
 import { bundleDirectory, logicalSuffix, payloadDirectory, PipelineNames } from "../naming";
 import { TaskScheduleSpec } from "../schedule";
-import { branchCondition, handlerFor, ProcedureArgument, procedureNameFor, renderPythonTaskBody, renderSqlTaskBody, ROOT_TASK_BODY } from "../taskSql";
+import { branchCondition, branchTargetsArgument, handlerFor, ProcedureArgument, procedureNameFor, renderPythonTaskBody, renderSqlTaskBody, ROOT_TASK_BODY } from "../taskSql";
 import { GraphConfig, PipelineDefinition, TaskSpec } from "../types";
 
 /** Settings of the root task, which Snowflake applies to the whole graph (stack settings, defaults filled in). */
@@ -143,6 +143,14 @@ export function jobArguments(spec: TaskSpec, payloadLocation: string | undefined
   ];
 }
 
+/**
+ * The procedure arguments of a branch task: its branch list, in order (first = pass for the quality
+ * gate). The graph tells a task its successors but not which one means what.
+ */
+export function branchArguments(spec: TaskSpec): ProcedureArgument[] {
+  return spec.branch ? [branchTargetsArgument(spec.branch)] : [];
+}
+
 function stagedBundle(names: PipelineNames, pipelineName: string, task: string, bundle: TaskBundleArtifact): StagedDirectory {
   return { logicalName: `bundle-${logicalSuffix(task)}`, stage: names.stageFqn.code, directory: bundleDirectory(pipelineName, task, bundle.sha256), files: [bundle.file] };
 }
@@ -164,7 +172,8 @@ function bodyOf(input: TaskDefinitionInput, spec: TaskSpec, bundle: StagedDirect
     packages: pipeline.packages,
     importPath: `@${bundle.stage}/${bundle.directory}/${built.fileName}`,
     handler: handlerFor(spec.entrypoint!),
-    args: jobArguments(spec, payloadLocation, input.artifacts.payloads[spec.name]),
+    // In this order (docs/design.md "Task definitions"): the job's arguments, then the branch list.
+    args: [...jobArguments(spec, payloadLocation, input.artifacts.payloads[spec.name]), ...branchArguments(spec)],
   });
 }
 

@@ -229,13 +229,21 @@ class GraphContext:
 
     def ancestor_json(self, key: str) -> dict:
         """The JSON object returned by the nearest ancestor whose return value is a JSON object with
-        ``key`` (e.g. ``"model_path"``). Two at the same distance are ambiguous, none is an error."""
+        ``key`` (e.g. ``"model_path"``). Two at the same distance are ambiguous, none is an error.
+
+        An ancestor whose value cannot be read (one that did not run in this graph run, say) is passed
+        over; its error is named if no ancestor has the key."""
         read: List[str] = []
         for level in self.ancestors():
             found = []
             for name in level:
+                try:
+                    text = self.predecessor_value(name)
+                except Exception as error:  # reported below if nothing is found
+                    read.append(f"{name} (unreadable: {error})")
+                    continue
                 read.append(name)
-                value = _json_object(self.predecessor_value(name))
+                value = _json_object(text)
                 if value is not None and key in value:
                     found.append((name, value))
             if len(found) > 1:

@@ -17,13 +17,15 @@ What the graph gives and this run emulates:
 Everything else a task sends goes to the real session. SQL tasks are not run (they are printed): they
 act on Snowflake objects, such as a notification integration, that belong to the deployed graph.
 
+Task modules are imported by the caller's ``import_module`` (run_local.py passes importlib's): this
+package runs in Snowflake too, where the bundler follows static imports only.
+
 Tasks are found by what they are, not by name: a task module that declares ``REGISTERS_MODEL = True``
 is skipped by ``register=False``, and one that declares ``BUILDS_DATASET = True`` gets a dataset
 store that rebuilds existing versions when ``force_refresh`` is set.
 """
 
 import datetime as dt
-import importlib
 import inspect
 import json
 import re
@@ -202,7 +204,7 @@ class LocalRun:
                  seams: Optional[Dict[str, Any]] = None, register: bool = True, force_refresh: bool = False,
                  now: Optional[dt.datetime] = None, new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
                  payload_location: Optional[Callable[[Dict[str, Any]], str]] = None,
-                 import_module: Callable[[str], Any] = importlib.import_module):
+                 import_module: Callable[[str], Any]):
         self.session = session
         self.graph = load_graph(pipeline)
         self.config = dict(config)
@@ -369,8 +371,7 @@ class LocalJobs:
     entrypoint's ``main(argv)`` with the arguments the task passes), instead of on the compute pool.
     Listing and deleting (the finalizer's retention) go to the account's real ML Jobs."""
 
-    def __init__(self, session: Any, import_module: Callable[[str], Any] = importlib.import_module,
-                 remote: Optional[Any] = None):
+    def __init__(self, session: Any, import_module: Callable[[str], Any], remote: Optional[Any] = None):
         self.session = session
         self.import_module = import_module
         self._remote = remote

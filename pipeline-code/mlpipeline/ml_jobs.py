@@ -3,8 +3,10 @@
 The warehouse side (this module, in the task's procedure) submits the payload the program staged
 (``snowflake.ml.jobs.submit_from_stage``), waits at most until shortly before the task's own
 timeout, fails the task when the job fails (job id and the tail of its log in the error) and
-returns the job's result. The task's return value is set by the task's own session, as
-``snowflake.core``'s TaskContext does.
+returns the job's result. The task's return value is set by the task's own session (the procedure its
+body calls), as snowflake.core's TaskContext does, not from inside the job's container, where
+SYSTEM$SET_RETURN_VALUE is not documented to reach the task:
+https://docs.snowflake.com/en/sql-reference/functions/system_set_return_value
 
 Bounded and cancelled: ``MLJob.wait(timeout=...)`` raises ``TimeoutError`` when the job runs over
 its budget (the task's timeout less ``TIMEOUT_MARGIN_SECONDS``); the job is then cancelled

@@ -191,6 +191,28 @@ def test_no_ancestor_with_the_key_is_an_error_naming_the_ancestors_read():
     )
 
 
+def test_an_ancestor_whose_value_cannot_be_read_is_passed_over_and_named_if_nothing_is_found():
+    session = diamond_session("E", {"B": '{"dataset": "from B"}'})
+    call = session.call
+
+    def d_unreadable(name, *args):
+        if args == ("OTHER_PIPE$D",):
+            session.statements.append("CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('OTHER_PIPE$D')")
+            raise FakeSQLError("Task OTHER_PIPE$D is not a predecessor of the current task or is not enabled.")
+        return call(name, *args)
+
+    session.call = d_unreadable
+    ctx = GraphContext(session)
+    assert ctx.ancestor_json("dataset") == {"dataset": "from B"}
+    with pytest.raises(GraphContextError) as error:
+        ctx.ancestor_json("metrics")
+    assert str(error.value) == (
+        "OTHER_PIPE$E: no ancestor returned a JSON object with 'metrics' (ancestors read: "
+        "OTHER_PIPE$D (unreadable: Task OTHER_PIPE$D is not a predecessor of the current task or is not enabled.), "
+        "OTHER_PIPE$B, OTHER_PIPE$C, OTHER_PIPE$A, OTHER_PIPE)"
+    )
+
+
 def test_a_name_that_is_not_an_ancestor_fails_with_snowflakes_error():
     with pytest.raises(FakeSQLError, match="OTHER_PIPE\\$E is not a predecessor"):
         GraphContext(diamond_session("D")).predecessor_value("OTHER_PIPE$E")

@@ -2,6 +2,7 @@
 emulated (config and overrides, ancestors' return values, the branch, the finalizer last, always)."""
 
 import datetime as dt
+import importlib
 import json
 import os
 
@@ -54,7 +55,8 @@ class World:
 
     def run(self, overrides=(), **options):
         config = dict(graph_config(), **local_run.parse_overrides(overrides))
-        runs = local_run.LocalRun(self.session, FIXTURE_PIPELINE, config, seams=self.seams(), now=NOW, **options).run()
+        runs = local_run.LocalRun(self.session, FIXTURE_PIPELINE, config, seams=self.seams(), now=NOW,
+                                  import_module=importlib.import_module, **options).run()
         return {r.name: r for r in runs}, [r.name for r in runs]
 
 
@@ -212,3 +214,30 @@ def test_the_entry_points_help_explains_itself(capsys):
     text = capsys.readouterr().out
     for expected in ("--no-register", "--force-refresh", "--connection", "--config KEY=VALUE", "connections.toml", "finalizer running last", "exit codes"):
         assert expected in text
+
+
+def test_local_jobs_run_the_payload_here_and_leave_retention_to_the_real_jobs():
+    class Payload:
+        calls = []
+
+        @staticmethod
+        def main(argv):
+            Payload.calls.append(argv)
+            if "--fail" in argv:
+                raise MemoryError("too big")
+            return {"model_path": "@S/m.ubj", "metrics": {}}
+
+    imported = []
+    remote = FakeJobs(listed=[{"id": "DB.S.J1", "name": "J1", "status": "DONE", "created_time": NOW}])
+    jobs = local_run.LocalJobs(object(), lambda name: imported.append(name) or Payload, remote=remote)
+    job = jobs.submit(source="@X/", entrypoint="jobs/train.py", args=["--dataset", "D"], compute_pool="P")
+    assert imported == ["jobs.train"] and Payload.calls == [["--dataset", "D"]]
+    assert job.id.startswith("LOCAL_") and job.wait(timeout=10) == "DONE" and job.result() == {"model_path": "@S/m.ubj", "metrics": {}}
+    job.cancel()  # nothing to cancel: it ran to the end in submit()
+    failed = jobs.submit(entrypoint="jobs/train.py", args=["--fail"])
+    assert failed.wait() == "FAILED" and failed.get_logs() == "MemoryError: too big"
+    with pytest.raises(RuntimeError, match="Job execution failed"):
+        failed.result()
+    assert jobs.list("DB", "S") == remote.listed
+    jobs.delete("DB.S.J1")
+    assert remote.deleted == ["DB.S.J1"]

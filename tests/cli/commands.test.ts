@@ -368,7 +368,9 @@ describe("stack target and the program's connection settings", () => {
           "snowflake:accountName": { value: "STUBACCT", secret: false },
           "snowflake:user": { value: "PULUMI_DEPLOYER", secret: false },
           "snowflake:password": { value: "deployer-secret", secret: true },
-          "snowflake:accessUrl": { value: url, secret: false },
+          "snowflake:host": { value: new URL(url).hostname, secret: false },
+          "snowflake:port": { value: new URL(url).port, secret: false },
+          "snowflake:protocol": { value: "http", secret: false },
           "snowflake-ml-pipeline:started": { value: false, secret: false },
         };
         return { code: 0, stderr: "", stdout: JSON.stringify(config) };

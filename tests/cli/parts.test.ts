@@ -213,7 +213,9 @@ describe("connections.toml", () => {
         privateKey: privateKey.trim() + "\n",
         privateKeyPassphrase: undefined,
         password: undefined,
-        accessUrl: undefined,
+        host: undefined,
+        port: undefined,
+        protocol: undefined,
       });
       assert.deepEqual(resolved.warnings, []);
       assert.match(resolved.source, /connection "ops" \(.*connections\.toml\)/);

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { openConnection, type ConnectionSettings, type SqlSession } from "../../components/providers/connection";
+import { openSession, type ConnectionSettings, type SqlSession } from "../../snowflake";
 import type { Clock } from "../../cli/ops/clock";
 import type { CliDeps } from "../../cli/ops/context";
 import { main } from "../../cli/ops/program";
@@ -236,7 +236,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
       return options.pulumi(args);
     },
     openSession: async (settings: ConnectionSettings): Promise<SqlSession> => {
-      const real = await openConnection({ ...settings, loginRetries: 0, requestTimeoutMs: 5_000 });
+      const real = await openSession({ ...settings, loginRetries: 0, requestTimeoutMs: 5_000 });
       return {
         execute: (sql, binds) => {
           h.sent.push(sql);

@@ -46,7 +46,7 @@ describe("stackSettingsFromConfig", () => {
     ["bad warehouse size", { warehouse: { name: "W", size: "HUGE" } }, { path: "snowflake-ml-pipeline:warehouse.size", message: /expected one of "XSMALL"/ }],
     ["graphConfig value of a wrong type", { graphConfig: { metric_threshold: [1] } }, { path: "snowflake-ml-pipeline:graphConfig.metric_threshold", message: /expected string or number or boolean|expected string/ }],
     ["graphConfig key not snake_case", { graphConfig: { MetricThreshold: 1 } }, { path: "snowflake-ml-pipeline:graphConfig.MetricThreshold", message: /lower_snake_case/ }],
-    ["unknown snowflake key", { "snowflake:acount": "X" }, { path: "snowflake:acount", message: /unknown key; expected one of snowflake:accessUrl/ }],
+    ["unknown snowflake key", { "snowflake:acount": "X" }, { path: "snowflake:acount", message: /unknown key; expected one of snowflake:accountName, snowflake:authenticator, snowflake:host/ }],
     ["previewFeaturesEnabled is computed", { "snowflake:previewFeaturesEnabled": ["x"] }, { path: "snowflake:previewFeaturesEnabled", message: /computes it/ }],
     ["plain-text private key", { "snowflake:privateKey": "-----BEGIN PRIVATE KEY-----abc" }, { path: "snowflake:privateKey", message: /must be a secret; set it with: pulumi config set --secret snowflake:privateKey/ }],
     ["unknown namespace", { "aws:region": "x" }, { path: "aws:region", message: /unknown namespace "aws"/ }],

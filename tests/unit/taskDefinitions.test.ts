@@ -120,6 +120,21 @@ describe("taskGraphDefinition", () => {
     assert.equal(body[7], `CALL FIT_HANDLER('@DB1.PIPE.CODE_STAGE/FLOW/FIT/payload/${SHA_P}/', 'jobs/fit.py', 2)`);
   });
 
+  it("a branch task gets its branch list, in order, as BRANCH_TARGETS", () => {
+    const body = byTask.get("DECIDE")!.body.split("\n");
+    assert.equal(body[0], "WITH DECIDE_HANDLER AS PROCEDURE (BRANCH_TARGETS VARCHAR)");
+    assert.equal(body[7], "CALL DECIDE_HANDLER('OK,NOTIFY')");
+  });
+
+  it("a job task that branches gets the job's arguments, then the branch list", () => {
+    const tasks = pipeline.tasks.map((t) => (t.name === "FIT" ? { ...t, branch: ["LOAD2", "LOAD3"] } : t));
+    tasks.push({ name: "LOAD2", sql: "SELECT 1", after: ["FIT"] }, { name: "LOAD3", sql: "SELECT 1", after: ["FIT"] });
+    const fit = taskGraphDefinition(input({ pipeline: { ...pipeline, tasks } })).tasks.find((t) => t.task === "FIT")!;
+    const body = fit.body.split("\n");
+    assert.equal(body[0], "WITH FIT_HANDLER AS PROCEDURE (PAYLOAD_LOCATION VARCHAR, PAYLOAD_ENTRYPOINT VARCHAR, TARGET_INSTANCES NUMBER, BRANCH_TARGETS VARCHAR)");
+    assert.equal(body[7], `CALL FIT_HANDLER('@DB1.PIPE.CODE_STAGE/FLOW/FIT/payload/${SHA_P}/', 'jobs/fit.py', 2, 'LOAD2,LOAD3')`);
+  });
+
   it("the root: name, body, warehouse, settings and the graph config (stack over pipeline, names added)", () => {
     const { config, ...rest } = graph.root;
     assert.deepEqual(rest, {
