@@ -84,7 +84,12 @@ def main(argv=None, *, open_session=open_session, seams=None, check_libraries=mi
     if problem:
         out(problem)
         return EXIT_MISSING_LIBRARY
-    session = open_session(args.connection)
+    try:
+        session = open_session(args.connection)
+    except Exception as error:  # connections.toml missing, wrong name, login refused
+        which = f"connection {args.connection!r}" if args.connection else "the default connection"
+        out(f"error: cannot open a Snowpark session with {which} of connections.toml: {error}")
+        return EXIT_USAGE
     jobs = local_run.LocalJobs(session, importlib.import_module)
     run = local_run.LocalRun(session, pipeline, config, seams=seams if seams is not None else {"jobs": jobs},
                              register=not args.no_register, force_refresh=args.force_refresh, import_module=importlib.import_module)

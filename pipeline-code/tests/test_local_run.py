@@ -241,3 +241,14 @@ def test_local_jobs_run_the_payload_here_and_leave_retention_to_the_real_jobs():
     assert jobs.list("DB", "S") == remote.listed
     jobs.delete("DB.S.J1")
     assert remote.deleted == ["DB.S.J1"]
+
+
+def test_the_entry_point_names_the_connection_it_could_not_open(tmp_path):
+    def refuse(name):
+        raise RuntimeError("Invalid connection_name 'nope', known ones are ['dev']")
+
+    out = []
+    code = run_local.main(["--definition", definition_file(tmp_path), "--connection", "nope"], open_session=refuse,
+                          check_libraries=lambda packages: None, out=out.append)
+    assert code == 2
+    assert out == ["error: cannot open a Snowpark session with connection 'nope' of connections.toml: Invalid connection_name 'nope', known ones are ['dev']"]
