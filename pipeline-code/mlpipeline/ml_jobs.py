@@ -105,8 +105,10 @@ class SnowflakeJobs:
 
 
 def job_name(cfg: PipelineConfig) -> str:
-    """The name TRAIN_MODEL gives its ML Jobs (snowflake-ml appends a unique suffix); CLEANUP finds
-    the pipeline's jobs by it."""
+    """The prefix of the names TRAIN_MODEL gives its ML Jobs; CLEANUP finds the pipeline's jobs by it.
+    Each submission adds its attempt token: snowflake-ml copies the payload to ``<job stage>/<name>/``
+    and delete_job removes that folder, so a shared name would let one job's deletion remove the
+    payload of another."""
     return f"{cfg.pipeline_name}_TRAINING"
 
 
@@ -182,7 +184,8 @@ def run_training_job(cfg: PipelineConfig, run_id: str, prepared: Dict[str, Any],
     if instances < 1:
         raise ValueError(f"target_instances must be >= 1, got {target_instances!r}")
     wait_budget_seconds(task_timeout_ms)  # a bad timeout fails before anything is submitted
-    model_path = artifacts.attempt_model_path(cfg, run_id, new_token())
+    token = new_token()
+    model_path = artifacts.attempt_model_path(cfg, run_id, token)
     args = payload_args(prepared, model_path, instances)
     job = jobs.submit(
         source=payload_location,
@@ -195,7 +198,7 @@ def run_training_job(cfg: PipelineConfig, run_id: str, prepared: Dict[str, Any],
         database=cfg.database,
         schema=cfg.schema,
         query_warehouse=cfg.warehouse,
-        name=job_name(cfg),
+        name=f"{job_name(cfg)}_{token}",
         runtime_environment=runtime_environment,
     )
     budget = wait_budget_seconds(task_timeout_ms, clock() - started)

@@ -68,7 +68,7 @@ def test_submit_passes_documented_arguments_only(submit):
         "schema": "PIPELINE",
         "query_warehouse": "ML_DEV_WH",
         "min_instances": 1,
-        "name": "MORTGAGE_PIPELINE_TRAINING",
+        "name": "MORTGAGE_PIPELINE_TRAINING_a1b2c3",  # one payload folder per submission
         "runtime_environment": "1.7.1",
     }
     # **kwargs accepts any name: these must be the documented ones.

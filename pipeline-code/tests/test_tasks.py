@@ -215,6 +215,7 @@ def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
     (submission,) = jobs.submissions
     model_path = submission["args"][submission["args"].index("--model-path") + 1]
     assert ATTEMPT_MODEL.match(model_path)
+    token = model_path.split("/attempts/")[1].split("/")[0]
     assert submission == {
         "source": PAYLOAD,
         "entrypoint": "jobs/train.py",
@@ -222,7 +223,7 @@ def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
         "stage_name": "@ML_DEV.PIPELINE.JOB_STAGE",
         "target_instances": 2,
         "min_instances": 1,
-        "name": "MORTGAGE_PIPELINE_TRAINING",
+        "name": f"MORTGAGE_PIPELINE_TRAINING_{token}",  # the attempt's token: a payload folder of its own
         "runtime_environment": None,
         "database": "ML_DEV",
         "schema": "PIPELINE",
