@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { Pipeline, pipelineLogicalName, PipelineOutputs } from "./components/pipeline";
 import { BRIDGED_TYPES_USED, previewFeaturesFor } from "./components/previewFeatures";
+import { parsePythonSources } from "./build/pythonSources";
 import { artifactShas, buildPipelineArtifacts } from "./lib/artifacts";
 import { ConfigurationError, resolveConfiguration, ResolvedConfiguration } from "./lib/config/resolveConfiguration";
 import { PROJECT } from "./lib/config/stackSettings";
@@ -80,13 +81,16 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
     stack: pulumi.getStack(),
     config,
     secretKeys: secretConfigKeys(Object.keys(config)),
+    parsePython: parsePythonSources,
   });
+  for (const warning of configuration.warnings) void pulumi.log.warn(warning);
   const promoteFrom = promotionSource(configuration);
   const artifacts = await buildPipelineArtifacts({
     projectDir,
     codeRoot: configuration.codeRoot,
     pipeline: configuration.pipeline,
     sampleData: configuration.settings.sampleData,
+    python: configuration.python,
   });
   const promotion =
     promoteFrom === undefined

@@ -41,7 +41,7 @@ export function writeGeneratedProject(dir: string, size: number, pipelineName = 
   }
   writeFileSync(
     join(code, "pipeline.yaml"),
-    stringify({ name: pipelineName, runtime: "3.11", packages: ["snowflake-snowpark-python"], config: { metric_threshold: 0.7 }, tasks }),
+    stringify({ name: pipelineName, runtime: "3.11", packages: ["snowflake-snowpark-python"], config: { metric_threshold: 0.7 }, configSchema: { metric_threshold: { type: "number", minimum: 0, maximum: 1 } }, tasks }),
   );
   writeProjectFiles(dir, { dev: GENERATED_STACK_CONFIG });
 }
