@@ -33,7 +33,14 @@ async function planOf(tasks: FixtureTask[]): Promise<Plan> {
   writeFileSync(join(code, "life", "a.py"), "def main(session):\n    return 'B'\n");
   writeFileSync(
     join(code, "pipeline.yaml"),
-    stringify({ name: "LIFE_PIPELINE", runtime: "3.11", packages: ["snowflake-snowpark-python"], config: { metric_threshold: 0.7 }, tasks }),
+    stringify({
+      name: "LIFE_PIPELINE",
+      runtime: "3.11",
+      packages: ["snowflake-snowpark-python"],
+      config: { metric_threshold: 0.7 },
+      configSchema: { metric_threshold: { type: "number", minimum: 0, maximum: 1 } },
+      tasks,
+    }),
   );
   return planStack({ projectDir: dir, stack: "dev", stackConfig: withConfig(readStackConfigFiles(dir, "dev"), { schedule: "1d" }) });
 }
