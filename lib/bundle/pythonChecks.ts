@@ -35,7 +35,8 @@ export function pythonProblems(
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
   const seenProblems = new Set<string>();
-  const seenWarnings = new Set<string>();
+  /** One warning per import statement, naming every task that runs it. */
+  const missingPackages = new Map<string, string[]>();
   const add = (problem: ConfigProblem) => {
     const key = `${problem.file}\u0000${problem.path}\u0000${problem.message}`;
     if (!seenProblems.has(key)) {
@@ -95,13 +96,10 @@ export function pythonProblems(
         if (stdlib.has(top) || RUNTIME_MODULES.has(top) || top === "__future__") continue;
         const imported = importedName(ext);
         if (provided.some((m) => imported === m || imported.startsWith(`${m}.`) || m.startsWith(`${imported}.`))) continue;
-        const warning = `${shown(ext.file)}: line ${ext.line}: imports ${imported}, which no package in ${pipelineFile} "packages" provides (${
-          pipeline.packages.join(", ") || "none listed"
-        }); task ${task} fails on that import unless a listed package brings it in`;
-        if (!seenWarnings.has(warning)) {
-          seenWarnings.add(warning);
-          warnings.push(warning);
-        }
+        const key = `${shown(ext.file)}: line ${ext.line}: imports ${imported}`;
+        const tasks = missingPackages.get(key) ?? [];
+        if (!tasks.includes(task)) tasks.push(task);
+        missingPackages.set(key, tasks);
       }
     }
   };
@@ -110,6 +108,15 @@ export function pythonProblems(
     if (task.entrypoint !== undefined) check(task.name, `${taskKey(pipeline.tasks, i)}.entrypoint`, task.entrypoint, "entrypoint");
     if (task.job !== undefined) check(task.name, `${taskKey(pipeline.tasks, i)}.job.payload`, task.job.payload, "payload");
   });
+  const listed = pipeline.packages.join(", ") || "none listed";
+  for (const [where, tasks] of missingPackages) {
+    const named = tasks.length <= 3 ? tasks.join(", ") : `${tasks.slice(0, 3).join(", ")} and ${tasks.length - 3} more`;
+    warnings.push(
+      `${where}, which no package in ${pipelineFile} "packages" provides (${listed}); task${tasks.length === 1 ? "" : "s"} ${named} ${
+        tasks.length === 1 ? "fails" : "fail"
+      } on that import unless a listed package brings it in`,
+    );
+  }
   return { problems, warnings };
 }
 

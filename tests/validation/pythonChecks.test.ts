@@ -123,6 +123,15 @@ describe("pythonProblems", () => {
     });
     assert.deepEqual(run(files, [A], ["snowflake-ml-python", "requests==2.32.0"]).warnings, []);
   });
+
+  it("one warning per import statement, naming every task that runs it", () => {
+    const files = { "lib/helpers.py": "import requests\nX = 1\n" };
+    const tasks = ["A", "B", "C", "D", "E"].map((name) => ({ name, entrypoint: "tasks/a.py" }));
+    const warning = (named: string) =>
+      `code/lib/helpers.py: line 1: imports requests, which no package in ${PIPE} "packages" provides (snowflake-snowpark-python); ${named} on that import unless a listed package brings it in`;
+    assert.deepEqual(run(files, tasks.slice(0, 2)).warnings, [warning("tasks A, B fail")]);
+    assert.deepEqual(run(files, tasks).warnings, [warning("tasks A, B, C and 2 more fail")]);
+  });
 });
 
 describe("parsePythonSources without a usable python3", () => {
