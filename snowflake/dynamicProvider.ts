@@ -15,7 +15,7 @@
  * Credentials come only from `configure({config})` (stack config `snowflake:*`) or SNOWFLAKE_*
  * variables (settings.ts), never from inputs, so they never land in the state. The provider
  * object is serialized into the state by Pulumi
- * (https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/), so nothing here captures
+ * (https://www.pulumi.com/docs/iac/concepts/providers/dynamic-providers/), so nothing here captures
  * a secret or the driver (session.ts requires it inside its functions).
  */
 import { openSession, type SnowflakeError, type SqlSession } from "./session";

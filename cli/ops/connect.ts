@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { connectionSettingsFromConfig, type ConfigSource, type ConnectionSettings } from "../../snowflake";
 import { CliError, EXIT } from "./exitCodes";
-import { pulumiJson, type PulumiRunner } from "./target";
+import type { StackAccess } from "./stackAccess";
 
 export type Env = Record<string, string | undefined>;
 
@@ -164,27 +164,21 @@ function fromToml(name: string | undefined, env: Env, required: boolean): Resolv
   return { settings: settingsFromToml(chosen, entry, env, file.path), source: `connection "${chosen}" (${file.path})`, warnings };
 }
 
-/** Stack config as `pulumi config --json --show-secrets` prints it: {"snowflake:user": {"value": "..."}}. */
-export function configSourceFromPulumi(json: unknown): ConfigSource {
-  const record = (json && typeof json === "object" ? json : {}) as Record<string, { value?: unknown }>;
-  return {
-    get(key: string) {
-      const value = record[key]?.value;
-      return value === undefined || value === null ? undefined : typeof value === "string" ? value : JSON.stringify(value);
-    },
-  };
+/** A stack's config (fully qualified key -> value, secrets shown) as a ConfigSource. */
+export function configSourceOf(config: Record<string, string>): ConfigSource {
+  return { get: (key: string) => config[key] };
 }
 
 export async function resolveConnection(
   options: { connection?: string; stack?: string },
   env: Env,
-  runPulumi: PulumiRunner,
+  stacks: StackAccess,
 ): Promise<ResolvedConnection> {
   if (options.connection) return fromToml(options.connection, env, true)!;
   if (options.stack) {
-    const json = await pulumiJson(runPulumi, ["config", "--json", "--show-secrets", "--stack", options.stack], `reading the connection settings of stack ${options.stack}`);
+    const config = await stacks.config(options.stack);
     try {
-      return { settings: connectionSettingsFromConfig(configSourceFromPulumi(json), env), source: `stack ${options.stack} config`, warnings: [] };
+      return { settings: connectionSettingsFromConfig(configSourceOf(config), env), source: `stack ${options.stack} config`, warnings: [] };
     } catch (err) {
       throw new CliError((err as Error).message, EXIT.USAGE);
     }

@@ -9,7 +9,7 @@
  */
 import { sqlString } from "../../lib/identifiers";
 import type { RootControl, RootState } from "../../lib/deploy/rootLease";
-import type { SqlSession } from "../providers/connection";
+import type { SqlSession } from "../../snowflake/session";
 
 /** Opens a session; the caller closes it. */
 export type OpenSession = () => Promise<SqlSession>;

@@ -20,9 +20,10 @@
  * root (wrong for started: false, and a root without schedule), the documentation does not say
  * whether it resumes the finalizer
  * (https://docs.snowflake.com/en/sql-reference/functions/system_task_dependents_enable), and one
- * statement per task lets a refusal name the task. Then the check runs again; any task still wrong fails the update with its name. If a
- * repair statement is refused after the root was suspended here and the root was declared started,
- * the root is resumed again (best effort) so a refused repair never stops the schedule.
+ * statement per task lets a refusal name the task. Then the check runs again; any task still wrong
+ * fails the update with its name. If a repair statement is refused after the root was suspended here
+ * and the root was declared started, the root is resumed again (best effort) so a refused repair
+ * never stops the schedule.
  *
  * diff: a change only when an input changed (the fingerprint covers every task definition, so any
  * graph change re-runs the check) or when a refresh recorded drift (`inSync: false`); with nothing

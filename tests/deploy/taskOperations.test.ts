@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, beforeEach, describe, test } from "node:test";
 import { taskOperationGuard, taskOperationGuards } from "../../components/deploy/taskHooks";
 import { rootControl } from "../../components/deploy/rootControl";
-import { openConnection, type SqlSession } from "../../components/providers/connection";
+import { openSession as openConnection, type SqlSession } from "../../snowflake/session";
 import { RootLease } from "../../lib/deploy/rootLease";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
 import { playTaskSchema, providerOperation, type TaskSchema } from "../support/taskGraphStub";

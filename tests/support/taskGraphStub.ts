@@ -13,7 +13,7 @@
  * https://github.com/snowflakedb/terraform-provider-snowflake/blob/v1.2.1/pkg/sdk/tasks_impl_gen.go).
  */
 import { rootStateFromRows, showRootStatement } from "../../components/deploy/rootControl";
-import type { SqlSession } from "../../components/providers/connection";
+import type { SqlSession } from "../../snowflake/session";
 import type { SnowflakeStub } from "./snowflakeStub";
 
 export interface TaskSchema {
