@@ -49,6 +49,22 @@ describe("pythonProblems", () => {
     assert.match(problems[0].message, /^Python syntax error: invalid syntax \(parsed by Python 3\.\d+\.\d+ for runtime 3\.11; task A runs this file\)$/);
   });
 
+  it("a broken module several tasks import is one problem naming them", () => {
+    const tasks = ["A", "B", "C", "D"].map((name) => ({ name, entrypoint: "tasks/a.py" }));
+    const { problems } = run({ "lib/helpers.py": "X = (\n", "tasks/b.py": "import lib.gone\n\ndef main(session):\n    pass\n" }, [
+      ...tasks,
+      { name: "E", entrypoint: "tasks/b.py" },
+      { name: "F", entrypoint: "tasks/b.py" },
+    ]);
+    assert.deepEqual(
+      problems.map((p) => `${p.file}: ${p.path}: ${p.message.replace(/Python 3\.\d+\.\d+/, "Python 3.x")}`),
+      [
+        "code/lib/helpers.py: line 1: Python syntax error: '(' was never closed (parsed by Python 3.x for runtime 3.11; tasks A, B, C and 1 more run this file)",
+        "code/tasks/b.py: line 1: `import lib.gone`: no local module lib.gone; expected code/lib/gone.py or code/lib/gone/__init__.py (tasks E, F import this file)",
+      ],
+    );
+  });
+
   it("a syntax error in a file no task imports is not the plan's concern", () => {
     assert.deepEqual(run({ "lib/unused.py": "def (:\n" }, [A]).problems, []);
   });
