@@ -126,9 +126,9 @@ const PROVIDERS: ProviderCase[] = [
   {
     type: "GraphActivation",
     name: "host-activation",
-    register: () => new GraphActivation("host-activation", { rootTask: ROOT, tasks: CHILDREN, started: false, fingerprint: "f1" }),
-    inputs: { rootTask: ROOT, tasks: CHILDREN, started: false, fingerprint: "f1" },
-    updated: { rootTask: ROOT, tasks: CHILDREN, started: true, fingerprint: "f2" },
+    register: () => new GraphActivation("host-activation", { rootTask: ROOT, started: false }),
+    inputs: { rootTask: ROOT, started: false },
+    updated: { rootTask: ROOT, started: true },
     checked: {},
     diff: { changes: "some", replaces: [] },
     arrange(stub) {
@@ -160,8 +160,8 @@ const PROVIDERS: ProviderCase[] = [
       assert.equal((outs.actual as Record<string, string>)[ROOT], "started");
     },
     failing: {
-      inputs: { rootTask: ROOT, tasks: [...CHILDREN, `${ROOT}$GONE`], started: false, fingerprint: "f3" },
-      message: /ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE\$GONE/,
+      inputs: { rootTask: "ML_DEV.PIPELINE.GONE_PIPELINE", started: false },
+      message: /task graph ML_DEV\.PIPELINE\.GONE_PIPELINE \(declared started: false\): cannot be activated, the root task ML_DEV\.PIPELINE\.GONE_PIPELINE does not exist/,
     },
   },
 ];
