@@ -14,8 +14,7 @@ import os
 import numpy as np
 import pytest
 
-import fake_snowpark
-from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import RUN_ID, RUNTIME, graph_config
 from jobs import train
 from mlpipeline import artifacts, modeling
@@ -58,8 +57,10 @@ class JobIO:
     def __init__(self, store, session):
         self.store, self.session = store, session
 
-    def load(self, name, version):
-        return self.store.load(name, version)
+    def frame(self, name, version, split_col, split, limit=None):
+        rows = self.store.load(name, version)
+        rows = rows[rows[split_col] == split].reset_index(drop=True)
+        return rows if limit is None else rows.head(limit)
 
     def save(self, path, data):
         artifacts.write_bytes(self.session, path, data)
@@ -68,7 +69,7 @@ class JobIO:
 def run_to_the_quality_check(account, store):
     """Root, PREPARE_DATA, TRAIN_MODEL and CHECK_MODEL_QUALITY, each recorded as succeeded."""
     account.ran(None, "SUCCEEDED")
-    account.returned["PREPARE_DATA"] = prepare_data.main(account.session(), store=store, snowpark=fake_snowpark.api())
+    account.returned["PREPARE_DATA"] = prepare_data.main(account.session(), store=store, build=reference_build)
     account.ran("PREPARE_DATA", "SUCCEEDED")
 
     job_session = account.session()  # the ML Job's own session (same account)
@@ -100,7 +101,8 @@ def test_a_graph_run_end_to_end():
     assert registered["train_dataset"] == (prepared["dataset"]["name"], prepared["dataset"]["train"])
     assert registered["metrics"] == trained["metrics"]
     # The registered model is the one the job trained: it reproduces the job's test accuracy.
-    test = store.load(prepared["dataset"]["name"], prepared["dataset"]["test"])
+    full = store.load(prepared["dataset"]["name"], prepared["dataset"]["test"])
+    test = full[full[prepared["split_col"]] == "TEST"]
     predicted = modeling.predict(registered["model"], test, prepared["feature_cols"])
     accuracy = float(np.mean(predicted == test["MORTGAGERESPONSE"].to_numpy()))
     assert round(accuracy, 4) == trained["metrics"]["test_accuracy"]
