@@ -2,9 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { Pipeline, pipelineLogicalName, PipelineOutputs } from "./components/pipeline";
 import { BRIDGED_TYPES_USED, previewFeaturesFor } from "./components/previewFeatures";
+import { parsePythonSources } from "./build/pythonSources";
 import { artifactShas, buildPipelineArtifacts } from "./lib/artifacts";
 import { ConfigurationError, resolveConfiguration, ResolvedConfiguration } from "./lib/config/resolveConfiguration";
 import { PROJECT } from "./lib/config/stackSettings";
+import { snowflakeProviderArgs } from "./snowflake/settings";
 import { ArtifactShas, decidePromotion, OVERRIDE_KEY, PromotionStatus, promotionSourceName, refusedTasks, stackLabel } from "./lib/promotion";
 
 /** The project directory: where Pulumi.yaml is, and where `pulumi` runs the program. */
@@ -18,30 +20,14 @@ function secretConfigKeys(keys: string[]): Set<string> {
 }
 
 /**
- * The explicit Snowflake provider. Credentials come from the `snowflake:` stack config (secrets
- * stay Outputs marked secret) or, when absent there, from the provider's own SNOWFLAKE_*
- * environment variables. An explicit provider ignores snowflake:* config such as
+ * The explicit Snowflake provider. Credentials come from the `snowflake:` stack config through the
+ * one settings table (snowflake/settings.ts; secrets stay Outputs marked secret) or, when absent
+ * there, from the provider's own SNOWFLAKE_* environment variables. An explicit provider ignores snowflake:* config such as
  * previewFeaturesEnabled, so the preview features are passed here, computed from the types used.
  */
 function snowflakeProvider(opts: pulumi.CustomResourceOptions): snowflake.Provider {
-  const conn = new pulumi.Config("snowflake");
-  const privateKey = conn.getSecret("privateKey");
-  return new snowflake.Provider(
-    "snowflake",
-    {
-      organizationName: conn.get("organizationName"),
-      accountName: conn.get("accountName"),
-      user: conn.get("user"),
-      role: conn.get("role"),
-      warehouse: conn.get("warehouse"),
-      authenticator: privateKey || process.env.SNOWFLAKE_PRIVATE_KEY ? "SNOWFLAKE_JWT" : conn.get("authenticator"),
-      privateKey,
-      privateKeyPassphrase: conn.getSecret("privateKeyPassphrase"),
-      password: conn.getSecret("password"),
-      previewFeaturesEnabled: previewFeaturesFor(BRIDGED_TYPES_USED),
-    },
-    opts,
-  );
+  const args = snowflakeProviderArgs(new pulumi.Config("snowflake"));
+  return new snowflake.Provider("snowflake", { ...args, previewFeaturesEnabled: previewFeaturesFor(BRIDGED_TYPES_USED) }, opts);
 }
 
 /** What the stack exports: the pipeline's outputs, plus the promotion status when it promotes. */
@@ -95,13 +81,16 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
     stack: pulumi.getStack(),
     config,
     secretKeys: secretConfigKeys(Object.keys(config)),
+    parsePython: parsePythonSources,
   });
+  for (const warning of configuration.warnings) void pulumi.log.warn(warning);
   const promoteFrom = promotionSource(configuration);
   const artifacts = await buildPipelineArtifacts({
     projectDir,
     codeRoot: configuration.codeRoot,
     pipeline: configuration.pipeline,
     sampleData: configuration.settings.sampleData,
+    python: configuration.python,
   });
   const promotion =
     promoteFrom === undefined

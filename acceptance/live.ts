@@ -9,8 +9,10 @@
  *     from the stack name), started: false, sample data, and a quality threshold of 0 so the run
  *     always takes the PROMOTE_MODEL branch;
  *  2. `pulumi up`; then a preview must show no change (GraphActivation does nothing when nothing changed);
- *  3. `npm run pipeline -- status --stack <stack> --json`: the graph is "ready for manual runs";
- *  4. `npm run pipeline -- run --stack <stack> --json`: the run is identified by its token and succeeds;
+ *  3. `npm run pipeline -- status --stack <stack> --pipeline <name> --json`: the graph is "ready for
+ *     manual runs";
+ *  4. `npm run pipeline -- run --stack <stack> --pipeline <name> --json`: the run is identified by its
+ *     token and succeeds;
  *  5. checks in Snowflake itself: the promoted version is the model's default in the registry schema
  *     (SHOW MODELS), and the finalizer ran in that run (TASK_HISTORY); records the SCHEDULED_FROM literal;
  *  6. `pulumi destroy`, then checks that the database, warehouse and compute pool are gone and the
@@ -18,11 +20,13 @@
  *
  * Without credentials or a stack name it prints why it is skipped and exits 0. Exit 1 on any failure.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import { connectionSettingsFromConfig, openConnection, type SqlSession } from "../components/providers/connection";
+import { pulumiFailure } from "../cli/ops/stackAccess";
+import { pipelinesOf } from "../cli/ops/target";
+import { connectionSettingsFromConfig, openSession, type SqlSession } from "../snowflake";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -115,14 +119,12 @@ async function main(): Promise<number> {
   if (!/^[A-Za-z0-9_.-]+$/.test(stackName) || ["dev", "prod"].includes(stackName) || fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stackName}.yaml`))) {
     throw new Error(`--stack ${stackName}: use a new throwaway stack name (not dev/prod, no existing Pulumi.${stackName}.yaml); the test destroys it`);
   }
-  if (spawnSync("pulumi", ["version"], { stdio: "ignore" }).error) {
-    throw new Error("the Pulumi CLI is needed by the Automation API and is not on PATH (https://www.pulumi.com/docs/install/)");
-  }
-
   const names = acceptanceNames(stackName);
   const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
   step(`creating stack ${stackName} in ${PROJECT_DIR} (database ${names.database})`);
-  const stack = await LocalWorkspace.createStack({ stackName, workDir: PROJECT_DIR });
+  const stack = await LocalWorkspace.createStack({ stackName, workDir: PROJECT_DIR }).catch((err: unknown) => {
+    throw pulumiFailure(err, `creating stack ${stackName}`, stackName);
+  });
   const env = process.env;
   // Typed settings (objects, numbers, booleans) go straight into Pulumi.<stack>.yaml, written as the
   // dev stack's file is; `pulumi config set` would store numbers and booleans as strings.
@@ -167,17 +169,18 @@ async function main(): Promise<number> {
     step("pulumi up");
     const up = await stack.up({ onOutput: (o) => process.stdout.write(o) });
     check(up.summary.result === "succeeded", `pulumi up succeeded (${JSON.stringify(up.summary.resourceChanges)})`);
-    check(up.outputs.rootTask?.value === names.rootTask, `the stack exports rootTask ${names.rootTask}`);
+    const exported = pipelinesOf(Object.fromEntries(Object.entries(up.outputs).map(([key, output]) => [key, output.value])));
+    check(exported.get(PIPELINE)?.rootTask === names.rootTask, `the stack exports pipeline ${PIPELINE} with rootTask ${names.rootTask}`);
 
     const preview = await stack.preview();
     const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
     check(changes.length === 0, `a second preview changes nothing (${JSON.stringify(preview.changeSummary)})`);
 
-    const status = await pipelineCli(["status", "--stack", stackName, "--json"]);
+    const status = await pipelineCli(["status", "--stack", stackName, "--pipeline", PIPELINE, "--json"]);
     check(status.code === 0 && status.json.mode === "manual", `after deploy the graph is ready for manual runs (mode ${status.json.mode}, problems ${JSON.stringify(status.json.problems)})`);
 
-    step(`pipeline run --stack ${stackName} (timeout ${options.timeout})`);
-    const run = await pipelineCli(["run", "--stack", stackName, "--json", "--timeout", options.timeout]);
+    step(`pipeline run --stack ${stackName} --pipeline ${PIPELINE} (timeout ${options.timeout})`);
+    const run = await pipelineCli(["run", "--stack", stackName, "--pipeline", PIPELINE, "--json", "--timeout", options.timeout]);
     const doc = run.json as {
       outcome: string;
       runId: number;
@@ -190,7 +193,7 @@ async function main(): Promise<number> {
     const promoted = doc.results.promotedModel;
     check(promoted !== null, `PROMOTE_MODEL returned a model version (${JSON.stringify(promoted)})`);
 
-    sql = await openConnection(connectionSettingsFromConfig({ get: () => undefined }, env));
+    sql = await openSession(connectionSettingsFromConfig({ get: () => undefined }, env));
     const [db, schema, model] = promoted!.model.split(".");
     const models = await sql.execute(`SHOW MODELS LIKE '${model.replace(/'/g, "''")}' IN SCHEMA ${db}.${schema}`);
     const defaultVersion = String(models[0]?.default_version_name ?? "");
@@ -228,7 +231,7 @@ async function main(): Promise<number> {
       const deployment = await stack.exportStack();
       const left = ((deployment.deployment?.resources ?? []) as { type: string }[]).filter((r) => r.type !== "pulumi:pulumi:Stack");
       check(left.length === 0, "the stack has no resources left");
-      sql = await openConnection(connectionSettingsFromConfig({ get: () => undefined }, env));
+      sql = await openSession(connectionSettingsFromConfig({ get: () => undefined }, env));
       const like = (name: string) => `LIKE '${name}'`;
       check((await sql.execute(`SHOW DATABASES ${like(names.database)}`)).length === 0, `database ${names.database} is gone (and with it the tasks, stages, models)`);
       check((await sql.execute(`SHOW WAREHOUSES ${like(names.warehouse)}`)).length === 0, `warehouse ${names.warehouse} is gone`);

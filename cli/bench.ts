@@ -2,47 +2,40 @@
 // Measures the offline plan: the dev stack, generated pipelines of 10, 100 and 1,000 tasks, bundle
 // build time, and how many resources a change touches. Timings are printed, never asserted.
 import { Command } from "commander";
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { stringify } from "yaml";
+import { parsePythonSources } from "../build/pythonSources";
 import { buildTaskBundle } from "../lib/bundle/taskBundle";
+import { readPipelineDefinition } from "../lib/config/pipelineFile";
 import { readStackConfigFiles } from "../lib/config/stackFiles";
 import { diffPlans, touchedResources } from "../lib/plan/diffPlans";
 import { Plan, planStack } from "../lib/plan/mockPlan";
 import { PROJECT_DIR } from "../program";
-import { scratchProject, withConfig } from "../tests/support/stackConfig";
+import { writeGeneratedProject } from "./generatedProject";
+
+const scratchDirs: string[] = [];
+/** A temporary directory, removed when the bench ends. */
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), "mlpipe-bench-"));
+  scratchDirs.push(dir);
+  return dir;
+}
+process.on("exit", () => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Stack keys as the engine passes them: namespaced, non-strings as JSON text. */
+function configText(changes: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(changes).map(([k, v]) => [`snowflake-ml-pipeline:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();
   const value = await fn();
   return [value, performance.now() - start];
-}
-
-/**
- * A graph of `size` tasks counting the root (Snowflake allows 1,000): size - 1 Python tasks sharing
- * one module, in layers of up to 50, each task after one task of the previous layer, so the limit of
- * 100 children per task holds at every size.
- */
-function generatePipeline(dir: string, size: number): void {
-  const n = size - 1;
-  const code = join(dir, "pipeline-code");
-  mkdirSync(join(code, "gen"), { recursive: true });
-  writeFileSync(join(code, "gen", "__init__.py"), "");
-  writeFileSync(join(code, "gen", "common.py"), "def step(session, name):\n    return name\n");
-  const tasks = [];
-  for (let i = 0; i < n; i++) {
-    const name = `T${String(i).padStart(4, "0")}`;
-    writeFileSync(join(code, "gen", `${name.toLowerCase()}.py`), `from gen import common\n\n\ndef main(session):\n    return common.step(session, "${name}")\n`);
-    const layer = Math.floor(i / 50);
-    const after = layer === 0 ? undefined : [`T${String((layer - 1) * 50 + (i % 50)).padStart(4, "0")}`];
-    tasks.push({ name, entrypoint: `gen/${name.toLowerCase()}.py`, ...(after ? { after } : {}) });
-  }
-  writeFileSync(
-    join(code, "pipeline.yaml"),
-    stringify({ name: "BENCH_PIPELINE", runtime: "3.11", packages: ["snowflake-snowpark-python"], config: { metric_threshold: 0.7 }, tasks }),
-  );
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -74,45 +67,44 @@ async function main(argv: string[]): Promise<void> {
   const sizes = options.sizes.split(",").map(Number);
   let previous: { n: number; ms: number } | undefined;
   for (const n of sizes) {
-    const dir = scratchProject();
-    generatePipeline(dir, n);
+    const dir = scratch();
+    writeGeneratedProject(dir, n);
     const [plan, ms] = await timed(() => planStack({ projectDir: dir, stack: "dev" }));
     const growth = previous ? `, x${(ms / previous.ms).toFixed(1)} time for x${(n / previous.n).toFixed(0)} tasks` : "";
     report(`generated graph of ${n} tasks (root + ${n - 1})`, `${ms.toFixed(0)} ms (${plan.resources.length} resources${growth})`);
     previous = { n, ms };
   }
 
+  const definition = readPipelineDefinition(join(PROJECT_DIR, "pipeline-code/pipeline.yaml"), "pipeline-code/pipeline.yaml").definition;
+  const entrypoints = (definition?.tasks ?? []).flatMap((t) => (t.entrypoint ? [t.entrypoint] : []));
   const [, bundleMs] = await timed(async () => {
-    for (const entry of ["tasks/prepare_data.py", "tasks/train_model.py", "tasks/check_model_quality.py", "tasks/promote_model.py", "tasks/cleanup.py"]) {
-      await buildTaskBundle(join(PROJECT_DIR, "pipeline-code"), entry);
-    }
+    // Parsing (one python3 process for the whole code folder) is part of building bundles.
+    const sources = parsePythonSources(join(PROJECT_DIR, "pipeline-code"), definition?.runtime ?? "3.11");
+    for (const entry of entrypoints) await buildTaskBundle(join(PROJECT_DIR, "pipeline-code"), entry, sources);
   });
-  report("bundle build, the 5 dev Python tasks", `${bundleMs.toFixed(0)} ms`);
+  report(`parse + bundle build, the ${entrypoints.length} Python tasks of pipeline-code/pipeline.yaml`, `${bundleMs.toFixed(0)} ms`);
 
-  const dir = scratchProject();
+  // What a change touches, on a generated graph of 10 tasks sharing one module.
+  const dir = scratch();
+  writeGeneratedProject(dir, 10);
   const config = readStackConfigFiles(dir, "dev");
-  const planWith = (changes: Record<string, unknown> = {}) => planStack({ projectDir: dir, stack: "dev", stackConfig: withConfig(config, changes) });
+  const planWith = (changes: Record<string, unknown> = {}) =>
+    planStack({ projectDir: dir, stack: "dev", stackConfig: { ...config, config: { ...config.config, ...configText(changes) } } });
   const base: Plan = await planWith({ schedule: "1d" });
-  const count = (after: Plan) => {
-    const touched = touchedResources(diffPlans(base, after));
+  const count = (before: Plan, after: Plan) => {
+    const touched = touchedResources(diffPlans(before, after));
     return `${touched.length} (${touched.join(", ") || "none"})`;
   };
-  report("resources changed: nothing changed", count(await planWith({ schedule: "1d" })));
-  appendFileSync(join(dir, "pipeline-code/tasks/check_model_quality.py"), "\n# edited\n");
+  report("resources changed: nothing changed", count(base, await planWith({ schedule: "1d" })));
+  appendFileSync(join(dir, "pipeline-code/gen/t0003.py"), "\n# edited\n");
   const afterEntry = await planWith({ schedule: "1d" });
-  report("resources changed: one task's entrypoint edited", count(afterEntry));
-  const shared = join(dir, "pipeline-code/mlpipeline/graph_context.py");
-  appendFileSync(shared, "\n# edited\n");
-  const afterShared = diffPlans(afterEntry, await planWith({ schedule: "1d" }));
-  report("resources changed: shared module mlpipeline/graph_context.py edited", `${touchedResources(afterShared).length} (${touchedResources(afterShared).join(", ")})`);
-  const fresh = scratchProject();
-  const freshBase = await planStack({ projectDir: fresh, stack: "dev", stackConfig: withConfig(readStackConfigFiles(fresh, "dev"), { schedule: "1d" }) });
-  const thresholdPlan = await planStack({ projectDir: fresh, stack: "dev", stackConfig: withConfig(readStackConfigFiles(fresh, "dev"), { schedule: "1d", graphConfig: { metric_threshold: 0.8 } }) });
-  const t = touchedResources(diffPlans(freshBase, thresholdPlan));
-  report("resources changed: threshold changed", `${t.length} (${t.join(", ")})`);
-  const schedulePlan = await planStack({ projectDir: fresh, stack: "dev", stackConfig: withConfig(readStackConfigFiles(fresh, "dev"), { schedule: "12h" }) });
-  const s = touchedResources(diffPlans(freshBase, schedulePlan));
-  report("resources changed: schedule changed", `${s.length} (${s.join(", ")})`);
+  report("resources changed: one task's entrypoint edited", count(base, afterEntry));
+  appendFileSync(join(dir, "pipeline-code/gen/common.py"), "\n# edited\n");
+  report("resources changed: the module every task imports edited", count(afterEntry, await planWith({ schedule: "1d" })));
+  const edited = await planWith({ schedule: "1d" });
+  report("resources changed: threshold changed", count(edited, await planWith({ schedule: "1d", graphConfig: { metric_threshold: 0.8 } })));
+  report("resources changed: schedule changed", count(edited, await planWith({ schedule: "12h" })));
+  rmSync(dir, { recursive: true, force: true });
 
   if (options.python) {
     // The pipeline code's pinned environment (.venv-pipeline/), provisioned as npm test does.

@@ -80,11 +80,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Exit codes are set, never forced with process.exit: that would cut off whatever stdout still
+// holds for a pipe (a large plan piped into another command stopped at 128 KiB). Node exits once
+// the output has drained and nothing else is pending.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (error) => {
-    if ((error as { code?: string }).code?.startsWith("commander.")) process.exit((error as { exitCode: number }).exitCode);
+    if ((error as { code?: string }).code?.startsWith("commander.")) {
+      process.exitCode = (error as { exitCode: number }).exitCode;
+      return;
+    }
     process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    process.exit(2);
+    process.exitCode = 2;
   },
 );

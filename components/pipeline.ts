@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { artifactShas, PipelineArtifacts } from "../lib/artifacts";
-import { canonicalJson } from "../lib/canonicalJson";
-import { ResolvedConfiguration } from "../lib/config/resolveConfiguration";
-import { composeGraphConfig } from "../lib/graphConfig";
-import { sampleDataDirectory } from "../lib/naming";
+import { ResolvedConfiguration, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
+import { sampleDataDirectory, sampleDataLocation } from "../lib/naming";
+import { taskGraphDefinition } from "../lib/tasks/taskDefinitions";
 import { ModelRegistry } from "./modelRegistry";
 import { Platform } from "./platform";
 import { ComputePool } from "./providers/computePool";
@@ -32,10 +31,7 @@ export interface PipelineOutputs {
   started: boolean;
 }
 
-/** `MORTGAGE_PIPELINE` -> `mortgage-pipeline`: the base of every logical name. */
-export function pipelineLogicalName(pipelineName: string): string {
-  return pipelineName.toLowerCase().replace(/[_$]+/g, "-");
-}
+export { pipelineLogicalName } from "../lib/naming";
 
 /** The whole ML pipeline on Snowflake: platform, stages, compute pool, registry and task graph. */
 export class Pipeline extends pulumi.ComponentResource {
@@ -79,35 +75,37 @@ export class Pipeline extends pulumi.ComponentResource {
 
     let sampleDataFile: string | undefined;
     if (artifacts.sampleData) {
-      const directory = sampleDataDirectory(artifacts.sampleData.sha256);
       this.sampleData = new StagedFiles(
         `${name}-sample-data`,
-        { stage: names.stageFqn.data, directory, files: [artifacts.sampleData.file] },
+        { stage: names.stageFqn.data, directory: sampleDataDirectory(artifacts.sampleData.sha256), files: [artifacts.sampleData.file] },
         { parent: this, dependsOn: [this.stages.data] },
       );
-      sampleDataFile = `@${names.stageFqn.data}/${directory}/${artifacts.sampleData.file.path}`;
+      sampleDataFile = sampleDataLocation(names, artifacts.sampleData.sha256, artifacts.sampleData.file.path);
     }
 
-    const graphConfig = composeGraphConfig(pipeline.config, settings.graphConfig, names, sampleDataFile);
+    const definition = taskGraphDefinition({
+      pipeline,
+      names,
+      root: {
+        schedule: args.configuration.schedule,
+        started: settings.started,
+        allowOverlappingExecution: settings.allowOverlappingExecution ?? false,
+        timeoutMs: settings.taskTimeoutMs,
+        retries: settings.taskRetries,
+        suspendAfterFailures: settings.suspendAfterFailures,
+        errorIntegration: settings.errorIntegration,
+        graphConfig: settings.graphConfig,
+      },
+      artifacts,
+      sampleDataFile,
+      sqlVariables: sqlTemplateVariables(settings, names),
+    });
     this.graph = new TaskGraph(
       name,
       {
-        pipeline,
-        names,
-        warehouse: names.warehouse,
-        root: {
-          schedule: args.configuration.schedule,
-          config: canonicalJson(graphConfig),
-          started: settings.started,
-          allowOverlappingExecution: settings.allowOverlappingExecution ?? false,
-          timeoutMs: settings.taskTimeoutMs,
-          retries: settings.taskRetries,
-          suspendAfterFailures: settings.suspendAfterFailures,
-          errorIntegration: settings.errorIntegration,
-        },
-        bundles: artifacts.bundles,
-        payloads: artifacts.payloads,
-        sqlBodies: args.configuration.sqlBodies,
+        database: names.database,
+        schema: names.schema,
+        definition,
         prerequisites: [this.platform, this.stages, this.computePool, this.registry, ...(this.sampleData ? [this.sampleData] : [])],
       },
       { parent: this },

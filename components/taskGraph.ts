@@ -1,63 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { createHash } from "node:crypto";
-import { PayloadArtifact, TaskBundleArtifact } from "../lib/artifacts";
-import { canonicalJson } from "../lib/canonicalJson";
-import { topologicalOrder } from "../lib/graph";
-import { bundleDirectory, payloadDirectory, PipelineNames } from "../lib/naming";
-import { TaskScheduleSpec } from "../lib/schedule";
-import { branchCondition, handlerFor, procedureNameFor, renderPythonTaskBody, ROOT_TASK_BODY } from "../lib/taskSql";
-import { PipelineDefinition, TaskSpec } from "../lib/types";
+import { StagedDirectory, TaskGraphDefinition } from "../lib/tasks/taskDefinitions";
 import { GraphActivation } from "./providers/graphActivation";
 import { StagedFiles } from "./providers/stagedFiles";
 
-/** Settings of the root task, which Snowflake applies to the whole graph. */
-export interface RootTaskSettings {
-  schedule?: TaskScheduleSpec;
-  /** Canonical JSON of the graph config. */
-  config: string;
-  /** Resume the schedule (root) after deploy. */
-  started: boolean;
-  allowOverlappingExecution: boolean;
-  timeoutMs?: number;
-  retries?: number;
-  suspendAfterFailures?: number;
-  errorIntegration?: string;
-}
-
 export interface TaskGraphArgs {
-  pipeline: PipelineDefinition;
-  names: PipelineNames;
-  /** Warehouse of every task without its own. */
-  warehouse: string;
-  root: RootTaskSettings;
-  /** Bundle of each Python task, by task name. */
-  bundles: Record<string, TaskBundleArtifact>;
-  /** ML Job payload of each task with a job, by task name. */
-  payloads: Record<string, PayloadArtifact>;
-  /** Rendered bodies of the SQL tasks, by task name. */
-  sqlBodies: Record<string, string>;
+  /** Database and schema of every task. */
+  database: string;
+  schema: string;
+  /** The finished definitions of the root and every task (lib/tasks/taskDefinitions). */
+  definition: TaskGraphDefinition;
   /** What the root task needs to exist first: schemas, warehouse, stages, compute pool, registry. */
   prerequisites: pulumi.Resource[];
-}
-
-/** `PREPARE_DATA` -> `prepare-data`, for logical names. */
-export function logicalSuffix(taskName: string): string {
-  return taskName.toLowerCase().replace(/[_$]+/g, "-");
-}
-
-/** The pieces of one task that decide its Snowflake definition; hashed into the graph fingerprint. */
-interface TaskPlan {
-  spec: TaskSpec;
-  sqlStatement: string;
-  predecessors: string[];
-  when?: string;
 }
 
 /**
  * The root task (schedule, config), one Snowflake task per pipeline task with its AFTER edges,
  * branch WHENs and finalizer, each Python task's staged bundle, ML Job payloads, and the
- * post-deploy activation check.
+ * post-deploy activation check: the task definitions turned into resources, nothing decided here.
  */
 export class TaskGraph extends pulumi.ComponentResource {
   readonly root: snowflake.Task;
@@ -68,131 +28,64 @@ export class TaskGraph extends pulumi.ComponentResource {
 
   constructor(name: string, args: TaskGraphArgs, opts?: pulumi.ComponentResourceOptions) {
     super("snowflake-ml-pipeline:tasks:TaskGraph", name, {}, opts);
-    const { pipeline, names } = args;
-    const location = { database: names.database, schema: names.schema };
+    const { root, tasks, fingerprint } = args.definition;
+    const location = { database: args.database, schema: args.schema };
+    const fqn = (task: string) => `${args.database}.${args.schema}.${task}`;
 
     this.root = new snowflake.Task(
-      `${name}-root`,
+      `${name}-${root.logicalName}`,
       {
         ...location,
-        name: names.rootTask,
-        warehouse: args.warehouse,
-        schedule: args.root.schedule,
-        config: args.root.config,
-        sqlStatement: ROOT_TASK_BODY,
-        started: args.root.started,
+        name: root.name,
+        warehouse: root.warehouse,
+        schedule: root.schedule,
+        config: root.config,
+        sqlStatement: root.body,
+        started: root.started,
         // A string in provider 1.3.0: "true" | "false".
-        allowOverlappingExecution: String(args.root.allowOverlappingExecution),
-        userTaskTimeoutMs: args.root.timeoutMs,
-        taskAutoRetryAttempts: args.root.retries,
-        suspendTaskAfterNumFailures: args.root.suspendAfterFailures,
-        errorIntegration: args.root.errorIntegration,
-        comment: `Root of the ${pipeline.name} task graph (snowflake-ml-pipeline)`,
+        allowOverlappingExecution: String(root.allowOverlappingExecution),
+        userTaskTimeoutMs: root.timeoutMs,
+        taskAutoRetryAttempts: root.retries,
+        suspendTaskAfterNumFailures: root.suspendAfterFailures,
+        errorIntegration: root.errorIntegration,
+        comment: root.comment,
       },
       { parent: this, dependsOn: args.prerequisites },
     );
 
-    const plans = this.planTasks(args);
-    const fingerprintParts: unknown[] = [ROOT_TASK_BODY, args.root, args.warehouse];
-    for (const taskName of topologicalOrder(pipeline)) {
-      const plan = plans.get(taskName)!;
-      const { spec } = plan;
-      const suffix = logicalSuffix(spec.name);
+    const stage = (staged: StagedDirectory) =>
+      new StagedFiles(`${name}-${staged.logicalName}`, { stage: staged.stage, directory: staged.directory, files: staged.files }, { parent: this, dependsOn: args.prerequisites });
+    for (const task of tasks) {
       const staged: pulumi.Resource[] = [];
-      const bundle = args.bundles[spec.name];
-      if (bundle) {
-        this.bundles[spec.name] = new StagedFiles(
-          `${name}-bundle-${suffix}`,
-          { stage: names.stageFqn.code, directory: bundleDirectory(pipeline.name, spec.name, bundle.sha256), files: [bundle.file] },
-          { parent: this, dependsOn: args.prerequisites },
-        );
-        staged.push(this.bundles[spec.name]);
-      }
-      const payload = args.payloads[spec.name];
-      if (payload) {
-        this.payloads[spec.name] = new StagedFiles(
-          `${name}-payload-${suffix}`,
-          { stage: names.stageFqn.code, directory: payloadDirectory(pipeline.name, spec.name, payload.sha256), files: payload.files },
-          { parent: this, dependsOn: args.prerequisites },
-        );
-        staged.push(this.payloads[spec.name]);
-      }
-      const predecessorTasks = plan.predecessors.map((p) => this.tasks[p]);
-      const edges = spec.finalizer
-        ? { finalize: this.root.fullyQualifiedName }
-        : { afters: predecessorTasks.length > 0 ? predecessorTasks.map((t) => t.fullyQualifiedName) : [this.root.fullyQualifiedName] };
-      this.tasks[spec.name] = new snowflake.Task(
-        `${name}-task-${suffix}`,
+      if (task.bundle) staged.push((this.bundles[task.task] = stage(task.bundle)));
+      if (task.payload) staged.push((this.payloads[task.task] = stage(task.payload)));
+      const predecessors = task.edge.kind === "after" ? task.edge.tasks.map((p) => this.tasks[p]) : [];
+      const edges =
+        task.edge.kind === "finalize"
+          ? { finalize: this.root.fullyQualifiedName }
+          : { afters: task.edge.kind === "after" ? predecessors.map((t) => t.fullyQualifiedName) : [this.root.fullyQualifiedName] };
+      this.tasks[task.task] = new snowflake.Task(
+        `${name}-${task.logicalName}`,
         {
           ...location,
-          name: names.taskName(spec.name),
-          warehouse: spec.warehouse ?? args.warehouse,
-          sqlStatement: plan.sqlStatement,
+          name: task.name,
+          warehouse: task.warehouse,
+          sqlStatement: task.body,
           // Children stay resumed: EXECUTE TASK on a suspended root skips suspended children.
           started: true,
-          when: plan.when,
-          userTaskTimeoutMs: spec.timeoutMs,
+          when: task.when,
+          userTaskTimeoutMs: task.timeoutMs,
           ...edges,
         },
-        { parent: this, dependsOn: [this.root, ...predecessorTasks, ...staged] },
+        { parent: this, dependsOn: [this.root, ...predecessors, ...staged] },
       );
-      fingerprintParts.push({ name: spec.name, sql: plan.sqlStatement, after: plan.predecessors, when: plan.when, warehouse: spec.warehouse, timeoutMs: spec.timeoutMs, finalizer: spec.finalizer === true });
     }
 
-    const children = topologicalOrder(pipeline).map((t) => names.taskFqn(t));
     this.activation = new GraphActivation(
       `${name}-activation`,
-      {
-        rootTask: names.rootTaskFqn,
-        tasks: children,
-        started: args.root.started,
-        fingerprint: createHash("sha256").update(canonicalJson(fingerprintParts)).digest("hex"),
-      },
+      { rootTask: fqn(root.name), tasks: tasks.map((t) => fqn(t.name)), started: root.started, fingerprint },
       { parent: this, dependsOn: [this.root, ...Object.values(this.tasks)] },
     );
     this.registerOutputs({ rootTask: this.root.fullyQualifiedName });
-  }
-
-  /** Definitions, predecessors and WHEN conditions of every task, from the pipeline definition. */
-  private planTasks(args: TaskGraphArgs): Map<string, TaskPlan> {
-    const { pipeline } = args;
-    const branchOf = new Map<string, string>();
-    for (const task of pipeline.tasks) for (const target of task.branch ?? []) branchOf.set(target, task.name);
-    const plans = new Map<string, TaskPlan>();
-    for (const spec of pipeline.tasks) {
-      const branchTask = branchOf.get(spec.name);
-      const conditions = [branchTask ? branchCondition(pipeline.name, branchTask, spec.name) : undefined, spec.when].filter(
-        (c): c is string => c !== undefined,
-      );
-      plans.set(spec.name, {
-        spec,
-        sqlStatement: spec.entrypoint ? this.pythonBody(args, spec) : args.sqlBodies[spec.name],
-        predecessors: spec.after ?? [],
-        when: conditions.length === 0 ? undefined : conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(" AND "),
-      });
-    }
-    return plans;
-  }
-
-  private pythonBody(args: TaskGraphArgs, spec: TaskSpec): string {
-    const { pipeline, names } = args;
-    const bundle = args.bundles[spec.name];
-    const payload = args.payloads[spec.name];
-    const jobArgs =
-      spec.job && payload
-        ? [
-            { name: "PAYLOAD_LOCATION", type: "VARCHAR" as const, value: `@${names.stageFqn.code}/${payloadDirectory(pipeline.name, spec.name, payload.sha256)}/` },
-            { name: "PAYLOAD_ENTRYPOINT", type: "VARCHAR" as const, value: payload.entrypoint },
-            { name: "TARGET_INSTANCES", type: "NUMBER" as const, value: spec.job.targetInstances },
-          ]
-        : [];
-    return renderPythonTaskBody({
-      procedureName: procedureNameFor(spec.name),
-      runtime: pipeline.runtime,
-      packages: pipeline.packages,
-      importPath: `@${names.stageFqn.code}/${bundleDirectory(pipeline.name, spec.name, bundle.sha256)}/${bundle.fileName}`,
-      handler: handlerFor(spec.entrypoint!),
-      args: jobArgs,
-    });
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { PythonSources } from "./bundle/pythonImports";
 import { buildPayload, buildTaskBundle } from "./bundle/taskBundle";
 import { SAMPLE_DATA_FILE } from "./config/resolveConfiguration";
 import { PipelineDefinition } from "./types";
@@ -57,13 +58,15 @@ export async function buildPipelineArtifacts(args: {
   codeRoot: string;
   pipeline: PipelineDefinition;
   sampleData: boolean;
+  /** The code folder's parsed Python (ResolvedConfiguration.python). */
+  python: PythonSources;
 }): Promise<PipelineArtifacts> {
   const { projectDir, codeRoot, pipeline } = args;
   const bundles: Record<string, TaskBundleArtifact> = {};
   const payloads: Record<string, PayloadArtifact> = {};
   for (const task of pipeline.tasks) {
     if (task.entrypoint) {
-      const bundle = await buildTaskBundle(codeRoot, task.entrypoint);
+      const bundle = await buildTaskBundle(codeRoot, task.entrypoint, args.python);
       const source = `${BUILD_DIR}/bundles/${bundle.sha256}/${bundle.fileName}`;
       writeOnce(projectDir, source, bundle.zip);
       bundles[task.name] = {
@@ -74,7 +77,7 @@ export async function buildPipelineArtifacts(args: {
       };
     }
     if (task.job) {
-      const payload = buildPayload(codeRoot, task.job.payload);
+      const payload = buildPayload(codeRoot, task.job.payload, args.python);
       const files = payload.files.map((f) => {
         const source = `${BUILD_DIR}/payloads/${payload.sha256}/${f.path}`;
         const full = join(projectDir, source);

@@ -3,7 +3,7 @@
  * orderings the program needs. Every problem is reported at once, each with its key path, so one
  * run of `plan` shows everything to fix.
  *
- * Snowflake rules encoded here (shared/reference snowflake-semantics.md §1–§4):
+ * Snowflake rules encoded here (https://docs.snowflake.com/en/user-guide/tasks-graphs):
  * - tasks without `after` follow the root task; the finalizer is attached to the root (FINALIZE),
  *   has no AFTER, and no task may follow it;
  * - a branch is a WHEN on each target comparing the branch task's return value, so a target must be a
@@ -32,6 +32,20 @@ interface Edges {
   predecessors: Map<string, string[]>;
   successors: Map<string, string[]>;
   finalizers: Set<string>;
+}
+
+const TASK_NAME = /^[A-Z_][A-Z0-9_$]*$/;
+
+/**
+ * How a problem names the task at `index`: `tasks.TRAIN_MODEL` when the task has a well-formed name
+ * no other task has, else `tasks[4]` (a malformed or repeated name does not find the task by itself).
+ */
+export function taskKey(tasks: unknown, index: number): string {
+  const list = Array.isArray(tasks) ? (tasks as unknown[]) : [];
+  const nameOf = (t: unknown) => (t && typeof t === "object" ? (t as { name?: unknown }).name : undefined);
+  const name = nameOf(list[index]);
+  if (typeof name === "string" && TASK_NAME.test(name) && list.filter((t) => nameOf(t) === name).length === 1) return `tasks.${name}`;
+  return `tasks[${index}]`;
 }
 
 function tasksOf(def: PipelineDefinition): TaskSpec[] {
@@ -189,6 +203,13 @@ function findCycles(edges: Edges): Cycle[] {
   return cycles.sort((a, b) => edges.index.get(a.path[0])! - edges.index.get(b.path[0])!);
 }
 
+/** 1 -> "1st", 2 -> "2nd", 11 -> "11th". */
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  return `${n}${suffix}`;
+}
+
 export function validateGraph(def: PipelineDefinition, file: string, opts: GraphValidationOptions = {}): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: string, message: string) => problems.push({ file, path, message });
@@ -203,7 +224,7 @@ export function validateGraph(def: PipelineDefinition, file: string, opts: Graph
   const firstFinalizer = tasks.findIndex((t) => t.finalizer === true);
 
   tasks.forEach((task, i) => {
-    const at = `tasks[${i}]`;
+    const at = taskKey(tasks, i);
     const name = task.name;
 
     const nameProblem = identifierProblem(name);
@@ -216,7 +237,7 @@ export function validateGraph(def: PipelineDefinition, file: string, opts: Graph
       }
     }
     const first = edges.index.get(name)!;
-    if (first !== i) add(`${at}.name`, `duplicate task name ${quoted(name)}; tasks[${first}] already has it`);
+    if (first !== i) add(`${at}.name`, `${quoted(name)} names two tasks (the ${ordinal(first + 1)} and the ${ordinal(i + 1)}); expected each task name once`);
 
     const hasEntrypoint = task.entrypoint !== undefined;
     const hasSql = task.sql !== undefined;
@@ -248,7 +269,7 @@ export function validateGraph(def: PipelineDefinition, file: string, opts: Graph
     const after = task.after ?? [];
     if (task.finalizer === true) {
       if (i !== firstFinalizer) {
-        add(`${at}.finalizer`, `only one finalizer per graph; tasks[${firstFinalizer}] (${quoted(tasks[firstFinalizer].name)}) is already the finalizer`);
+        add(`${at}.finalizer`, `expected one finalizer per graph; ${quoted(tasks[firstFinalizer].name)} is already the finalizer`);
       }
       if (after.length > 0) add(`${at}.after`, 'the finalizer runs after all other tasks by itself; it cannot have "after"');
     } else {
@@ -289,7 +310,7 @@ export function validateGraph(def: PipelineDefinition, file: string, opts: Graph
             const targetAfter = tasks[j].after ?? [];
             const others = targetAfter.filter((p, m) => p !== name && targetAfter.indexOf(p) === m);
             if (!targetAfter.includes(name)) {
-              add(path, `branch target ${quoted(target)} must run after ${quoted(name)}; add ${quoted(name)} to tasks[${j}].after`);
+              add(path, `branch target ${quoted(target)} must run after ${quoted(name)}; add ${quoted(name)} to ${taskKey(tasks, j)}.after`);
             } else if (others.length > 0) {
               add(
                 path,
@@ -312,13 +333,13 @@ export function validateGraph(def: PipelineDefinition, file: string, opts: Graph
     const start = path[0];
     const closing = path[path.length - 2];
     const i = edges.index.get(start)!;
-    add(`tasks[${i}].after[${(tasks[i].after ?? []).indexOf(closing)}]`, `dependency cycle: ${path.join(" → ")}`);
+    add(`${taskKey(tasks, i)}.after[${(tasks[i].after ?? []).indexOf(closing)}]`, `dependency cycle: ${path.join(" → ")}`);
   }
 
   for (const name of edges.names) {
     const count = edges.successors.get(name)!.length;
     if (count > MAX_CHILDREN) {
-      add(`tasks[${edges.index.get(name)}]`, `task ${quoted(name)} has ${count} successors; Snowflake allows at most ${MAX_CHILDREN} children per task`);
+      add(taskKey(tasks, edges.index.get(name)!), `task ${quoted(name)} has ${count} successors; Snowflake allows at most ${MAX_CHILDREN} children per task`);
     }
   }
   const rootCount = rootChildren(def).length;

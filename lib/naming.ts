@@ -69,3 +69,18 @@ export function payloadDirectory(pipeline: string, task: string, sha256: string)
 export function sampleDataDirectory(sha256: string): string {
   return `sample/${sha256}`;
 }
+
+/** `PREPARE_DATA` -> `prepare-data`: an identifier as a part of a Pulumi logical name. */
+export function logicalSuffix(identifier: string): string {
+  return identifier.toLowerCase().replace(/[_$]+/g, "-");
+}
+
+/** `MORTGAGE_PIPELINE` -> `mortgage-pipeline`: the base of every logical name of a pipeline. */
+export function pipelineLogicalName(pipelineName: string): string {
+  return logicalSuffix(pipelineName);
+}
+
+/** `@DB.SCHEMA.DATA_STAGE/sample/<sha256>/<file>`: where the staged sample data is read from. */
+export function sampleDataLocation(names: Pick<PipelineNames, "stageFqn">, sha256: string, fileName: string): string {
+  return `@${names.stageFqn.data}/${sampleDataDirectory(sha256)}/${fileName}`;
+}

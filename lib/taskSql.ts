@@ -93,6 +93,24 @@ function argumentLiteral(arg: ProcedureArgument): string {
 }
 
 /**
+ * The procedure argument a branch task's handler gets: its branch list from the pipeline definition,
+ * in order and comma-separated (`BRANCH_TARGETS VARCHAR`, `'PROMOTE_MODEL,SEND_ALERT'`). The graph
+ * tells a task its successors but not which of them means what; the list's order does (for the
+ * quality gate: first = pass, second = fail). The handler returns one of these names.
+ */
+export function branchTargetsArgument(targets: readonly string[]): ProcedureArgument {
+  if (targets.length < 2) throw new Error(`a branch list needs at least 2 successors, got ${describeValue(targets)}`);
+  const seen = new Set<string>();
+  for (const target of targets) {
+    const problem = identifierProblem(target);
+    if (problem) throw new Error(`branch target: ${problem}`);
+    if (seen.has(target)) throw new Error(`branch target ${target} is listed twice`);
+    seen.add(target);
+  }
+  return { name: "BRANCH_TARGETS", type: "VARCHAR", value: targets.join(",") };
+}
+
+/**
  * The WHEN of a branch target: the branch task returns the name of the successor to run.
  * SYSTEM$GET_PREDECESSOR_RETURN_VALUE takes the task name without database and schema, case-sensitive.
  */

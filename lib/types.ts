@@ -8,6 +8,21 @@
 export type ConfigScalar = string | number | boolean;
 export type GraphConfig = Record<string, ConfigScalar>;
 
+/** JSON Schema for one graph-config value (pipeline.yaml configSchema; schemas/pipeline.schema.json). */
+export interface ConfigValueSchema {
+  type?: "string" | "number" | "integer" | "boolean";
+  enum?: ConfigScalar[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  /** What the value is; with a pattern, the words a problem shows for it. */
+  description?: string;
+}
+
 /** An ML Job launched by a task: the payload runs on the stack's compute pool. */
 export interface JobSpec {
   /** Payload entrypoint, relative to pipeline-code/ (e.g. jobs/train.py). */
@@ -44,6 +59,8 @@ export interface PipelineDefinition {
   runtime: string;
   packages: string[];
   config: GraphConfig;
+  /** What each config key accepts; a key not declared here is refused in config and graphConfig. */
+  configSchema?: Record<string, ConfigValueSchema>;
   tasks: TaskSpec[];
 }
 

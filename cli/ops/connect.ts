@@ -6,18 +6,18 @@
  *    with `SNOWFLAKE_CONNECTIONS_<NAME>_<KEY>` and then `SNOWFLAKE_<KEY>` variables overriding keys,
  *    as Snowflake's own tools do.
  * 2. `--stack NAME`: the program's own settings, i.e. the stack config `snowflake:*`
- *    (`pulumi config --json --show-secrets`), with `SNOWFLAKE_*` fallbacks (components/providers/connection.ts).
- * 3. Neither: the `SNOWFLAKE_*` variables of connection.ts; if they are incomplete, the default
+ *    (through the Automation API), with `SNOWFLAKE_*` fallbacks (snowflake/settings.ts).
+ * 3. Neither: the `SNOWFLAKE_*` variables of snowflake/settings.ts; if they are incomplete, the default
  *    connection of connections.toml (`SNOWFLAKE_DEFAULT_CONNECTION_NAME`, `default_connection_name`, or `default`).
  *
- * Authentication: password or key pair (private_key_file / private_key_raw), as connection.ts supports.
+ * Authentication: password or key pair (private_key_file / private_key_raw), as snowflake/session.ts supports.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { connectionSettingsFromConfig, type ConfigSource, type ConnectionSettings } from "../../components/providers/connection";
+import { connectionSettingsFromConfig, type ConfigSource, type ConnectionSettings } from "../../snowflake";
 import { CliError, EXIT } from "./exitCodes";
-import { pulumiJson, type PulumiRunner } from "./target";
+import type { StackAccess } from "./stackAccess";
 
 export type Env = Record<string, string | undefined>;
 
@@ -125,8 +125,14 @@ export function settingsFromToml(name: string, entry: Record<string, unknown>, e
     privateKey || values.password ? undefined : "password or private_key_file",
   ].filter(Boolean);
   if (missing.length) throw new CliError(`${where}: missing ${missing.join(", ")}`, EXIT.USAGE);
-  const host = values.host;
-  const accessUrl = host ? `${(values.protocol ?? "https").toLowerCase()}://${host}${values.port ? `:${values.port}` : ""}` : undefined;
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+    throw new CliError(`${where}: port ${JSON.stringify(values.port)} is not a port number (1 to 65535)`, EXIT.USAGE);
+  }
+  const protocol = values.protocol?.toLowerCase();
+  if (protocol !== undefined && protocol !== "http" && protocol !== "https") {
+    throw new CliError(`${where}: protocol ${JSON.stringify(values.protocol)} is neither https nor http`, EXIT.USAGE);
+  }
   return {
     account: values.account!,
     user: values.user!,
@@ -135,7 +141,9 @@ export function settingsFromToml(name: string, entry: Record<string, unknown>, e
     privateKey: privateKey ? privateKey.trim() + "\n" : undefined,
     privateKeyPassphrase: privateKey ? (values.private_key_file_pwd ?? values.private_key_passphrase) : undefined,
     password: privateKey ? undefined : values.password,
-    accessUrl,
+    host: values.host,
+    port,
+    protocol,
   };
 }
 
@@ -156,27 +164,21 @@ function fromToml(name: string | undefined, env: Env, required: boolean): Resolv
   return { settings: settingsFromToml(chosen, entry, env, file.path), source: `connection "${chosen}" (${file.path})`, warnings };
 }
 
-/** Stack config as `pulumi config --json --show-secrets` prints it: {"snowflake:user": {"value": "..."}}. */
-export function configSourceFromPulumi(json: unknown): ConfigSource {
-  const record = (json && typeof json === "object" ? json : {}) as Record<string, { value?: unknown }>;
-  return {
-    get(key: string) {
-      const value = record[key]?.value;
-      return value === undefined || value === null ? undefined : typeof value === "string" ? value : JSON.stringify(value);
-    },
-  };
+/** A stack's config (fully qualified key -> value, secrets shown) as a ConfigSource. */
+export function configSourceOf(config: Record<string, string>): ConfigSource {
+  return { get: (key: string) => config[key] };
 }
 
 export async function resolveConnection(
   options: { connection?: string; stack?: string },
   env: Env,
-  runPulumi: PulumiRunner,
+  stacks: StackAccess,
 ): Promise<ResolvedConnection> {
   if (options.connection) return fromToml(options.connection, env, true)!;
   if (options.stack) {
-    const json = await pulumiJson(runPulumi, ["config", "--json", "--show-secrets", "--stack", options.stack], `reading the connection settings of stack ${options.stack}`);
+    const config = await stacks.config(options.stack);
     try {
-      return { settings: connectionSettingsFromConfig(configSourceFromPulumi(json), env), source: `stack ${options.stack} config`, warnings: [] };
+      return { settings: connectionSettingsFromConfig(configSourceOf(config), env), source: `stack ${options.stack} config`, warnings: [] };
     } catch (err) {
       throw new CliError((err as Error).message, EXIT.USAGE);
     }

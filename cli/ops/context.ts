@@ -1,10 +1,10 @@
 /**
- * What every command needs: injected dependencies (streams, clock, Pulumi CLI, connection factory,
+ * What every command needs: injected dependencies (streams, clock, Pulumi stacks, connection factory,
  * Ctrl-C signal), the resolved target and connection, a paced reconnecting session, and the
  * deployed graph from SHOW TASKS.
  */
 import type { Colors } from "picocolors/types";
-import type { ConnectionSettings, SqlSession } from "../../components/providers/connection";
+import type { ConnectionSettings, SqlSession } from "../../snowflake";
 import type { Clock } from "./clock";
 import { resolveConnection, type Env } from "./connect";
 import { CliError, EXIT } from "./exitCodes";
@@ -13,7 +13,8 @@ import type { OutputStream } from "./liveView";
 import { DEFAULT_MAX_STATEMENTS_PER_MINUTE, StatementBudget, type BackoffSettings } from "./pacing";
 import { showTasksSql } from "./queries";
 import { ResilientSession } from "./session";
-import { resolveTarget, type PulumiRunner, type Target } from "./target";
+import type { StackAccess } from "./stackAccess";
+import { resolveTarget, type Target } from "./target";
 
 export interface CliDeps {
   stdout: OutputStream;
@@ -22,7 +23,8 @@ export interface CliDeps {
   clock: Clock;
   /** A fresh run token (a UUID in production). */
   newToken(): string;
-  runPulumi: PulumiRunner;
+  /** The Pulumi stacks of the project (production: the Automation API). */
+  stacks: StackAccess;
   openSession(settings: ConnectionSettings): Promise<SqlSession>;
   /** Aborted on Ctrl-C. */
   signal?: AbortSignal;
@@ -38,6 +40,7 @@ export interface CliDeps {
 
 export interface GlobalOptions {
   stack?: string;
+  pipeline?: string;
   rootTask?: string;
   connection?: string;
   json?: boolean;
@@ -57,6 +60,7 @@ export interface CommandContext {
 export function targetArgs(global: GlobalOptions): string {
   const parts: string[] = [];
   if (global.stack) parts.push(`--stack ${global.stack}`);
+  if (global.pipeline) parts.push(`--pipeline ${global.pipeline}`);
   if (global.rootTask) parts.push(`--root-task ${global.rootTask}`);
   if (global.connection) parts.push(`--connection ${global.connection}`);
   return parts.join(" ");
@@ -64,8 +68,8 @@ export function targetArgs(global: GlobalOptions): string {
 
 /** Resolves target and connection, runs `work`, closes the session. */
 export async function withContext<T>(deps: CliDeps, global: GlobalOptions, pc: Colors, work: (ctx: CommandContext) => Promise<T>): Promise<T> {
-  const target = await resolveTarget(global, deps.runPulumi);
-  const connection = await resolveConnection(global, deps.env, deps.runPulumi);
+  const target = await resolveTarget(global, deps.stacks);
+  const connection = await resolveConnection(global, deps.env, deps.stacks);
   for (const warning of connection.warnings) deps.stderr.write(`${pc.yellow("warning:")} ${warning}\n`);
   const settings: ConnectionSettings = { statementTimeoutMs: deps.statementTimeoutMs ?? 120_000, ...connection.settings };
   const budget = new StatementBudget(deps.clock, deps.maxStatementsPerMinute ?? DEFAULT_MAX_STATEMENTS_PER_MINUTE);

@@ -6,7 +6,10 @@
  * ties by name, the finalizer (task_relations.FinalizedRootTask, or a child without predecessors)
  * last.
  */
-import { col, fqn, str, type RootTaskRef, type Row, type TaskRun } from "./queries";
+import { parseShowTasks, type ShownTask } from "../../snowflake/tasks";
+import { fqn, type RootTaskRef, type Row, type TaskRun } from "./queries";
+
+export { lastNamePart } from "../../snowflake/tasks";
 
 export type TaskRole = "root" | "task" | "finalizer";
 
@@ -37,64 +40,30 @@ export function allTasks(graph: DeployedGraph): DeployedTask[] {
   return [graph.root, ...graph.children];
 }
 
-/** `DB.SCHEMA."A$B"` or `DB.SCHEMA.A$B` -> `A$B`. */
-export function lastNamePart(qualified: string): string {
-  const parts = qualified.match(/"(?:[^"]|"")*"|[^.]+/g) ?? [qualified];
-  const last = parts[parts.length - 1].trim();
-  return last.startsWith('"') ? last.slice(1, -1).replace(/""/g, '"') : last;
-}
-
-function jsonValue(value: unknown): unknown {
-  if (typeof value !== "string") return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Builds the graph of `ref` from SHOW TASKS IN SCHEMA rows; undefined when the root is absent. */
+/** Builds the graph of `ref` from SHOW TASKS IN SCHEMA rows (snowflake/tasks.ts); undefined when the root is absent. */
 export function graphFromShowTasks(ref: RootTaskRef, rows: Row[]): DeployedGraph | undefined {
   const prefix = `${ref.name}$`;
-  const inGraph = rows.filter((row) => {
-    const name = str(row, "name");
-    const db = str(row, "database_name");
-    const schema = str(row, "schema_name");
-    return (name === ref.name || name?.startsWith(prefix)) && (db === undefined || db === ref.database) && (schema === undefined || schema === ref.schema);
+  const shown = [...parseShowTasks(rows, ref).values()].filter((t) => t.name === ref.name || t.name.startsWith(prefix));
+  const rootTask = shown.find((t) => t.name === ref.name);
+  if (!rootTask) return undefined;
+
+  const toTask = (task: ShownTask, role: TaskRole): DeployedTask => ({
+    name: task.name,
+    label: role === "root" ? task.name : task.name.slice(prefix.length),
+    fullName: `${ref.database}.${ref.schema}.${task.name}`,
+    role,
+    state: task.state,
+    id: task.id,
+    schedule: task.schedule,
+    predecessors: (task.predecessors ?? []).filter((p) => p !== ref.name),
+    lastSuspendedReason: task.lastSuspendedReason,
   });
-  const rootRow = inGraph.find((row) => str(row, "name") === ref.name);
-  if (!rootRow) return undefined;
 
-  const toTask = (row: Row, role: TaskRole): DeployedTask => {
-    const name = str(row, "name")!;
-    const preds = jsonValue(col(row, "predecessors"));
-    const predecessors = (Array.isArray(preds) ? preds : [])
-      .map((p) => lastNamePart(String(p)))
-      .filter((p) => p !== ref.name);
-    return {
-      name,
-      label: role === "root" ? name : name.slice(prefix.length),
-      fullName: `${ref.database}.${ref.schema}.${name}`,
-      role,
-      state: (str(row, "state") ?? "unknown").toLowerCase(),
-      id: str(row, "id"),
-      schedule: str(row, "schedule"),
-      predecessors,
-      lastSuspendedReason: str(row, "last_suspended_reason"),
-    };
-  };
-
-  const root = toTask(rootRow, "root");
-  const children = inGraph
-    .filter((row) => row !== rootRow)
-    .map((row) => {
-      const relations = jsonValue(col(row, "task_relations")) as Record<string, unknown> | undefined;
-      const preds = jsonValue(col(row, "predecessors"));
-      const finalizer =
-        (relations && typeof relations === "object" && "FinalizedRootTask" in relations) ||
-        (Array.isArray(preds) && preds.length === 0);
-      return toTask(row, finalizer ? "finalizer" : "task");
-    });
+  const root = toTask(rootTask, "root");
+  // A finalizer: task_relations names the root it finalizes, or a child without predecessors.
+  const children = shown
+    .filter((t) => t !== rootTask)
+    .map((t) => toTask(t, t.finalizes || (t.predecessors !== undefined && t.predecessors.length === 0) ? "finalizer" : "task"));
   return { ref, root, children: runOrder(children) };
 }
 

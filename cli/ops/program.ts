@@ -15,9 +15,11 @@ import { DEFAULT_BACKOFF, DEFAULT_MAX_STATEMENTS_PER_MINUTE } from "./pacing";
 
 const TARGET_HELP = `
 Target (which graph):
-  --stack NAME           the root task from the stack's outputs (\`pulumi stack output --json\`,
-                         output rootTask); needs the Pulumi CLI. Without --stack or --root-task
+  --stack NAME           the stack whose outputs name the graph (read through the Pulumi
+                         Automation API; needs the Pulumi CLI). Without --stack or --root-task
                          the selected stack is used.
+  --pipeline NAME        which of the stack's pipelines (output pipelines.NAME); may be left out
+                         when the stack has only one.
   --root-task DB.SCHEMA.NAME
                          the root task directly; no Pulumi CLI needed.
 
@@ -25,8 +27,8 @@ Connection (first that applies):
   --connection NAME      a connection of Snowflake's connections.toml ($SNOWFLAKE_HOME, default
                          ~/.snowflake); SNOWFLAKE_CONNECTIONS_<NAME>_<KEY> and SNOWFLAKE_<KEY>
                          variables override its keys. Password or key-pair authentication.
-  --stack NAME           the program's own settings: stack config snowflake:* (read with
-                         \`pulumi config --json --show-secrets\`), SNOWFLAKE_* variables as fallback.
+  --stack NAME           the program's own settings: stack config snowflake:* (secrets shown,
+                         through the Automation API), SNOWFLAKE_* variables as fallback.
   (neither)              SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER,
                          SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PASSWORD (and SNOWFLAKE_ROLE,
                          SNOWFLAKE_WAREHOUSE); else the default connection of connections.toml.
@@ -37,6 +39,7 @@ Output is for people by default (live on a terminal, one line per change otherwi
 const EXAMPLES = `
 Examples:
   npm run pipeline -- run --stack dev
+  npm run pipeline -- status --stack dev --pipeline MORTGAGE_PIPELINE
   npm run pipeline -- run --stack dev --config metric_threshold=0.8 --timeout 2h
   npm run pipeline -- status --root-task ML_DEV.PIPELINE.MORTGAGE_PIPELINE --connection dev
   npm run pipeline -- history --stack dev --limit 5 --json
@@ -121,6 +124,7 @@ export function buildProgram(deps: CliDeps, setCode: (code: number) => void): Co
     .name("pipeline")
     .description("Operate the task graph that `pulumi up` deployed: run it and follow the run, status, history, suspend, resume.")
     .option("--stack <name>", "stack whose outputs name the graph and whose config holds the connection settings")
+    .option("--pipeline <name>", "which pipeline of the stack (default: its only one)")
     .option("--root-task <DB.SCHEMA.NAME>", "the root task, instead of reading it from the stack")
     .option("--connection <name>", "a connection of Snowflake's connections.toml")
     .option("--json", "print one JSON document instead of text")

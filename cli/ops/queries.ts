@@ -7,6 +7,8 @@
  * CLI never depends on how the driver renders TIMESTAMP_LTZ values.
  */
 import { canonicalJson } from "../../lib/canonicalJson";
+import { showTasksSql as showTasksInSchema } from "../../snowflake/tasks";
+import { col, num, str, type Row } from "../../snowflake/rows";
 import { dollarQuoteProblem, identifierProblem, sqlString } from "../../lib/identifiers";
 import type { GraphConfig } from "../../lib/types";
 
@@ -36,8 +38,9 @@ export function parseRootTask(text: string): RootTaskRef {
 // ---------------------------------------------------------------------------------------------
 // Builders
 
+/** SHOW TASKS IN SCHEMA of the root's schema (snowflake/tasks.ts). */
 export function showTasksSql(ref: RootTaskRef): string {
-  return `SHOW TASKS IN SCHEMA ${ref.database}.${ref.schema}`;
+  return showTasksInSchema(ref);
 }
 
 export function alterTaskSql(taskFqn: string, action: "SUSPEND" | "RESUME"): string {
@@ -106,28 +109,9 @@ function integer(n: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Row parsing (column names are matched case-insensitively: SHOW output is lower case)
+// Row parsing (column names are matched case-insensitively: snowflake/rows.ts)
 
-export type Row = Record<string, unknown>;
-
-export function col(row: Row, name: string): unknown {
-  if (name in row) return row[name];
-  const lower = name.toLowerCase();
-  for (const key of Object.keys(row)) if (key.toLowerCase() === lower) return row[key];
-  return undefined;
-}
-
-export function str(row: Row, name: string): string | undefined {
-  const v = col(row, name);
-  return v === undefined || v === null || v === "" ? undefined : String(v);
-}
-
-export function num(row: Row, name: string): number | undefined {
-  const v = col(row, name);
-  if (v === undefined || v === null || v === "") return undefined;
-  const n = typeof v === "number" ? v : Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
+export { col, num, str, type Row };
 
 /** One row of TASK_HISTORY. */
 export interface TaskRun {

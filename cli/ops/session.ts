@@ -3,7 +3,7 @@
  * connection-level failure (a dropped connection, a login that timed out), so one network blip
  * during a long poll does not end the command. SQL errors are passed through unchanged.
  */
-import type { SqlSession } from "../../components/providers/connection";
+import type { SqlSession } from "../../snowflake";
 import type { StatementBudget } from "./pacing";
 
 export type OpenSession = () => Promise<SqlSession>;

@@ -1,78 +1,98 @@
 /**
- * Which graph a command operates on: the root task from the stack's outputs (`pulumi stack output
- * --json`, output `rootTask`, as components/pipeline.ts exports it), or `--root-task DB.SCHEMA.NAME`.
+ * Which graph a command operates on: `--root-task DB.SCHEMA.NAME`, or a pipeline of the stack's
+ * outputs (read through StackAccess; `--stack`, else the selected stack).
+ *
+ * Outputs (docs/design.md "Stack outputs"): `pipelines: {<NAME>: {rootTask, tasks, ...}}`; stacks
+ * deployed before several pipelines existed export only the top-level `rootTask` and `tasks` of
+ * their one pipeline, which is read the same way. `--pipeline NAME` picks one; without it the only
+ * pipeline is taken, and several are a usage error that lists them.
  */
 import { CliError, EXIT } from "./exitCodes";
 import { parseRootTask, type RootTaskRef } from "./queries";
-
-export interface PulumiResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the Pulumi CLI in the project directory; rejects with code ENOENT when it is not installed. */
-export type PulumiRunner = (args: string[]) => Promise<PulumiResult>;
+import type { StackAccess } from "./stackAccess";
 
 export interface Target {
   ref: RootTaskRef;
   /** Stack the target came from, when --stack (or the selected stack) was used. */
   stack?: string;
+  /** The pipeline's name, when it came from the stack's outputs. */
+  pipeline?: string;
   /** Fully qualified task names the stack declares (output `tasks`), when known. */
   declaredTasks?: string[];
   outputs?: Record<string, unknown>;
 }
 
-export async function pulumiJson(runPulumi: PulumiRunner, args: string[], what: string): Promise<unknown> {
-  let result: PulumiResult;
-  try {
-    result = await runPulumi(args);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "ENOENT") {
-      throw new CliError(`${what} needs the Pulumi CLI, which is not installed (or not on PATH). Give --root-task DB.SCHEMA.NAME instead, and --connection NAME or SNOWFLAKE_* variables for the connection.`, EXIT.USAGE);
-    }
-    throw new CliError(`${what}: could not run pulumi: ${(err as Error).message}`, EXIT.USAGE);
-  }
-  if (result.code !== 0) {
-    throw new CliError(`${what}: \`pulumi ${args.join(" ")}\` failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`, EXIT.USAGE);
-  }
-  try {
-    return JSON.parse(result.stdout);
-  } catch {
-    throw new CliError(`${what}: \`pulumi ${args.join(" ")}\` did not print JSON`, EXIT.USAGE);
-  }
+export interface TargetOptions {
+  stack?: string;
+  rootTask?: string;
+  pipeline?: string;
 }
 
-export async function resolveTarget(options: { stack?: string; rootTask?: string }, runPulumi: PulumiRunner): Promise<Target> {
+interface PipelineEntry {
+  rootTask?: unknown;
+  tasks?: unknown;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The pipelines of a stack's outputs, by name: `pipelines`, or the one top-level `rootTask`. */
+export function pipelinesOf(outputs: Record<string, unknown>): Map<string, PipelineEntry> {
+  const pipelines = new Map<string, PipelineEntry>();
+  if (isRecord(outputs.pipelines)) {
+    for (const [name, entry] of Object.entries(outputs.pipelines)) if (isRecord(entry)) pipelines.set(name, entry);
+  } else if (typeof outputs.rootTask === "string") {
+    pipelines.set(outputs.rootTask.split(".").pop()!, { rootTask: outputs.rootTask, tasks: outputs.tasks });
+  }
+  return pipelines;
+}
+
+/** The entry `--pipeline` names, or the only one; throws a usage error naming what there is. */
+export function choosePipeline(pipelines: Map<string, PipelineEntry>, requested: string | undefined, what: string, outputKeys: string[]): [string, PipelineEntry] {
+  const names = [...pipelines.keys()].sort();
+  if (names.length === 0) {
+    throw new CliError(
+      `${what}: no pipelines in the outputs (outputs: ${outputKeys.length ? outputKeys.join(", ") : "none; is the stack deployed?"}). Give --root-task DB.SCHEMA.NAME instead.`,
+      EXIT.USAGE,
+    );
+  }
+  if (requested !== undefined) {
+    const entry = pipelines.get(requested);
+    if (!entry) throw new CliError(`--pipeline ${requested}: ${what} has no such pipeline; it has: ${names.join(", ")}`, EXIT.USAGE);
+    return [requested, entry];
+  }
+  if (names.length > 1) {
+    throw new CliError(`${what} has ${names.length} pipelines: ${names.join(", ")}. Say which one with --pipeline NAME.`, EXIT.USAGE);
+  }
+  return [names[0], pipelines.get(names[0])!];
+}
+
+export async function resolveTarget(options: TargetOptions, stacks: StackAccess): Promise<Target> {
   if (options.rootTask) {
+    if (options.pipeline !== undefined) {
+      throw new CliError("--pipeline picks a pipeline from the stack's outputs; --root-task names the graph itself. Give one of them.", EXIT.USAGE);
+    }
     try {
       return { ref: parseRootTask(options.rootTask), stack: options.stack };
     } catch (err) {
       throw new CliError(`--root-task: ${(err as Error).message}`, EXIT.USAGE);
     }
   }
-  const stackArgs = options.stack ? ["--stack", options.stack] : [];
-  const what = options.stack ? `reading the outputs of stack ${options.stack}` : "reading the outputs of the selected stack (no --stack or --root-task given)";
-  const outputs = await pulumiJson(runPulumi, ["stack", "output", "--json", ...stackArgs], what);
-  if (typeof outputs !== "object" || outputs === null) throw new CliError(`${what}: expected a JSON object of outputs`, EXIT.USAGE);
-  const record = outputs as Record<string, unknown>;
-  const rootTask = record.rootTask;
-  if (typeof rootTask !== "string") {
-    const keys = Object.keys(record);
-    throw new CliError(
-      `${what}: no output \`rootTask\` (outputs: ${keys.length ? keys.join(", ") : "none; is the stack deployed?"}). Give --root-task DB.SCHEMA.NAME instead.`,
-      EXIT.USAGE,
-    );
+  const stack = options.stack ?? (await stacks.selectedStack());
+  if (stack === undefined) {
+    throw new CliError("no stack is selected: give --stack NAME (or --root-task DB.SCHEMA.NAME).", EXIT.USAGE);
+  }
+  const what = options.stack ? `stack ${stack}` : `the selected stack ${stack} (no --stack or --root-task given)`;
+  const outputs = await stacks.outputs(stack);
+  const [pipeline, entry] = choosePipeline(pipelinesOf(outputs), options.pipeline, what, Object.keys(outputs));
+  if (typeof entry.rootTask !== "string") {
+    throw new CliError(`${what}: pipeline ${pipeline} has no output rootTask. Give --root-task DB.SCHEMA.NAME instead.`, EXIT.USAGE);
   }
   let ref: RootTaskRef;
   try {
-    ref = parseRootTask(rootTask);
+    ref = parseRootTask(entry.rootTask);
   } catch (err) {
-    throw new CliError(`${what}: output rootTask: ${(err as Error).message}`, EXIT.USAGE);
+    throw new CliError(`${what}: pipeline ${pipeline}, output rootTask: ${(err as Error).message}`, EXIT.USAGE);
   }
-  const tasks = record.tasks;
-  const declaredTasks =
-    tasks && typeof tasks === "object" ? Object.values(tasks as Record<string, unknown>).filter((v): v is string => typeof v === "string") : undefined;
-  return { ref, stack: options.stack, declaredTasks, outputs: record };
+  const declaredTasks = isRecord(entry.tasks) ? Object.values(entry.tasks).filter((v): v is string => typeof v === "string") : undefined;
+  return { ref, stack, pipeline, declaredTasks, outputs };
 }

@@ -2,20 +2,20 @@
  * Snowpark Container Services compute pool as a dynamic provider (@pulumi/snowflake 1.3.0 has no
  * compute pool resource). Type token `pulumi-nodejs:dynamic/snowflake-ml-pipeline:ComputePool`.
  *
- * SQL (shared reference snowflake-semantics.md §7):
+ * SQL (https://docs.snowflake.com/en/sql-reference/sql/create-compute-pool and the ALTER, SHOW and
+ * DROP COMPUTE POOL pages beside it):
  *   create  CREATE COMPUTE POOL <name> MIN_NODES = n MAX_NODES = n INSTANCE_FAMILY = f AUTO_RESUME = b AUTO_SUSPEND_SECS = n [COMMENT = '…']
  *   update  ALTER COMPUTE POOL <name> SET <changed properties>   (and/or ALTER COMPUTE POOL <name> UNSET COMMENT)
  *   read    SHOW COMPUTE POOLS LIKE '<name>'                      (no row with that exact name: gone)
  *   delete  ALTER COMPUTE POOL <name> STOP ALL; DROP COMPUTE POOL <name>
  * A new name or instance family replaces the pool, deleting the old one first (the name is fixed).
  *
- * Credentials come only from `configure({config})` (stack config `snowflake:*`) or SNOWFLAKE_*
- * variables, through connection.ts; never from inputs. The provider object is serialized into the
- * state by Pulumi, so this module must not capture secrets or import snowflake-sdk at the top.
+ * The provider has the shape of snowflake/dynamicProvider.ts: credentials only from the stack
+ * config through `configure`, one session per operation, failures named by resource.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { sqlString } from "../../lib/identifiers";
-import { providerSessions, type ConfigSource, type SessionOpener } from "./connection";
+import { isUnknown, providerKit, show, type CheckFailure, type ProviderSessionOpener } from "../../snowflake/dynamicProvider";
 
 /** The provider's inputs after `check` (defaults applied); the outputs are the same fields. */
 export interface ComputePoolInputs {
@@ -42,10 +42,6 @@ export interface ComputePoolArgs {
   comment?: pulumi.Input<string>;
 }
 
-export type { SessionOpener };
-
-/** The value Pulumi passes for an input that is not known yet (preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
 const FIELDS = ["name", "instanceFamily", "minNodes", "maxNodes", "autoSuspendSecs", "autoResume", "comment"] as const;
 const REPLACING = ["name", "instanceFamily"];
@@ -88,10 +84,9 @@ function normalize(p: Record<string, any>): ComputePoolInputs {
 }
 
 /** Validation problems of new inputs; unknown (preview) values are not judged. */
-export function computePoolProblems(p: Record<string, any>): { property: string; reason: string }[] {
-  const problems: { property: string; reason: string }[] = [];
-  const known = (v: unknown) => v !== UNKNOWN;
-  const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
+export function computePoolProblems(p: Record<string, any>): CheckFailure[] {
+  const problems: CheckFailure[] = [];
+  const known = (v: unknown) => !isUnknown(v);
   if (known(p.name) && (typeof p.name !== "string" || !IDENTIFIER.test(p.name) || p.name.length > 255)) {
     problems.push({ property: "name", reason: `expected an unquoted upper-case identifier (^[A-Z_][A-Z0-9_$]*$), got ${show(p.name)}` });
   }
@@ -133,38 +128,43 @@ function fromShowRow(row: Record<string, unknown>): ComputePoolInputs {
   return out;
 }
 
+/** The new inputs with defaults applied (autoResume true; an empty comment is none). */
+function checkedInputs(news: Record<string, any>): Record<string, any> {
+  const inputs: Record<string, any> = { ...news, autoResume: news.autoResume ?? true };
+  if (inputs.comment === undefined || inputs.comment === null || inputs.comment === "") delete inputs.comment;
+  return inputs;
+}
+
+/** A new name or instance family replaces the pool, deleting the old one first (the name is fixed). */
+export function computePoolDiff(olds: Record<string, any>, news: Record<string, any>): pulumi.dynamic.DiffResult {
+  const before = normalize(olds);
+  const after = normalize(news);
+  const changed = FIELDS.filter((f) => before[f] !== after[f]);
+  const replaces = changed.filter((f) => REPLACING.includes(f));
+  return replaces.length > 0 ? { changes: true, replaces, deleteBeforeReplace: true } : { changes: changed.length > 0 };
+}
+
 /**
  * Builds the provider. Pulumi uses `computePoolProvider` (sessions from `configure`); tests pass
  * `openSession` to run the methods against the Snowflake stub.
  */
-export function createComputePoolProvider(openSession?: SessionOpener) {
-  const { configure, withSession } = providerSessions(openSession);
+export function createComputePoolProvider(openSession?: ProviderSessionOpener) {
+  const kit = providerKit("ComputePool", openSession);
 
   const provider = {
-    async configure(req: { config: ConfigSource }): Promise<void> {
-      configure(req.config);
-    },
+    configure: kit.configure,
 
     async check(_olds: Record<string, any>, news: Record<string, any>) {
-      const failures = computePoolProblems(news);
-      const inputs: Record<string, any> = { ...news, autoResume: news.autoResume ?? true };
-      if (inputs.comment === undefined || inputs.comment === null || inputs.comment === "") delete inputs.comment;
-      return { inputs, failures };
+      return kit.checked(checkedInputs(news), computePoolProblems(news));
     },
 
     async diff(_id: string, olds: Record<string, any>, news: Record<string, any>) {
-      const before = normalize(olds);
-      const after = normalize(news);
-      const changed = FIELDS.filter((f) => before[f] !== after[f]);
-      const replaces = changed.filter((f) => REPLACING.includes(f));
-      return replaces.length > 0
-        ? { changes: true, replaces, deleteBeforeReplace: true }
-        : { changes: changed.length > 0 };
+      return computePoolDiff(olds, news);
     },
 
     async create(inputs: Record<string, any>) {
       const outs = normalize(inputs);
-      await withSession((s) => s.execute(createComputePoolSql(outs)));
+      await kit.withSession(outs.name, (s) => s.execute(createComputePoolSql(outs)));
       return { id: outs.name, outs };
     },
 
@@ -172,7 +172,7 @@ export function createComputePoolProvider(openSession?: SessionOpener) {
       const outs = normalize(news);
       const statements = alterComputePoolSql(normalize(olds), outs);
       if (statements.length > 0) {
-        await withSession(async (s) => {
+        await kit.withSession(outs.name, async (s) => {
           for (const sql of statements) await s.execute(sql);
         });
       }
@@ -181,14 +181,14 @@ export function createComputePoolProvider(openSession?: SessionOpener) {
 
     async read(id: string, props: Record<string, any>) {
       const name = props?.name ?? id;
-      const rows = await withSession((s) => s.execute(`SHOW COMPUTE POOLS LIKE ${sqlString(name)}`));
+      const rows = await kit.withSession(name, (s) => s.execute(`SHOW COMPUTE POOLS LIKE ${sqlString(name)}`));
       const row = rows.find((r) => r.name === name);
       return row ? { id: name, props: fromShowRow(row) } : {};
     },
 
     async delete(id: string, props: Record<string, any>) {
       const name = props?.name ?? id;
-      await withSession(async (s) => {
+      await kit.withSession(name, async (s) => {
         try {
           await s.execute(`ALTER COMPUTE POOL ${name} STOP ALL`);
         } catch (err) {

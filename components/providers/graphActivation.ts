@@ -8,33 +8,35 @@
  * - started: false -> the root suspended, every child (finalizer included) started, because
  *   EXECUTE TASK on a suspended root skips suspended children.
  *
- * Check: one `SHOW TASKS IN SCHEMA <DB>.<SCHEMA>`. A single statement gives a consistent snapshot of
- * every task of the graph (all tasks live in the root's schema by the naming contract); per-task
- * DESCRIBE TASK would be one round trip per task and an error per missing task, and SHOW TASKS LIKE
- * treats `_` as a wildcard anyway. Rows are matched on the exact unqualified name.
+ * Check: one `SHOW TASKS IN SCHEMA <DB>.<SCHEMA>`, built and parsed by snowflake/tasks.ts. A single
+ * statement gives a consistent snapshot of every task of the graph; per-task DESCRIBE TASK would be
+ * one round trip per task and an error per missing task.
  *
  * Repair, only for the tasks that are wrong, in Snowflake's order:
  *   ALTER TASK <root> SUSPEND            if the root is started and a child must be resumed, or started: false
  *   ALTER TASK <child> RESUME            per suspended child, in the given (topological) order
  *   ALTER TASK <root> RESUME             last, if started: true
  * Explicit ALTERs rather than SYSTEM$TASK_DEPENDENTS_ENABLE('<root>'): that function also resumes the
- * root (wrong for started: false, and a root without schedule), whether it resumes the finalizer is
- * unverified (snowflake-semantics.md §4.2, §12 item 6), and one statement per task lets a refusal name
- * the task. Then the check runs again; any task still wrong fails the update with its name. If a
- * repair statement is refused after the root was suspended here and the root was declared started,
- * the root is resumed again (best effort) so a refused repair never stops the schedule.
+ * root (wrong for started: false, and a root without schedule), the documentation does not say
+ * whether it resumes the finalizer
+ * (https://docs.snowflake.com/en/sql-reference/functions/system_task_dependents_enable), and one
+ * statement per task lets a refusal name the task. Then the check runs again; any task still wrong
+ * fails the update with its name. If a repair statement is refused after the root was suspended here
+ * and the root was declared started, the root is resumed again (best effort) so a refused repair
+ * never stops the schedule.
  *
  * diff: a change only when an input changed (the fingerprint covers every task definition, so any
  * graph change re-runs the check) or when a refresh recorded drift (`inSync: false`); with nothing
  * changed, `pulumi up` does nothing. read (refresh): reports the real state, so drift shows.
  * delete: nothing to drop; the tasks are separate resources.
  *
- * Credentials come only from configure({config}) (stack config snowflake:*) and SNOWFLAKE_*
- * variables via connection.ts, never from inputs; snowflake-sdk is required inside connection.ts'
- * functions, so the provider serializes (build-environment-notes.md §5.3).
+ * The provider has the shape of snowflake/dynamicProvider.ts: credentials only from the stack
+ * config through `configure`, one session per operation, failures named by resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { connectionSettingsFromConfig, openConnection, providerConfig, type ConfigSource, type SqlSession } from "./connection";
+import { isUnknown, providerKit, type CheckFailure, type ProviderSessionOpener } from "../../snowflake/dynamicProvider";
+import type { SqlSession } from "../../snowflake/session";
+import { parseShowTasks, showTasksSql } from "../../snowflake/tasks";
 
 export interface GraphActivationInputs {
   /** Fully qualified, unquoted: ML_DEV.PIPELINE.MORTGAGE_PIPELINE. */
@@ -57,8 +59,6 @@ export interface GraphActivationOutputs extends GraphActivationInputs {
   repairs: string[];
 }
 
-/** The preview placeholder for unknown values (dynamic provider host). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const IDENTIFIER = /^[A-Z_][A-Z0-9_$]*$/;
 
 export interface TaskStatement {
@@ -80,29 +80,15 @@ export function declaredStates(inputs: Pick<GraphActivationInputs, "rootTask" | 
 }
 
 export function showTasksStatement(rootTask: string): string {
-  const { database, schema } = splitName(rootTask);
-  return `SHOW TASKS IN SCHEMA ${database}.${schema}`;
+  return showTasksSql(splitName(rootTask));
 }
 
-/** Each declared task's state in SHOW TASKS rows (`name`, `state` columns; `missing` when absent). */
+/** Each declared task's state in SHOW TASKS rows (`missing` when absent). */
 export function statesFromShowTasks(inputs: Pick<GraphActivationInputs, "rootTask" | "tasks">, rows: Record<string, unknown>[]): Record<string, TaskState> {
-  const field = (row: Record<string, unknown>, column: string) => {
-    const key = Object.keys(row).find((k) => k.toLowerCase() === column);
-    return key === undefined || row[key] === null || row[key] === undefined ? undefined : String(row[key]);
-  };
-  const { database, schema } = splitName(inputs.rootTask);
-  const byName = new Map<string, string>();
-  for (const row of rows) {
-    const name = field(row, "name");
-    const db = field(row, "database_name");
-    const sc = field(row, "schema_name");
-    if (name !== undefined && (db === undefined || db === database) && (sc === undefined || sc === schema)) {
-      byName.set(name, (field(row, "state") ?? "").toLowerCase());
-    }
-  }
+  const shown = parseShowTasks(rows, splitName(inputs.rootTask));
   const states: Record<string, TaskState> = {};
   for (const task of [inputs.rootTask, ...inputs.tasks]) {
-    const state = byName.get(splitName(task).name);
+    const state = shown.get(splitName(task).name)?.state;
     states[task] = state === undefined ? "missing" : state === "started" ? "started" : "suspended";
   }
   return states;
@@ -133,11 +119,6 @@ export function repairPlan(inputs: GraphActivationInputs, actual: Record<string,
   return plan;
 }
 
-async function session(): Promise<SqlSession> {
-  const config: ConfigSource = providerConfig().config ?? { get: () => undefined };
-  return openConnection(connectionSettingsFromConfig(config, process.env));
-}
-
 async function readActual(sql: SqlSession, inputs: GraphActivationInputs): Promise<Record<string, TaskState>> {
   return statesFromShowTasks(inputs, await sql.execute(showTasksStatement(inputs.rootTask)));
 }
@@ -147,53 +128,47 @@ function describeGraph(inputs: GraphActivationInputs): string {
 }
 
 /** Check, repair, re-check. Resolves to the outputs; rejects naming the tasks that are wrong. */
-export async function activate(inputs: GraphActivationInputs): Promise<GraphActivationOutputs> {
-  const sql = await session();
-  try {
-    const before = await readActual(sql, inputs);
-    const missing = Object.entries(before).filter(([, s]) => s === "missing").map(([t]) => t);
-    if (missing.length > 0) {
-      throw new Error(`${describeGraph(inputs)}: cannot be activated, these tasks do not exist: ${missing.join(", ")}`);
-    }
-    const plan = repairPlan(inputs, before);
-    if (plan.length === 0) return { ...inputs, actual: before, inSync: true, repairs: [] };
-
-    const ran: string[] = [];
-    let refusal: string | undefined;
-    for (const step of plan) {
-      try {
-        await sql.execute(step.sql);
-        ran.push(step.sql);
-      } catch (err) {
-        refusal = `Snowflake refused \`${step.sql}\` for ${step.task}: ${(err as Error).message}`;
-        break;
-      }
-    }
-    if (refusal && inputs.started && before[inputs.rootTask] === "started" && ran.includes(`ALTER TASK ${inputs.rootTask} SUSPEND`)) {
-      // Put the schedule back as it was; the update fails anyway.
-      await sql.execute(`ALTER TASK ${inputs.rootTask} RESUME`).then(
-        () => ran.push(`ALTER TASK ${inputs.rootTask} RESUME`),
-        () => undefined,
-      );
-    }
-    const after = await readActual(sql, inputs);
-    const wrong = mismatches(inputs, after);
-    if (refusal || wrong.length > 0) {
-      const parts = [`${describeGraph(inputs)} is not in its declared state after repair`];
-      if (refusal) parts.push(refusal);
-      if (wrong.length > 0) parts.push(`tasks not in the declared state: ${wrong.join("; ")}`);
-      throw new Error(parts.join(". "));
-    }
-    return { ...inputs, actual: after, inSync: true, repairs: ran };
-  } finally {
-    await sql.close();
+export async function activate(sql: SqlSession, inputs: GraphActivationInputs): Promise<GraphActivationOutputs> {
+  const before = await readActual(sql, inputs);
+  const missing = Object.entries(before).filter(([, s]) => s === "missing").map(([t]) => t);
+  if (missing.length > 0) {
+    throw new Error(`${describeGraph(inputs)}: cannot be activated, these tasks do not exist: ${missing.join(", ")}`);
   }
+  const plan = repairPlan(inputs, before);
+  if (plan.length === 0) return { ...inputs, actual: before, inSync: true, repairs: [] };
+
+  const ran: string[] = [];
+  let refusal: string | undefined;
+  for (const step of plan) {
+    try {
+      await sql.execute(step.sql);
+      ran.push(step.sql);
+    } catch (err) {
+      refusal = `Snowflake refused \`${step.sql}\` for ${step.task}: ${(err as Error).message}`;
+      break;
+    }
+  }
+  if (refusal && inputs.started && before[inputs.rootTask] === "started" && ran.includes(`ALTER TASK ${inputs.rootTask} SUSPEND`)) {
+    // Put the schedule back as it was; the update fails anyway.
+    await sql.execute(`ALTER TASK ${inputs.rootTask} RESUME`).then(
+      () => ran.push(`ALTER TASK ${inputs.rootTask} RESUME`),
+      () => undefined,
+    );
+  }
+  const after = await readActual(sql, inputs);
+  const wrong = mismatches(inputs, after);
+  if (refusal || wrong.length > 0) {
+    const parts = [`${describeGraph(inputs)} is not in its declared state after repair`];
+    if (refusal) parts.push(refusal);
+    if (wrong.length > 0) parts.push(`tasks not in the declared state: ${wrong.join("; ")}`);
+    throw new Error(parts.join(". "));
+  }
+  return { ...inputs, actual: after, inSync: true, repairs: ran };
 }
 
-const isUnknown = (v: unknown) => v === UNKNOWN;
-
-function validate(news: Partial<GraphActivationInputs>): pulumi.dynamic.CheckFailure[] {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
+/** Validation problems of new inputs; unknown (preview) values are not judged. */
+export function graphActivationProblems(news: Partial<GraphActivationInputs>): CheckFailure[] {
+  const failures: CheckFailure[] = [];
   const qualified = (v: unknown) => typeof v === "string" && v.split(".").length === 3 && v.split(".").every((p) => IDENTIFIER.test(p));
   if (!isUnknown(news.rootTask) && !qualified(news.rootTask)) {
     failures.push({ property: "rootTask", reason: `expected a fully qualified unquoted task name DB.SCHEMA.NAME, got ${JSON.stringify(news.rootTask)}` });
@@ -227,53 +202,59 @@ function validate(news: Partial<GraphActivationInputs>): pulumi.dynamic.CheckFai
 
 const INPUT_KEYS = ["rootTask", "tasks", "started", "fingerprint"] as const;
 
-export const graphActivationProvider: pulumi.dynamic.ResourceProvider<GraphActivationInputs, GraphActivationOutputs> = {
-  async configure(req: pulumi.dynamic.ConfigureRequest) {
-    providerConfig().config = req.config;
-  },
+/**
+ * Builds the provider. Pulumi uses `graphActivationProvider` (sessions from `configure`); tests pass
+ * `openSession` to run the methods against the Snowflake stub.
+ */
+export function createGraphActivationProvider(openSession?: ProviderSessionOpener): pulumi.dynamic.ResourceProvider<GraphActivationInputs, GraphActivationOutputs> {
+  const kit = providerKit("GraphActivation", openSession);
+  const inputsOf = (p: GraphActivationInputs): GraphActivationInputs => ({ rootTask: p.rootTask, tasks: p.tasks, started: p.started, fingerprint: p.fingerprint });
+  return {
+    configure: kit.configure,
 
-  async check(_olds: GraphActivationInputs, news: GraphActivationInputs) {
-    const failures = validate(news);
-    if (failures.length > 0) return { failures };
-    const inputs: GraphActivationInputs = { rootTask: news.rootTask, tasks: news.tasks, started: news.started, fingerprint: news.fingerprint };
-    return { inputs };
-  },
+    async check(_olds: GraphActivationInputs, news: GraphActivationInputs) {
+      return kit.checked(inputsOf(news), graphActivationProblems(news));
+    },
 
-  async diff(_id: string, olds: GraphActivationOutputs, news: GraphActivationInputs) {
-    const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-    const drifted = olds.inSync === false;
-    return {
-      changes: changed.length > 0 || drifted,
-      replaces: changed.includes("rootTask") ? ["rootTask"] : [],
-      deleteBeforeReplace: false,
-    };
-  },
+    async diff(_id: string, olds: GraphActivationOutputs, news: GraphActivationInputs) {
+      return graphActivationDiff(olds, news);
+    },
 
-  async create(inputs: GraphActivationInputs) {
-    const outs = await activate(inputs);
-    return { id: inputs.rootTask, outs };
-  },
+    async create(inputs: GraphActivationInputs) {
+      const outs = await kit.withSession(describeGraph(inputs), (s) => activate(s, inputs));
+      return { id: inputs.rootTask, outs };
+    },
 
-  async update(_id: string, _olds: GraphActivationOutputs, news: GraphActivationInputs) {
-    return { outs: await activate(news) };
-  },
+    async update(_id: string, _olds: GraphActivationOutputs, news: GraphActivationInputs) {
+      return { outs: await kit.withSession(describeGraph(news), (s) => activate(s, news)) };
+    },
 
-  async read(id: string, props?: GraphActivationOutputs) {
-    if (!props) throw new Error(`GraphActivation ${id}: nothing to read without stored properties (import is not supported)`);
-    const inputs: GraphActivationInputs = { rootTask: props.rootTask, tasks: props.tasks, started: props.started, fingerprint: props.fingerprint };
-    const sql = await session();
-    try {
-      const actual = await readActual(sql, inputs);
+    async read(id: string, props?: GraphActivationOutputs) {
+      if (!props) throw new Error(`GraphActivation ${id}: nothing to read without stored properties (import is not supported)`);
+      const inputs = inputsOf(props);
+      const actual = await kit.withSession(describeGraph(inputs), (s) => readActual(s, inputs));
       return { id, props: { ...props, actual, inSync: mismatches(inputs, actual).length === 0 } };
-    } finally {
-      await sql.close();
-    }
-  },
+    },
 
-  async delete() {
-    // Nothing to drop: the tasks are their own resources.
-  },
-};
+    async delete() {
+      // Nothing to drop: the tasks are their own resources.
+    },
+  };
+}
+
+/** A change only when an input changed or a refresh recorded drift; a new root task replaces. */
+export function graphActivationDiff(olds: GraphActivationOutputs, news: GraphActivationInputs): pulumi.dynamic.DiffResult {
+  const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+  const drifted = olds.inSync === false;
+  return {
+    changes: changed.length > 0 || drifted,
+    replaces: changed.includes("rootTask") ? ["rootTask"] : [],
+    deleteBeforeReplace: false,
+  };
+}
+
+/** The one provider object Pulumi serializes for every GraphActivation (cached by identity). */
+export const graphActivationProvider = createGraphActivationProvider();
 
 export interface GraphActivationArgs {
   rootTask: pulumi.Input<string>;

@@ -12,10 +12,11 @@
  *
  * `source` is relative to the process working directory (the project directory, where `pulumi`
  * runs); the absolute local path is only used to upload and never lands in inputs, outputs or state.
- * Credentials: only `configure({config})` / SNOWFLAKE_* through connection.ts, never inputs.
+ * The provider has the shape of snowflake/dynamicProvider.ts: credentials only from the stack
+ * config through `configure`, one session per operation, failures named by resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { providerSessions, type ConfigSource, type SessionOpener } from "./connection";
+import { isUnknown, providerKit, show, type CheckFailure, type ProviderSessionOpener } from "../../snowflake/dynamicProvider";
 
 export interface StagedFileSpec {
   /** Path under the directory on the stage, e.g. prepare_data.zip or jobs/train.py. */
@@ -46,9 +47,6 @@ export interface StagedFilesArgs {
   files: pulumi.Input<pulumi.Input<StagedFileSpec>[]>;
 }
 
-export type { SessionOpener };
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const STAGE = /^[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*$/;
 /** Path segments allowed on the stage (no quotes, blanks, wildcards or `..`). */
 const SEGMENT = /^[A-Za-z0-9_$=+-][A-Za-z0-9_.$=+-]*$/;
@@ -60,10 +58,9 @@ const relativePathOk = (p: unknown) =>
   typeof p === "string" && p.length > 0 && p.split("/").every((s) => SEGMENT.test(s) && s !== "." && s !== "..");
 
 /** Validation problems of new inputs; unknown (preview) values are not judged. */
-export function stagedFilesProblems(p: Record<string, any>): { property: string; reason: string }[] {
-  const problems: { property: string; reason: string }[] = [];
-  const known = (v: unknown) => v !== UNKNOWN;
-  const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
+export function stagedFilesProblems(p: Record<string, any>): CheckFailure[] {
+  const problems: CheckFailure[] = [];
+  const known = (v: unknown) => !isUnknown(v);
   if (known(p.stage) && (typeof p.stage !== "string" || !STAGE.test(p.stage))) {
     problems.push({ property: "stage", reason: `expected a fully qualified unquoted stage name DB.SCHEMA.STAGE, got ${show(p.stage)}` });
   }
@@ -108,11 +105,31 @@ export function putSql(stage: string, directory: string, file: StagedFileSpec, a
 }
 
 /**
+ * Another location is a replacement that uploads first; other files under the same location remove
+ * first; only a moved local source is an update with nothing to upload.
+ */
+export function stagedFilesDiff(olds: Record<string, any>, news: Record<string, any>): pulumi.dynamic.DiffResult {
+  const moved = ["stage", "directory"].filter((k) => olds[k] !== news[k]);
+  // Another location: upload the new directory, then remove the old one (the default order).
+  if (moved.length > 0) return { changes: true, replaces: moved };
+  const same = (a: unknown, b: unknown) =>
+    Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((f, i) => fileKey(f) === fileKey(b[i]));
+  const before = sortFiles(olds.files);
+  const after = sortFiles(news.files);
+  // Other files under the same location: creating first and removing after would remove the new
+  // upload, so remove first. (With the hash in the directory this only happens by mistake.)
+  if (!same(before, after)) return { changes: true, replaces: ["files"], deleteBeforeReplace: true };
+  // Only a local source path moved (same bytes by hash): record it, nothing to upload.
+  const sources = (fs: StagedFileSpec[]) => JSON.stringify(fs.map((f) => f.source));
+  return { changes: sources(before) !== sources(after) };
+}
+
+/**
  * Builds the provider. Pulumi uses `stagedFilesProvider` (sessions from `configure`); tests pass
  * `openSession` to run the methods against the Snowflake stub.
  */
-export function createStagedFilesProvider(openSession?: SessionOpener) {
-  const { configure, withSession } = providerSessions(openSession);
+export function createStagedFilesProvider(openSession?: ProviderSessionOpener) {
+  const kit = providerKit("StagedFiles", openSession);
   const outputs = (p: Record<string, any>): StagedFilesOutputs => ({
     stage: p.stage,
     directory: p.directory,
@@ -121,29 +138,14 @@ export function createStagedFilesProvider(openSession?: SessionOpener) {
   });
 
   const provider = {
-    async configure(req: { config: ConfigSource }): Promise<void> {
-      configure(req.config);
-    },
+    configure: kit.configure,
 
     async check(_olds: Record<string, any>, news: Record<string, any>) {
-      const failures = stagedFilesProblems(news);
-      return { inputs: { ...news, files: sortFiles(news.files) }, failures };
+      return kit.checked({ ...news, files: sortFiles(news.files) }, stagedFilesProblems(news));
     },
 
     async diff(_id: string, olds: Record<string, any>, news: Record<string, any>) {
-      const moved = ["stage", "directory"].filter((k) => olds[k] !== news[k]);
-      // Another location: upload the new directory, then remove the old one (the default order).
-      if (moved.length > 0) return { changes: true, replaces: moved };
-      const same = (a: unknown, b: unknown) =>
-        Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((f, i) => fileKey(f) === fileKey(b[i]));
-      const before = sortFiles(olds.files);
-      const after = sortFiles(news.files);
-      // Other files under the same location: creating first and removing after would remove the new
-      // upload, so remove first. (With the hash in the directory this only happens by mistake.)
-      if (!same(before, after)) return { changes: true, replaces: ["files"], deleteBeforeReplace: true };
-      // Only a local source path moved (same bytes by hash): record it, nothing to upload.
-      const sources = (fs: StagedFileSpec[]) => JSON.stringify(fs.map((f) => f.source));
-      return { changes: sources(before) !== sources(after) };
+      return stagedFilesDiff(olds, news);
     },
 
     async create(inputs: Record<string, any>) {
@@ -164,12 +166,12 @@ export function createStagedFilesProvider(openSession?: SessionOpener) {
         if (absolute.includes("'")) throw new Error(`${where}: the absolute path contains a quote, which PUT cannot take.`);
         return putSql(outs.stage, outs.directory, file, absolute);
       });
-      await withSession(async (s) => {
+      await kit.withSession(outs.location, async (s) => {
         for (const sql of uploads) {
           const rows = await s.execute(sql);
           const failed = rows.filter((r) => r.status !== "UPLOADED" && r.status !== "SKIPPED");
           if (failed.length > 0) {
-            throw new Error(`StagedFiles ${outs.location}: upload failed: ${failed.map((r) => `${r.source}: ${r.status} ${r.message ?? ""}`).join("; ")}`);
+            throw new Error(`upload failed: ${failed.map((r) => `${r.source}: ${r.status} ${r.message ?? ""}`).join("; ")}`);
           }
         }
       });
@@ -183,7 +185,7 @@ export function createStagedFilesProvider(openSession?: SessionOpener) {
 
     async read(id: string, props: Record<string, any>) {
       const outs = outputs(props);
-      const rows = await withSession((s) => s.execute(`LIST '${outs.location}'`));
+      const rows = await kit.withSession(outs.location, (s) => s.execute(`LIST '${outs.location}'`));
       // LIST names look like code_stage/<directory>/<path>; sizes of client-side encrypted internal
       // stages may be rounded up to the 16-byte AES block, so accept that size as well.
       const present = outs.files.every((f) =>
@@ -197,7 +199,8 @@ export function createStagedFilesProvider(openSession?: SessionOpener) {
     },
 
     async delete(_id: string, props: Record<string, any>) {
-      await withSession((s) => s.execute(`REMOVE '${stageLocation(props.stage, props.directory)}'`));
+      const location = stageLocation(props.stage, props.directory);
+      await kit.withSession(location, (s) => s.execute(`REMOVE '${location}'`));
     },
   };
   return provider;

@@ -1,16 +1,17 @@
 /**
- * Which local Python files a task needs: its entrypoint plus every module of pipeline-code/ it
+ * Which local Python files a task needs: its entrypoint plus every module of the code folder it
  * imports, directly or through other local modules. The bundle (and its hash) then changes exactly
  * when code the task can run changes, and not when an unrelated task's module does.
  *
- * This is a scanner, not a parser: a small tokenizer skips comments and string literals (all prefixes,
- * triple quotes, f-strings with nested quotes in replacement fields) and tracks bracket depth, so
- * only real import statements are seen, wherever they are (indented in a function, after `try:` or
- * `if …:` on the same line, after `;`, across backslash or bracket continuations). Imports are taken
- * as written, including conditional ones: a module that may be imported is shipped. Dynamic imports
- * (importlib.import_module, __import__) are not seen; `from pkg import *` adds the package itself only.
+ * The imports come from CPython's own parser (`ast`), run once per plan over the whole code folder by
+ * build/pythonSources.ts (lib/ spawns no process). A real parser rather than a scanner: it sees every
+ * import statement wherever it is (in a function, under try/if), never one inside a string, and it
+ * reports syntax errors exactly as Python will. This module is the pure part: given the parsed files,
+ * it resolves imports to files the way Python's import system does for a folder on sys.path.
+ * Imports are taken as written, including conditional ones: a module that may be imported is shipped.
+ * Dynamic imports (importlib.import_module, __import__) are not seen; `from pkg import *` adds the
+ * package itself only.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 
 export interface PythonImport {
@@ -20,254 +21,95 @@ export interface PythonImport {
   level: number;
   /** Names after `from … import` (original names, not aliases; "*" for a star import); [] for `import`. */
   names: string[];
-  /** 1-based line of the `import` or `from` keyword. */
+  /** 1-based line of the statement. */
   line: number;
 }
 
-interface Token {
-  kind: "name" | "op" | "newline";
-  value: string;
+/** One parsed file (build/python_sources.py). */
+export interface PythonFile {
+  imports: PythonImport[];
+  /** Top-level functions (def and async def) with their lines. */
+  functions: { name: string; line: number }[];
+  /** Every name bound at module level. */
+  names: string[];
+  /** The module may bind names not visible in its source (star import, module __getattr__, globals()). */
+  openNames: boolean;
+  /** Why the file does not compile, or null. */
+  error: { line: number; message: string } | null;
+}
+
+/** Every .py file of a code folder, parsed; keys are POSIX paths relative to the folder. */
+export interface PythonSources {
+  /** Version of the interpreter that parsed them, e.g. "3.11.7". */
+  python: string;
+  /** Its top-level standard-library module names (sys.stdlib_module_names). */
+  stdlib: string[];
+  files: Record<string, PythonFile>;
+}
+
+/** An import that names a local package or module that is not there. */
+export interface UnresolvedImport {
+  /** File (relative to the code folder) and line of the import. */
+  file: string;
   line: number;
-  /** Bracket depth before this token. */
-  depth: number;
+  /** The statement, as it reads: `import a.b` or `from a import b`. */
+  statement: string;
+  /** The dotted module that is missing, and the files that would have provided it. */
+  missing: string;
+  expected: string[];
+  /** Set when the missing part is a name `from pkg import name` expected in pkg's module. */
+  definedIn?: string;
 }
 
-const NAME_START = /[\p{L}\p{Nl}_]/u;
-const NAME_PART = /[\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]/u;
-const STRING_PREFIXES = new Set(["r", "u", "b", "f", "t", "br", "rb", "fr", "rf", "tr", "rt"]);
-
-class Scanner {
-  pos = 0;
-  line = 1;
-  constructor(readonly src: string) {}
-
-  /** Reads an identifier at pos (which must start one). */
-  name(): string {
-    const start = this.pos;
-    this.pos += this.src.codePointAt(this.pos)! > 0xffff ? 2 : 1;
-    while (this.pos < this.src.length) {
-      const ch = String.fromCodePoint(this.src.codePointAt(this.pos)!);
-      if (!NAME_PART.test(ch)) break;
-      this.pos += ch.length;
-    }
-    return this.src.slice(start, this.pos);
-  }
-
-  /** Skips a string literal whose opening quote is at pos. */
-  string(prefix: string): void {
-    const src = this.src;
-    const quote = src[this.pos];
-    const triple = src.startsWith(quote.repeat(3), this.pos);
-    const formatted = /[ft]/i.test(prefix);
-    this.pos += triple ? 3 : 1;
-    while (this.pos < src.length) {
-      const ch = src[this.pos];
-      if (ch === "\\") {
-        // Even in a raw string a backslash keeps the next quote from ending the literal.
-        if (src[this.pos + 1] === "\n") this.line++;
-        this.pos += 2;
-      } else if (triple ? src.startsWith(quote.repeat(3), this.pos) : ch === quote) {
-        this.pos += triple ? 3 : 1;
-        return;
-      } else if (ch === "\n" && !triple) {
-        return; // unterminated: stop before the line end rather than swallow the file
-      } else if (ch === "\n") {
-        this.line++;
-        this.pos++;
-      } else if (formatted && ch === "{") {
-        if (src[this.pos + 1] === "{") this.pos += 2;
-        else {
-          this.pos++;
-          this.replacementField();
-        }
-      } else {
-        this.pos++;
-      }
-    }
-  }
-
-  /** Skips an f-string replacement field after its "{", through its closing "}". */
-  replacementField(): void {
-    const src = this.src;
-    let depth = 0;
-    while (this.pos < src.length) {
-      const ch = src[this.pos];
-      if (ch === "'" || ch === '"') {
-        this.string("");
-      } else if (NAME_START.test(ch)) {
-        const word = this.name();
-        if (STRING_PREFIXES.has(word.toLowerCase()) && (src[this.pos] === "'" || src[this.pos] === '"')) this.string(word);
-      } else if (ch === "(" || ch === "[" || ch === "{") {
-        depth++;
-        this.pos++;
-      } else if (ch === ")" || ch === "]") {
-        depth--;
-        this.pos++;
-      } else if (ch === "}") {
-        this.pos++;
-        if (depth === 0) return;
-        depth--;
-      } else if (ch === ":" && depth === 0) {
-        this.pos++;
-        this.formatSpec();
-        return;
-      } else {
-        if (ch === "\n") this.line++;
-        this.pos++;
-      }
-    }
-  }
-
-  /** Skips a format spec (after ":" in a replacement field) through the field's closing "}". */
-  formatSpec(): void {
-    const src = this.src;
-    while (this.pos < src.length) {
-      const ch = src[this.pos++];
-      if (ch === "}") return;
-      if (ch === "{") this.replacementField();
-      else if (ch === "\n") this.line++;
-    }
-  }
+export interface ModuleClosure {
+  /** Sorted POSIX paths relative to the code folder. */
+  files: string[];
+  unresolved: UnresolvedImport[];
+  /** Absolute imports that are not local (the standard library, snowflake, pandas…). */
+  external: { module: string; names: string[]; file: string; line: number }[];
 }
 
-function tokenize(source: string): Token[] {
-  const s = new Scanner(source.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n"));
-  const src = s.src;
-  const tokens: Token[] = [];
-  let depth = 0;
-  const push = (kind: Token["kind"], value: string, line = s.line) => tokens.push({ kind, value, line, depth });
-  while (s.pos < src.length) {
-    const ch = src[s.pos];
-    if (ch === " " || ch === "\t" || ch === "\f") {
-      s.pos++;
-    } else if (ch === "\\" && src[s.pos + 1] === "\n") {
-      s.pos += 2;
-      s.line++;
-    } else if (ch === "\n") {
-      if (depth === 0) push("newline", "\n");
-      s.pos++;
-      s.line++;
-    } else if (ch === "#") {
-      const end = src.indexOf("\n", s.pos);
-      s.pos = end < 0 ? src.length : end;
-    } else if (ch === "'" || ch === '"') {
-      s.string("");
-    } else if (/[0-9]/.test(ch) || (ch === "." && /[0-9]/.test(src[s.pos + 1] ?? ""))) {
-      s.pos++;
-      while (s.pos < src.length && /[0-9A-Za-z_.]/.test(src[s.pos])) s.pos++;
-    } else if (NAME_START.test(String.fromCodePoint(src.codePointAt(s.pos)!))) {
-      const line = s.line;
-      const word = s.name();
-      if (STRING_PREFIXES.has(word.toLowerCase()) && (src[s.pos] === "'" || src[s.pos] === '"')) s.string(word);
-      else push("name", word, line);
-    } else {
-      if (ch === "(" || ch === "[" || ch === "{") {
-        push("op", ch);
-        depth++;
-      } else if (ch === ")" || ch === "]" || ch === "}") {
-        depth = Math.max(0, depth - 1);
-        push("op", ch);
-      } else {
-        push("op", ch);
-      }
-      s.pos++;
+type Kind = "package" | "namespace" | "module";
+
+/** Folders holding .py files, computed once per parsed tree: every task of a plan resolves against it. */
+const directoryCache = new WeakMap<PythonSources, Set<string>>();
+function directoriesOf(sources: PythonSources): Set<string> {
+  let dirs = directoryCache.get(sources);
+  if (dirs === undefined) {
+    dirs = new Set<string>();
+    for (const file of Object.keys(sources.files)) {
+      const parts = file.split("/");
+      for (let k = 1; k < parts.length; k++) dirs.add(parts.slice(0, k).join("/"));
     }
+    directoryCache.set(sources, dirs);
   }
-  return tokens;
+  return dirs;
 }
 
-/** Every import statement in a Python source, in order. */
-export function findImports(source: string): PythonImport[] {
-  const tokens = tokenize(source);
-  const imports: PythonImport[] = [];
-  let atStatementStart = true;
-  let i = 0;
-  const isEnd = (t: Token | undefined) => t === undefined || t.kind === "newline" || (t.value === ";" && t.depth === 0);
-
-  const dotted = (): string | undefined => {
-    if (tokens[i]?.kind !== "name" || tokens[i].value === "import") return undefined;
-    const parts = [tokens[i++].value];
-    while (tokens[i]?.value === "." && tokens[i + 1]?.kind === "name") {
-      parts.push(tokens[i + 1].value);
-      i += 2;
-    }
-    return parts.join(".");
-  };
-  const skipAlias = () => {
-    if (tokens[i]?.kind === "name" && tokens[i].value === "as" && tokens[i + 1]?.kind === "name") i += 2;
-  };
-
-  while (i < tokens.length) {
-    const token = tokens[i];
-    if (atStatementStart && token.kind === "name" && token.depth === 0 && (token.value === "import" || token.value === "from")) {
-      i++;
-      if (token.value === "import") {
-        while (!isEnd(tokens[i])) {
-          const module = dotted();
-          if (module === undefined) break;
-          imports.push({ module, level: 0, names: [], line: token.line });
-          skipAlias();
-          if (tokens[i]?.value !== ",") break;
-          i++;
-        }
-      } else {
-        let level = 0;
-        while (tokens[i]?.value === ".") {
-          level++;
-          i++;
-        }
-        const module = dotted() ?? "";
-        if ((level > 0 || module !== "") && tokens[i]?.kind === "name" && tokens[i].value === "import") {
-          i++;
-          const names: string[] = [];
-          const parenthesized = tokens[i]?.value === "(";
-          if (parenthesized) i++;
-          while (i < tokens.length && !(parenthesized ? tokens[i].value === ")" : isEnd(tokens[i]))) {
-            const t = tokens[i];
-            if (t.value === "*") {
-              names.push("*");
-              i++;
-            } else if (t.kind === "name") {
-              names.push(t.value);
-              i++;
-              skipAlias();
-            } else if (t.value === ",") {
-              i++;
-            } else {
-              break;
-            }
-          }
-          imports.push({ module, level, names, line: token.line });
-        }
-      }
-      // Skip the rest of a malformed statement.
-      while (!isEnd(tokens[i]) && !(tokens[i].value === ")" && tokens[i].depth === 0)) i++;
-      if (tokens[i]?.value === ")") i++;
-      atStatementStart = false;
-      continue;
-    }
-    // A statement starts at a line start, after ";" and after the ":" of a compound statement
-    // header (`try: import x`), all outside brackets.
-    atStatementStart = token.kind === "newline" || (token.depth === 0 && (token.value === ";" || token.value === ":"));
-    i++;
-  }
-  return imports;
+function statement(imp: PythonImport): string {
+  const from = `${".".repeat(imp.level)}${imp.module}`;
+  return imp.names.length === 0 ? `import ${imp.module}` : `from ${from} import ${imp.names.join(", ")}`;
 }
 
 /**
  * The entrypoint and the local modules it imports, directly or transitively, with the __init__.py of
- * every package on the way: sorted POSIX paths relative to codeRoot. Module a.b is a/b/__init__.py
- * (a package, which Python prefers) or a/b.py; a folder without __init__.py is a namespace package.
- * Imports that resolve to nothing under codeRoot (the standard library, snowflake, pandas…) are left out.
+ * every package on the way, plus what could not be resolved. Module a.b is a/b/__init__.py (a package,
+ * which Python prefers) or a/b.py; a folder without __init__.py is a namespace package. An import whose
+ * first name is not in the code folder is external. An import whose first name is local but whose
+ * rest is missing is unresolved: Python would raise ModuleNotFoundError (or ImportError for a name).
  */
-export function localModuleClosure(codeRoot: string, entrypoint: string): string[] {
+export function resolveClosure(codeRoot: string, entrypoint: string, sources: PythonSources): ModuleClosure {
   const root = resolve(codeRoot);
   const entryPath = resolve(root, entrypoint);
   const entryRel = relative(root, entryPath);
   if (entryRel === "" || entryRel === ".." || entryRel.startsWith(`..${sep}`) || isAbsolute(entryRel)) {
     throw new Error(`entrypoint ${entrypoint} is outside the code root ${root}`);
   }
-  if (!isFile(entryPath)) throw new Error(`entrypoint ${entrypoint} does not exist: no file ${entryPath}`);
+  const entryPosix = entryRel.split(sep).join("/");
+  if (sources.files[entryPosix] === undefined) throw new Error(`entrypoint ${entrypoint} does not exist: no file ${entryPath}`);
+
+  const dirs = directoriesOf(sources);
+  const fileAt = (rel: string) => sources.files[rel] !== undefined;
 
   const included = new Set<string>();
   const queue: string[] = [];
@@ -276,14 +118,14 @@ export function localModuleClosure(codeRoot: string, entrypoint: string): string
     included.add(rel);
     queue.push(rel);
   };
-  const fileAt = (rel: string) => isFile(resolve(root, rel));
-  const dirAt = (rel: string) => isDirectory(resolve(root, rel));
+  const unresolved: UnresolvedImport[] = [];
+  const external: ModuleClosure["external"] = [];
 
-  /** Includes module parts (and its packages); returns what the full name is, or undefined if not local. */
-  const resolveModule = (parts: string[]): "package" | "namespace" | "module" | undefined => {
-    let kind: "package" | "namespace" | "module" | undefined;
+  /** Includes module `parts` and its packages; how far it resolved, and what the full name is. */
+  const resolveModule = (parts: string[]): { resolved: number; kind?: Kind } => {
+    let kind: Kind | undefined;
     for (let k = 1; k <= parts.length; k++) {
-      if (kind === "module") return undefined; // a module file has no submodules
+      if (kind === "module") return { resolved: k - 1, kind }; // a module file has no submodules
       const path = parts.slice(0, k).join("/");
       if (fileAt(`${path}/__init__.py`)) {
         include(`${path}/__init__.py`);
@@ -291,16 +133,18 @@ export function localModuleClosure(codeRoot: string, entrypoint: string): string
       } else if (fileAt(`${path}.py`)) {
         include(`${path}.py`);
         kind = "module";
-      } else if (dirAt(path)) {
+      } else if (dirs.has(path)) {
         kind = "namespace";
       } else {
-        return undefined;
+        return { resolved: k - 1, kind };
       }
     }
-    return kind;
+    return { resolved: parts.length, kind };
   };
+  const candidates = (parts: string[]) => [`${parts.join("/")}.py`, `${parts.join("/")}/__init__.py`];
+  const moduleFile = (parts: string[], kind: Kind | undefined) =>
+    kind === "package" ? `${parts.join("/")}/__init__.py` : kind === "module" ? `${parts.join("/")}.py` : undefined;
 
-  const entryPosix = entryRel.split(sep).join("/");
   include(entryPosix);
   const entryDirs = entryPosix.split("/").slice(0, -1);
   for (let k = 1; k <= entryDirs.length; k++) {
@@ -310,33 +154,53 @@ export function localModuleClosure(codeRoot: string, entrypoint: string): string
 
   while (queue.length > 0) {
     const file = queue.shift()!;
+    const parsed = sources.files[file];
     const parts = file.replace(/\.py$/, "").split("/");
     // The package a relative import starts from: a/b/c.py and a/b/__init__.py both resolve "." to a.b.
     const pkg = parts.slice(0, -1);
-    for (const imp of findImports(readFileSync(resolve(root, file), "utf8"))) {
+    for (const imp of parsed.imports) {
       let base: string[] = [];
       if (imp.level > 0) {
         if (imp.level > pkg.length) {
-          throw new Error(
-            `${file}:${imp.line}: relative import "from ${".".repeat(imp.level)}${imp.module} import …" goes beyond the top-level package`,
-          );
+          throw new Error(`${file}:${imp.line}: relative import "from ${".".repeat(imp.level)}${imp.module} import …" goes beyond the top-level package`);
         }
         base = pkg.slice(0, pkg.length - (imp.level - 1));
       }
       const target = [...base, ...(imp.module === "" ? [] : imp.module.split("."))];
-      const kind = resolveModule(target);
-      if ((kind === "package" || kind === "namespace") && imp.names.length > 0) {
-        for (const name of imp.names) if (name !== "*") resolveModule([...target, name]);
+      const { resolved, kind } = resolveModule(target);
+      if (imp.level === 0 && resolved === 0) {
+        external.push({ module: imp.module, names: imp.names, file, line: imp.line });
+        continue;
+      }
+      if (resolved < target.length) {
+        const missing = target.slice(0, resolved + 1);
+        unresolved.push({ file, line: imp.line, statement: statement(imp), missing: missing.join("."), expected: candidates(missing) });
+        continue;
+      }
+      if (imp.names.length === 0) continue;
+      for (const name of imp.names) {
+        if (name === "*") continue;
+        // `from a import b`: the submodule a.b if there is one, else a name a's module binds.
+        const sub = kind === "module" ? { resolved: 0 } : resolveModule([...target, name]);
+        if (sub.resolved === target.length + 1) continue;
+        const definedIn = moduleFile(target, kind);
+        const own = definedIn === undefined ? undefined : sources.files[definedIn];
+        if (own !== undefined && (own.openNames || own.error !== null || own.names.includes(name))) continue;
+        unresolved.push({
+          file,
+          line: imp.line,
+          statement: statement(imp),
+          missing: [...target, name].join("."),
+          expected: kind === "module" ? [] : candidates([...target, name]),
+          definedIn,
+        });
       }
     }
   }
-  return [...included].sort();
+  return { files: [...included].sort(), unresolved, external };
 }
 
-function isFile(path: string): boolean {
-  return existsSync(path) && statSync(path).isFile();
-}
-
-function isDirectory(path: string): boolean {
-  return existsSync(path) && statSync(path).isDirectory();
+/** The files a task's bundle holds: resolveClosure's files (sorted POSIX paths relative to codeRoot). */
+export function localModuleClosure(codeRoot: string, entrypoint: string, sources: PythonSources): string[] {
+  return resolveClosure(codeRoot, entrypoint, sources).files;
 }

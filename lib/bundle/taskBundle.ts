@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { localModuleClosure } from "./pythonImports";
+import { localModuleClosure, PythonSources } from "./pythonImports";
 import { deterministicZip } from "./zip";
 
 export const BUNDLE_SCHEME = "v1";
@@ -46,9 +46,9 @@ export interface Payload {
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
 /** The zip a Python task IMPORTS: its entrypoint and local modules, paths relative to codeRoot. */
-export async function buildTaskBundle(codeRoot: string, entrypoint: string): Promise<TaskBundle> {
+export async function buildTaskBundle(codeRoot: string, entrypoint: string, sources: PythonSources): Promise<TaskBundle> {
   if (!entrypoint.endsWith(".py")) throw new Error(`entrypoint ${entrypoint} is not a .py file`);
-  const files = localModuleClosure(codeRoot, entrypoint);
+  const files = localModuleClosure(codeRoot, entrypoint, sources);
   const zip = await deterministicZip(
     files.map((path) => ({ path, data: readFileSync(resolve(codeRoot, path)) })),
     { comment: BUNDLE_ZIP_COMMENT },
@@ -60,8 +60,8 @@ export async function buildTaskBundle(codeRoot: string, entrypoint: string): Pro
  * The files of an ML Job payload (uploaded one by one under …/payload/<sha256>/) and their combined
  * hash: the SHA-256 of the manifest, which lists every file in sha256sum's format.
  */
-export function buildPayload(codeRoot: string, entrypoint: string): Payload {
-  const files = localModuleClosure(codeRoot, entrypoint).map((path) => {
+export function buildPayload(codeRoot: string, entrypoint: string, sources: PythonSources): Payload {
+  const files = localModuleClosure(codeRoot, entrypoint, sources).map((path) => {
     const data = readFileSync(resolve(codeRoot, path));
     return { path, sha256: sha256(data), size: data.length };
   });

@@ -19,5 +19,5 @@ export function readPipelineDefinition(path: string, file: string): { definition
   }
   const data = doc.toJS();
   const problems = schemaProblems("pipeline.schema.json", data, file);
-  return problems.length > 0 ? { problems } : { definition: { config: {}, ...data } as PipelineDefinition, problems };
+  return problems.length > 0 ? { problems } : { definition: { config: {}, configSchema: {}, ...data } as PipelineDefinition, problems };
 }

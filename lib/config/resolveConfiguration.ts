@@ -1,12 +1,14 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { validateGraph } from "../graph";
-import { PROGRAM_CONFIG_KEYS, RUN_CONFIG_KEYS } from "../graphConfig";
-import { dollarQuoteProblem, identifierProblem } from "../identifiers";
+import { pythonProblems } from "../bundle/pythonChecks";
+import { PythonSources } from "../bundle/pythonImports";
+import { taskKey, validateGraph } from "../graph";
+import { identifierProblem } from "../identifiers";
 import { PipelineNames, pipelineNames } from "../naming";
 import { parseSchedule, TaskScheduleSpec } from "../schedule";
 import { renderSqlTaskBody } from "../taskSql";
 import { ConfigProblem, PipelineDefinition, StackSettings } from "../types";
+import { graphConfigProblems } from "./graphConfigSchema";
 import { readPipelineDefinition } from "./pipelineFile";
 import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
 
@@ -25,9 +27,14 @@ export interface ResolvedConfiguration {
   pipeline: PipelineDefinition;
   names: PipelineNames;
   schedule?: TaskScheduleSpec;
-  /** SQL bodies of the SQL tasks with ${...} placeholders filled in, by task name. */
-  sqlBodies: Record<string, string>;
+  /** The code folder's Python files, parsed (the bundles are built from these). */
+  python: PythonSources;
+  /** Problems that do not stop the plan (a third-party import no listed package provides). */
+  warnings: string[];
 }
+
+/** Parses every .py file under a code folder for a Python runtime (build/pythonSources.ts spawns python3). */
+export type PythonParser = (codeRoot: string, runtime: string) => PythonSources;
 
 export class ConfigurationError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
@@ -101,12 +108,6 @@ function stackSemanticProblems(settings: StackSettings, file: string): { problem
   if (settings.started && settings.schedule === undefined) {
     problems.push({ file, path: at("started"), message: "started: true needs a schedule (a root task without a schedule cannot be resumed); use started: false for manual runs" });
   }
-  const reserved = [...PROGRAM_CONFIG_KEYS, ...RUN_CONFIG_KEYS] as readonly string[];
-  for (const [key, value] of Object.entries(settings.graphConfig)) {
-    if (reserved.includes(key)) problems.push({ file, path: at(`graphConfig.${key}`), message: "is written by the program from the stack's names; remove it" });
-    const quote = typeof value === "string" ? dollarQuoteProblem(value) : undefined;
-    if (quote) problems.push({ file, path: at(`graphConfig.${key}`), message: quote });
-  }
   return { problems, schedule };
 }
 
@@ -123,35 +124,29 @@ function pipelineSemanticProblems(
   names: PipelineNames,
   codeRoot: string,
   file: string,
-): { problems: ConfigProblem[]; sqlBodies: Record<string, string> } {
+): ConfigProblem[] {
   const problems = validateGraph(def, file, { maxTargetInstances: settings.computePool.maxNodes });
-  const sqlBodies: Record<string, string> = {};
   const variables = sqlTemplateVariables(settings, names);
   def.tasks.forEach((task, i) => {
     if (task.entrypoint) {
       const problem = pythonFileProblem(codeRoot, task.entrypoint);
-      if (problem) problems.push({ file, path: `tasks[${i}].entrypoint`, message: problem });
+      if (problem) problems.push({ file, path: `${taskKey(def.tasks, i)}.entrypoint`, message: problem });
     }
     if (task.job) {
       const problem = pythonFileProblem(codeRoot, task.job.payload);
-      if (problem) problems.push({ file, path: `tasks[${i}].job.payload`, message: problem });
+      if (problem) problems.push({ file, path: `${taskKey(def.tasks, i)}.job.payload`, message: problem });
     }
     if (task.sql !== undefined) {
+      // Rendered here only to report a problem before anything is registered; the task
+      // definitions (lib/tasks/taskDefinitions.ts) render the body.
       try {
-        sqlBodies[task.name] = renderSqlTaskBody(task.sql, variables);
+        renderSqlTaskBody(task.sql, variables);
       } catch (error) {
-        problems.push({ file, path: `tasks[${i}].sql`, message: (error as Error).message });
+        problems.push({ file, path: `${taskKey(def.tasks, i)}.sql`, message: (error as Error).message });
       }
     }
   });
-  for (const [key, value] of Object.entries(def.config)) {
-    if (([...PROGRAM_CONFIG_KEYS, ...RUN_CONFIG_KEYS] as readonly string[]).includes(key)) {
-      problems.push({ file, path: `config.${key}`, message: "is written by the program from the stack's names; remove it" });
-    }
-    const quote = typeof value === "string" ? dollarQuoteProblem(value) : undefined;
-    if (quote) problems.push({ file, path: `config.${key}`, message: quote });
-  }
-  return { problems, sqlBodies };
+  return problems;
 }
 
 /**
@@ -164,6 +159,8 @@ export function resolveConfiguration(args: {
   stack: string;
   config: Record<string, string>;
   secretKeys: ReadonlySet<string>;
+  /** Injected so lib/ stays free of processes; the program passes build/pythonSources.ts. */
+  parsePython: PythonParser;
 }): ResolvedConfiguration {
   const stackFile = `Pulumi.${args.stack}.yaml`;
   const { settings, problems } = stackSettingsFromConfig(args.config, args.secretKeys, stackFile);
@@ -180,7 +177,16 @@ export function resolveConfiguration(args: {
   const names = pipelineNames(settings, pipeline);
   const codeRoot = dirname(pipelinePath);
   const checks = pipelineSemanticProblems(pipeline, settings, names, codeRoot, pipelineFile);
-  all.push(...checks.problems);
+  all.push(...checks);
+  all.push(
+    ...graphConfigProblems(pipeline, pipelineFile, [
+      { values: pipeline.config, file: pipelineFile, at: "config", label: "config" },
+      { values: settings.graphConfig, file: stackFile, at: `${PROJECT}:graphConfig`, label: "the stack's graphConfig" },
+    ]),
+  );
+  const python = args.parsePython(codeRoot, pipeline.runtime);
+  const pythonChecks = pythonProblems(pipeline, python, codeRoot, relative(args.projectDir, codeRoot), pipelineFile);
+  all.push(...pythonChecks.problems);
   if (settings.sampleData && !existsSync(join(codeRoot, SAMPLE_DATA_FILE))) {
     all.push({ file: stackFile, path: `${PROJECT}:sampleData`, message: `expected the generated sample file ${join(relative(args.projectDir, codeRoot), SAMPLE_DATA_FILE)}` });
   }
@@ -196,6 +202,7 @@ export function resolveConfiguration(args: {
     pipeline,
     names,
     schedule: stackChecks.schedule,
-    sqlBodies: checks.sqlBodies,
+    python,
+    warnings: pythonChecks.warnings,
   };
 }

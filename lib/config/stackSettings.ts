@@ -1,27 +1,11 @@
 import { ConfigProblem, StackSettings } from "../types";
+import { CONNECTION_KEYS, SECRET_CONNECTION_KEYS } from "../../snowflake/settings";
 import { schemaProblems } from "./schemaProblems";
 
 export const PROJECT = "snowflake-ml-pipeline";
 
-/** Keys of the `snowflake:` namespace that the program and its dynamic providers read. */
-export const CONNECTION_KEYS = [
-  "accessUrl",
-  "accountName",
-  "authenticator",
-  "host",
-  "organizationName",
-  "password",
-  "port",
-  "privateKey",
-  "privateKeyPassphrase",
-  "protocol",
-  "role",
-  "user",
-  "warehouse",
-] as const;
-
-/** Connection keys that must be Pulumi secrets (set with `pulumi config set --secret`). */
-export const SECRET_CONNECTION_KEYS = ["password", "privateKey", "privateKeyPassphrase"];
+/** The `snowflake:` keys and which must be secrets: the one table in snowflake/settings.ts. */
+export { CONNECTION_KEYS, SECRET_CONNECTION_KEYS };
 
 /** Stack keys whose value is not a plain string; the engine hands them over as JSON text. */
 const JSON_KEYS = new Set([
@@ -89,7 +73,7 @@ export function stackSettingsFromConfig(
       if (!(CONNECTION_KEYS as readonly string[]).includes(key)) {
         const hint = key === "previewFeaturesEnabled" ? "; the program computes it from the resources it uses" : "";
         problems.push({ file, path: fullKey, message: `unknown key; expected one of snowflake:${CONNECTION_KEYS.join(", snowflake:")}${hint}` });
-      } else if (SECRET_CONNECTION_KEYS.includes(key) && !secretKeys.has(fullKey)) {
+      } else if ((SECRET_CONNECTION_KEYS as readonly string[]).includes(key) && !secretKeys.has(fullKey)) {
         problems.push({ file, path: fullKey, message: `must be a secret; set it with: pulumi config set --secret ${fullKey}` });
       }
     } else if (namespace !== "pulumi") {

@@ -1,3 +1,4 @@
+import { diffArrays } from "diff";
 import { canonicalJson } from "../canonicalJson";
 import { InputChange, PlanDiff, ResourceChange, stacklessUrn } from "./diffPlans";
 import { Plan, PlannedResource } from "./mockPlan";
@@ -121,27 +122,12 @@ export function leafChanges(before: unknown, after: unknown, path = ""): [string
   return [[path, before, after]];
 }
 
-/** A line diff (longest common subsequence): lines prefixed "  ", "- " or "+ ". */
+/** A line diff (jsdiff's diffArrays over the lines): lines prefixed "  ", "- " or "+ ". */
 export function lineDiff(before: string, after: string, context = 3): string[] {
-  const a = before.split("\n");
-  const b = after.split("\n");
-  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  }
   const out: { op: " " | "-" | "+"; line: string }[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
-      out.push({ op: " ", line: a[i] });
-      i++;
-      j++;
-    } else if (i < a.length && (j >= b.length || lcs[i + 1][j] >= lcs[i][j + 1])) {
-      out.push({ op: "-", line: a[i++] });
-    } else {
-      out.push({ op: "+", line: b[j++] });
-    }
+  for (const part of diffArrays(before.split("\n"), after.split("\n"))) {
+    const op = part.added ? "+" : part.removed ? "-" : " ";
+    for (const line of part.value) out.push({ op, line });
   }
   // Keep `context` unchanged lines around each change; elide longer unchanged runs (of 2 lines or more).
   const near = out.map((_, k) => out.slice(Math.max(0, k - context), k + context + 1).some((o) => o.op !== " "));

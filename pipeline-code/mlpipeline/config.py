@@ -105,10 +105,6 @@ class PipelineConfig:
     def model_fqn(self) -> str:
         return f"{self.registry_schema}.{self.model_name}"
 
-    def task_name(self, task: str) -> str:
-        """A child task's name as the program creates it: <PIPELINE>$<TASK>."""
-        return f"{self.pipeline_name}${task}"
-
 
 def parse_config(raw: Any) -> PipelineConfig:
     """Check the graph config and return it typed. Raises ConfigError naming the offending key(s)."""

@@ -1,36 +1,43 @@
-"""Task graph context: graph config, predecessor return values, the task's own return value, run id.
+"""Task graph context: the task's own name, its place in the graph, the graph config, ancestors'
+return values, the task's own return value, and the run id.
 
-The SQL equivalents of snowflake.core's TaskContext (reference: snowflake-semantics.md §8), issued
-through the task's Snowpark session:
+No module lists the pipeline's tasks: a task learns its name and its ancestors from Snowflake at run
+time, and finds an ancestor's output by what it needs (``ancestor_json("model_path")``), not by the
+ancestor's name. What the graph cannot tell (which successor of a branch task means "pass") the
+program passes as procedure arguments (docs/design.md, "Task definitions").
+
+SQL issued through the task's Snowpark session (the equivalents of snowflake.core's TaskContext,
+https://docs.snowflake.com/en/developer-guide/snowflake-python-api/reference/latest/_autosummary/snowflake.core.task.context.TaskContext):
 
 - ``CALL SYSTEM$GET_TASK_GRAPH_CONFIG()`` (JSON string)
-- ``CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('<PIPELINE>$<TASK>')``
+  https://docs.snowflake.com/en/sql-reference/functions/system_get_task_graph_config
+- ``SELECT TO_CHAR(SYSTEM$TASK_RUNTIME_INFO('<property>'))``: CURRENT_TASK_NAME,
+  CURRENT_ROOT_TASK_NAME, CURRENT_TASK_GRAPH_RUN_GROUP_ID, ...
+  https://docs.snowflake.com/en/sql-reference/functions/system_task_runtime_info
+- ``SELECT * FROM TABLE(<db>.INFORMATION_SCHEMA.TASK_DEPENDENTS(TASK_NAME => '<db>.<schema>."<root>"',
+  RECURSIVE => TRUE))``: every task of the graph with its PREDECESSORS
+  https://docs.snowflake.com/en/sql-reference/functions/task_dependents
+- ``CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('<task name>')``: the name without database and schema,
+  case-sensitive; an ancestor further up is found too
+  https://docs.snowflake.com/en/sql-reference/functions/system_get_predecessor_return_value
 - ``CALL SYSTEM$SET_RETURN_VALUE('<value>')`` (at most 10 kB; checked before the call)
-- ``SELECT TO_CHAR(SYSTEM$TASK_RUNTIME_INFO('<property>'))``
+  https://docs.snowflake.com/en/sql-reference/functions/system_set_return_value
 """
 
 import json
 import re
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from mlpipeline.config import PipelineConfig, parse_config
-
-# Task names of pipeline.yaml that the Python code refers to (the pipeline definition, not the
-# environment: the program creates each as <pipeline_name>$<TASK>). tests/test_pipeline_definition.py
-# checks them against pipeline.yaml.
-PREPARE_DATA = "PREPARE_DATA"
-TRAIN_MODEL = "TRAIN_MODEL"
-CHECK_MODEL_QUALITY = "CHECK_MODEL_QUALITY"
-PROMOTE_MODEL = "PROMOTE_MODEL"
-SEND_ALERT = "SEND_ALERT"
-CLEANUP = "CLEANUP"
+from mlpipeline.config import PipelineConfig, parse_config, sql_string
 
 # SYSTEM$SET_RETURN_VALUE accepts at most 10 kB; 10,000 bytes of UTF-8 is the conservative reading.
 MAX_RETURN_VALUE_BYTES = 10_000
 
+_NAME_PART = re.compile(r'"(?:[^"]|"")*"|[^."]+')
+
 
 class GraphContextError(RuntimeError):
-    """A graph function returned nothing usable (no config, no predecessor value, no run id)."""
+    """A graph function returned nothing usable (no config, no task name, no ancestor value, no run id)."""
 
 
 class ReturnValueTooLarge(ValueError):
@@ -49,29 +56,161 @@ def check_return_value(value: str, task: str = "task") -> str:
     return value
 
 
+def object_name(name: str) -> str:
+    """The object's own name in a possibly qualified, possibly quoted name, as Snowflake stores it.
+
+    ``ML_DEV.PIPELINE."MORTGAGE_PIPELINE$TRAIN_MODEL"``, ``ML_DEV.PIPELINE.MORTGAGE_PIPELINE$TRAIN_MODEL``
+    and ``MORTGAGE_PIPELINE$TRAIN_MODEL`` all give ``MORTGAGE_PIPELINE$TRAIN_MODEL``. An unquoted part
+    is returned as written: the names here come from Snowflake, which reports stored (upper) case.
+    """
+    parts = _NAME_PART.findall(str(name).strip())
+    if not parts:
+        raise GraphContextError(f"not a task name: {name!r}")
+    last = parts[-1].strip()
+    return last[1:-1].replace('""', '"') if last.startswith('"') else last
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _safe_token(value: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", value.upper()).strip("_")
+
+
+def _column(row: Any, column: str) -> Any:
+    """A column of a Snowpark Row by name, whatever case the function reports it in."""
+    values = row.as_dict() if hasattr(row, "as_dict") else dict(row)
+    for key, value in values.items():
+        if key.strip('"').lower() == column:
+            return value
+    raise GraphContextError(f"TASK_DEPENDENTS returned no column {column!r} (columns: {', '.join(values)})")
+
+
+def _name_list(value: Any) -> List[str]:
+    """PREDECESSORS: a JSON array of fully qualified names (a string through Snowpark, or a list)."""
+    if value is None or value == "":
+        return []
+    items = json.loads(value) if isinstance(value, (str, bytes)) else value
+    if not isinstance(items, list):
+        raise GraphContextError(f"TASK_DEPENDENTS PREDECESSORS is not a JSON array: {value!r:.200}")
+    return [object_name(item) for item in items]
+
+
+def _json_object(text: Optional[str]) -> Optional[dict]:
+    if text is None or text == "":
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def parse_branch_targets(argument: Any, task: str = "task") -> Tuple[str, ...]:
+    """The branch list the program passes a branch task (procedure argument BRANCH_TARGETS): the
+    successors' names in pipeline.yaml's order, comma-separated."""
+    if not isinstance(argument, str) or not argument.strip():
+        raise ValueError(f"{task}: procedure argument branch_targets must be the comma-separated branch list, got {argument!r}")
+    targets = tuple(part.strip() for part in argument.split(","))
+    if any(not t for t in targets) or len(set(targets)) != len(targets):
+        raise ValueError(f"{task}: procedure argument branch_targets has an empty or repeated name: {argument!r}")
+    return targets
 
 
 class GraphContext:
     """The graph functions for one task run, over the task's Snowpark session (or a fake of it)."""
 
-    def __init__(self, session: Any, task: str):
+    def __init__(self, session: Any):
         self.session = session
-        self.task = task
         self._raw_config: Optional[dict] = None
         self._config: Optional[PipelineConfig] = None
+        self._names: Optional[Tuple[str, str]] = None
+        self._predecessors: Optional[Dict[str, List[str]]] = None
+        self._values: Dict[str, Optional[str]] = {}
 
+    # -- who am I ---------------------------------------------------------------------------------
+    def _runtime_names(self) -> Tuple[str, str]:
+        if self._names is None:
+            rows = self.session.sql(
+                "SELECT TO_CHAR(SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_NAME')),"
+                " TO_CHAR(SYSTEM$TASK_RUNTIME_INFO('CURRENT_ROOT_TASK_NAME'))"
+            ).collect()
+            task, root = (rows[0][0], rows[0][1]) if rows else (None, None)
+            if not task or not root:
+                raise GraphContextError(
+                    "SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_NAME') or ('CURRENT_ROOT_TASK_NAME') returned nothing; not in a task graph run?"
+                )
+            # The documentation does not say whether these names are qualified; both forms are read.
+            self._names = (object_name(task), object_name(root))
+        return self._names
+
+    def task_name(self) -> str:
+        """This task's name as Snowflake stores it, without database and schema: ``<ROOT>$<TASK>``."""
+        return self._runtime_names()[0]
+
+    def root_task_name(self) -> str:
+        return self._runtime_names()[1]
+
+    def label(self) -> str:
+        """This task's name in pipeline.yaml: the task name without the ``<ROOT>$`` prefix."""
+        task, root = self._runtime_names()
+        prefix = root + "$"
+        return task[len(prefix):] if task.startswith(prefix) else task
+
+    # -- the graph --------------------------------------------------------------------------------
+    def task_dependents_sql(self) -> str:
+        cfg = self.config()
+        root = f"{cfg.database}.{cfg.schema}.{_quoted(self.root_task_name())}"
+        return (
+            f"SELECT * FROM TABLE({cfg.database}.INFORMATION_SCHEMA.TASK_DEPENDENTS("
+            f"TASK_NAME => {sql_string(root)}, RECURSIVE => TRUE))"
+        )
+
+    def graph(self) -> Dict[str, List[str]]:
+        """Every task of this graph (names without database and schema) -> its predecessors."""
+        if self._predecessors is None:
+            rows = self.session.sql(self.task_dependents_sql()).collect()
+            graph: Dict[str, List[str]] = {}
+            for row in rows:
+                graph[object_name(_column(row, "name"))] = _name_list(_column(row, "predecessors"))
+            self._predecessors = graph
+        return self._predecessors
+
+    def predecessors(self) -> List[str]:
+        graph = self.graph()
+        name = self.task_name()
+        if name not in graph:
+            raise GraphContextError(
+                f"{name}: not among the tasks TASK_DEPENDENTS reports for {self.root_task_name()} ({', '.join(sorted(graph)) or 'none'})"
+            )
+        return list(graph[name])
+
+    def ancestors(self) -> List[List[str]]:
+        """Ancestors by distance: [[direct predecessors], [their predecessors], ...], each once, at its
+        shortest distance, in PREDECESSORS order."""
+        graph = self.graph()
+        seen = {self.task_name()}
+        levels: List[List[str]] = []
+        level = [p for p in self.predecessors()]
+        while level:
+            level = [name for i, name in enumerate(level) if name not in seen and name not in level[:i]]
+            if not level:
+                break
+            seen.update(level)
+            levels.append(level)
+            level = [p for name in level for p in graph.get(name, [])]
+        return levels
+
+    # -- values -------------------------------------------------------------------------------------
     def raw_config(self) -> dict:
         if self._raw_config is None:
             value = self.session.call("SYSTEM$GET_TASK_GRAPH_CONFIG")
             if value is None or value == "":
-                raise GraphContextError(
-                    f"{self.task}: SYSTEM$GET_TASK_GRAPH_CONFIG returned nothing; the root task has no CONFIG"
-                )
+                raise GraphContextError("SYSTEM$GET_TASK_GRAPH_CONFIG returned nothing; the root task has no CONFIG")
             parsed = json.loads(value) if isinstance(value, (str, bytes)) else value
             if not isinstance(parsed, dict):
-                raise GraphContextError(f"{self.task}: the graph config is not a JSON object: {value!r:.200}")
+                raise GraphContextError(f"the graph config is not a JSON object: {value!r:.200}")
             self._raw_config = parsed
         return self._raw_config
 
@@ -80,31 +219,52 @@ class GraphContext:
             self._config = parse_config(self.raw_config())
         return self._config
 
-    def predecessor_value(self, task: str) -> str:
-        """Return value of an ancestor task (Snowflake returns the nearest ancestor with that name)."""
-        name = self.config().task_name(task)
-        value = self.session.call("SYSTEM$GET_PREDECESSOR_RETURN_VALUE", name)
-        if value is None or value == "":
-            raise GraphContextError(f"{self.task}: predecessor {name} returned no value")
-        return str(value)
+    def predecessor_value(self, name: str) -> Optional[str]:
+        """Return value of an ancestor, by its name without database and schema (``<ROOT>$<TASK>``);
+        None when it set none."""
+        if name not in self._values:
+            value = self.session.call("SYSTEM$GET_PREDECESSOR_RETURN_VALUE", name)
+            self._values[name] = None if value is None or value == "" else str(value)
+        return self._values[name]
 
-    def predecessor_json(self, task: str) -> dict:
-        text = self.predecessor_value(task)
-        try:
-            value = json.loads(text)
-        except ValueError as error:
-            raise GraphContextError(
-                f"{self.task}: return value of {self.config().task_name(task)} is not JSON: {text!r:.200}"
-            ) from error
-        if not isinstance(value, dict):
-            raise GraphContextError(f"{self.task}: return value of {self.config().task_name(task)} is not a JSON object")
-        return value
+    def ancestor_json(self, key: str) -> dict:
+        """The JSON object returned by the nearest ancestor whose return value is a JSON object with
+        ``key`` (e.g. ``"model_path"``). Two at the same distance are ambiguous, none is an error.
+
+        An ancestor whose value cannot be read (one that did not run in this graph run, say) is passed
+        over; its error is named if no ancestor has the key."""
+        read: List[str] = []
+        for level in self.ancestors():
+            found = []
+            for name in level:
+                try:
+                    text = self.predecessor_value(name)
+                except Exception as error:  # reported below if nothing is found
+                    read.append(f"{name} (unreadable: {error})")
+                    continue
+                read.append(name)
+                value = _json_object(text)
+                if value is not None and key in value:
+                    found.append((name, value))
+            if len(found) > 1:
+                raise GraphContextError(
+                    f"{self.task_name()}: ancestors {' and '.join(n for n, _ in found)} both return {key!r} at the same distance; "
+                    "which one to use is ambiguous"
+                )
+            if found:
+                return found[0][1]
+        raise GraphContextError(
+            f"{self.task_name()}: no ancestor returned a JSON object with {key!r} (ancestors read: {', '.join(read) or 'none'})"
+        )
 
     def set_return_value(self, value: Optional[str]) -> Optional[str]:
         """Set the task's return value (None sets nothing) and return it, for main() to return too."""
         if value is None:
             return None
-        check_return_value(value, self.task)
+        try:
+            check_return_value(value)
+        except ReturnValueTooLarge as error:
+            raise ReturnValueTooLarge(f"{self.label()}: {error}") from None
         self.session.call("SYSTEM$SET_RETURN_VALUE", value)
         return value
 
@@ -130,7 +290,8 @@ class GraphContext:
         group_id, scheduled = (rows[0][0], rows[0][1]) if rows else (None, None)
         if not group_id:
             raise GraphContextError(
-                f"{self.task}: SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_GRAPH_RUN_GROUP_ID') returned nothing; not in a task graph run?"
+                "SYSTEM$TASK_RUNTIME_INFO('CURRENT_TASK_GRAPH_RUN_GROUP_ID') returned nothing; not in a task graph run?"
             )
         parts = ["RUN"] + ([_safe_token(str(scheduled))] if scheduled else []) + [_safe_token(str(group_id))[:64]]
         return "_".join(p for p in parts if p)
+

@@ -2,8 +2,10 @@
 
 The warehouse side (this module, in the task's procedure) submits the payload the program staged
 (``snowflake.ml.jobs.submit_from_stage``), waits, fails the task when the job fails (job id and the
-tail of its log in the error) and returns the job's result. The recommended shape of
-snowflake-semantics.md §6.5: the return value is set by the task's own session.
+tail of its log in the error) and returns the job's result. The task's return value is set by the
+task's own session (the procedure its body calls), as snowflake.core's TaskContext does, not from
+inside the job's container, where SYSTEM$SET_RETURN_VALUE is not documented to reach the task:
+https://docs.snowflake.com/en/sql-reference/functions/system_set_return_value
 """
 
 from typing import Any, Dict, List, Sequence
@@ -59,7 +61,7 @@ def payload_args(prepared: Dict[str, Any], model_path: str, instances: int) -> L
             "--instances", str(instances),
         ]
     except (KeyError, IndexError, TypeError) as error:
-        raise ValueError(f"PREPARE_DATA's return value lacks a dataset descriptor field: {error}") from error
+        raise ValueError(f"the return value with the dataset lacks a dataset descriptor field: {error}") from error
     if any(not isinstance(a, str) or not a or any(ch.isspace() for ch in a) for a in args):
         raise ValueError(f"payload arguments must be non-empty tokens without spaces: {args}")
     return args

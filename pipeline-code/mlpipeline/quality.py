@@ -1,17 +1,21 @@
-"""The quality gate of CHECK_MODEL_QUALITY: compare the configured metric with the threshold."""
+"""The quality gate: compare the configured metric with the threshold; the verdict is PASS or FAIL.
+
+The branch task maps the verdict to its successors by the branch list the program passes it (first
+= pass), so no task name appears here.
+"""
 
 import math
 from typing import Any, Mapping
-
-from mlpipeline.graph_context import PROMOTE_MODEL, SEND_ALERT
 
 # The metrics TRAIN_MODEL reports (docs/design.md): <split>_<metric>.
 METRIC_KINDS = ("accuracy", "f1", "precision", "recall")
 SPLITS = ("train", "test")
 KNOWN_METRICS = tuple(f"{split}_{kind}" for split in SPLITS for kind in METRIC_KINDS)
 
-# Every value decide() can return: the successors' names in pipeline.yaml's branch list.
-OUTCOMES = (PROMOTE_MODEL, SEND_ALERT)
+# Every value decide() can return, in the order of a branch list: the first successor runs on a pass.
+PASS = "pass"
+FAIL = "fail"
+OUTCOMES = (PASS, FAIL)
 
 
 class QualityGateError(ValueError):
@@ -19,7 +23,7 @@ class QualityGateError(ValueError):
 
 
 def decide(metrics: Mapping[str, Any], metric_name: str, threshold: float) -> str:
-    """PROMOTE_MODEL when metrics[metric_name] >= threshold, else SEND_ALERT.
+    """PASS when metrics[metric_name] >= threshold, else FAIL.
 
     An unknown metric name, a metric missing from ``metrics`` or a non-numeric value is an error,
     never a silent alert.
@@ -33,4 +37,4 @@ def decide(metrics: Mapping[str, Any], metric_name: str, threshold: float) -> st
     value = metrics[metric_name]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise QualityGateError(f"metric {metric_name!r} is not a finite number: {value!r}")
-    return PROMOTE_MODEL if value >= threshold else SEND_ALERT
+    return PASS if value >= threshold else FAIL

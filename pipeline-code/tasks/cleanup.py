@@ -15,17 +15,17 @@ from mlpipeline import cleanup
 from mlpipeline import datasets
 from mlpipeline import registry as model_registry
 from mlpipeline import run_outcome
-from mlpipeline.graph_context import CLEANUP, GraphContext
+from mlpipeline.graph_context import GraphContext
 
 
 def main(session, *, registry=None, store=None, now=None):
     """Handler. ``registry``, ``store`` (dataset versions) and ``now`` are seams for tests; the run's
     outcome is read from the session (TASK_HISTORY), which tests fake."""
-    ctx = GraphContext(session, CLEANUP)
+    ctx = GraphContext(session)
     cfg = ctx.config()
     run_id = ctx.run_id()
     outcome = run_outcome.graph_run_outcome(
-        session, cfg.database, ctx.runtime_info("CURRENT_TASK_GRAPH_RUN_GROUP_ID"), cfg.task_name(CLEANUP)
+        session, cfg.database, ctx.runtime_info("CURRENT_TASK_GRAPH_RUN_GROUP_ID"), ctx.task_name()
     )
     result = cleanup.run_cleanup(
         session,

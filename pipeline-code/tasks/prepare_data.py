@@ -6,14 +6,14 @@ Returns ``{"dataset": {"name", "version", "train", "test"}, "feature_cols", "lab
 import json
 
 from mlpipeline import datasets
-from mlpipeline.graph_context import PREPARE_DATA, GraphContext
+from mlpipeline.graph_context import GraphContext
 
 
 def main(session, *, store=None, snowpark=None, build=None):
     """Handler. ``store`` (dataset versions) and ``snowpark`` (functions/Window/types) are seams
     for tests; in Snowflake they default to snowflake.ml.dataset and snowflake.snowpark. ``build``
     (datasets.build_version_frame's signature) is a seam for tests too."""
-    ctx = GraphContext(session, PREPARE_DATA)
+    ctx = GraphContext(session)
     cfg = ctx.config()
     result = datasets.prepare(session, cfg, store or datasets.SnowflakeDatasets(session), snowpark, build)
     return ctx.set_return_value(json.dumps(result, sort_keys=True))

@@ -16,6 +16,35 @@ class FakeSQLError(Exception):
     """Shaped like a Snowflake error: the message carries Snowflake's wording."""
 
 
+class FakeRow(tuple):
+    """A result row like snowflake.snowpark.Row (1.54): a tuple whose fields also have names, with
+    ``as_dict()``. Field names keep the case the statement's columns have."""
+
+    def __new__(cls, fields):
+        row = super().__new__(cls, tuple(fields.values()))
+        row._fields = tuple(fields)
+        return row
+
+    def as_dict(self, recursive=False):
+        return dict(zip(self._fields, self))
+
+    def __getitem__(self, item):
+        if isinstance(item, str):
+            return self.as_dict()[item]
+        return tuple.__getitem__(self, item)
+
+
+def _name_parts(name):
+    """'DB.SCHEMA."A$B"' -> ['DB', 'SCHEMA', 'A$B'] (quoted parts unquoted, unquoted parts as written)."""
+    parts = re.findall(r'"(?:[^"]|"")*"|[^."]+', name)
+    return [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts]
+
+
+def _field(row, name):
+    """A column of a FakeRow, whatever case the fixture gives its name in."""
+    return next(value for key, value in row.as_dict().items() if key.lower() == name)
+
+
 class FakeResult:
     def __init__(self, rows):
         self._rows = rows
@@ -49,10 +78,15 @@ class FakeFileOperations:
 
 class FakeSession:
     """Serves SYSTEM$GET_TASK_GRAPH_CONFIG, SYSTEM$GET_PREDECESSOR_RETURN_VALUE, SYSTEM$SET_RETURN_VALUE,
-    SYSTEM$TASK_RUNTIME_INFO, INFORMATION_SCHEMA.TABLES and .TASK_HISTORY, CREATE TABLE / COPY INTO,
-    LIST / REMOVE."""
+    SYSTEM$TASK_RUNTIME_INFO, INFORMATION_SCHEMA.TABLES, .TASK_HISTORY and .TASK_DEPENDENTS,
+    CREATE TABLE / COPY INTO, LIST / REMOVE.
 
-    def __init__(self, config, predecessors=None, runtime=None, now=None):
+    ``dependents`` are the rows TASK_DEPENDENTS returns for the graph's root (helpers.task_dependents_rows);
+    with them, SYSTEM$GET_PREDECESSOR_RETURN_VALUE serves any ancestor of the runtime's
+    CURRENT_TASK_NAME (None for one that set no value) and refuses other names, as Snowflake does.
+    """
+
+    def __init__(self, config, predecessors=None, runtime=None, now=None, dependents=None):
         self.config = config
         self.predecessors = dict(predecessors or {})
         self.runtime = dict(runtime or {})
@@ -66,6 +100,7 @@ class FakeSession:
         # TASK_HISTORY rows: (database of the INFORMATION_SCHEMA, graph run group id, task name, state);
         # an exception here is raised by the history query instead.
         self.task_history = []
+        self.dependents = list(dependents) if dependents is not None else None
 
     # -- graph functions ---------------------------------------------------------------------------
     def call(self, name, *args):
@@ -77,6 +112,10 @@ class FakeSession:
             return self.config if isinstance(self.config, str) else json.dumps(self.config)
         if upper == "SYSTEM$GET_PREDECESSOR_RETURN_VALUE":
             (task,) = args
+            if self.dependents is not None:
+                if task not in self._ancestors():
+                    raise FakeSQLError(f"Task {task} is not a predecessor of the current task or is not enabled.")
+                return self.predecessors.get(task)
             if task not in self.predecessors:
                 raise FakeSQLError(f"Task {task} is not a predecessor of the current task or is not enabled.")
             return self.predecessors[task]
@@ -94,6 +133,10 @@ class FakeSession:
         text = " ".join(query.split())
         for pattern, handler in (
             (r"SYSTEM\$TASK_RUNTIME_INFO", self._runtime_info),
+            (
+                r"^SELECT \* FROM TABLE\((\w+)\.INFORMATION_SCHEMA\.TASK_DEPENDENTS\(TASK_NAME => '((?:[^'\\]|\\.)*)', RECURSIVE => TRUE\)\)$",
+                self._task_dependents,
+            ),
             (
                 r"^SELECT NAME, STATE FROM TABLE\((\w+)\.INFORMATION_SCHEMA\.TASK_HISTORY\(RESULT_LIMIT => (\d+)\)\)"
                 r" WHERE TO_CHAR\(GRAPH_RUN_GROUP_ID\) = '([^']*)' AND NAME <> '([^']*)'$",
@@ -113,6 +156,32 @@ class FakeSession:
     def _runtime_info(self, _match, text):
         props = re.findall(r"SYSTEM\$TASK_RUNTIME_INFO\('(\w+)'\)", text)
         return [tuple(self.runtime.get(p) for p in props)]
+
+    def _task_dependents(self, match, _text):
+        """TASK_DEPENDENTS of the named root: its rows when database, schema and name match (the root's
+        row first); an unknown task is Snowflake's "does not exist" error."""
+        database, requested = match.group(1), _name_parts(match.group(2).replace("\\'", "'"))
+        rows = self.dependents or []
+        if rows:
+            root = [_field(rows[0], column) for column in ("database_name", "schema_name", "name")]
+            if requested == root and database == root[0]:
+                return rows
+        raise FakeSQLError(f"Task '{match.group(2)}' does not exist or not authorized.")
+
+    def _ancestors(self):
+        current = _name_parts(self.runtime.get("CURRENT_TASK_NAME") or "")[-1:]
+        graph = {}
+        for row in self.dependents:
+            predecessors = _field(row, "predecessors")
+            names = json.loads(predecessors) if isinstance(predecessors, str) else predecessors
+            graph[_field(row, "name")] = [_name_parts(p)[-1] for p in names]
+        seen, todo = set(), list(graph.get(current[0], []) if current else [])
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(graph.get(name, []))
+        return seen
 
     def _task_history(self, match, _text):
         if isinstance(self.task_history, Exception):

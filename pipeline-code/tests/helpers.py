@@ -1,4 +1,7 @@
-"""Shared test data: a graph config as the program writes it, and task runtime info."""
+"""Shared test data: a graph config as the program writes it, task runtime info, and the graph
+as TASK_DEPENDENTS reports it."""
+
+import json
 
 DROP = object()
 
@@ -40,3 +43,72 @@ RUNTIME = {
 }
 # GraphContext.run_id for RUNTIME, worked out by hand from its documented format.
 RUN_ID = "RUN_20240301_020000_01B2C3D4_0000_1111_2222_333344445555"
+
+
+# -- the task graph as Snowflake reports it at run time ----------------------------------------------
+
+# A pipeline definition as pipeline.yaml parses (a fixture: tests of the task code build their own
+# graph instead of reading the shipped pipeline.yaml). The branch list's first successor runs on a pass.
+FIXTURE_PIPELINE = {
+    "name": "MORTGAGE_PIPELINE",
+    "tasks": [
+        {"name": "PREPARE_DATA", "entrypoint": "tasks/prepare_data.py"},
+        {"name": "TRAIN_MODEL", "after": ["PREPARE_DATA"], "entrypoint": "tasks/train_model.py", "job": {"payload": "jobs/train.py", "targetInstances": 2}},
+        {"name": "CHECK_MODEL_QUALITY", "after": ["TRAIN_MODEL"], "entrypoint": "tasks/check_model_quality.py", "branch": ["PROMOTE_MODEL", "SEND_ALERT"]},
+        {"name": "PROMOTE_MODEL", "after": ["CHECK_MODEL_QUALITY"], "entrypoint": "tasks/promote_model.py"},
+        {"name": "SEND_ALERT", "after": ["CHECK_MODEL_QUALITY"], "sql": "SELECT 1"},
+        {"name": "CLEANUP", "finalizer": True, "entrypoint": "tasks/cleanup.py"},
+    ],
+}
+
+
+def _quoted_fqn(database, schema, name):
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (database, schema, name))
+
+
+def task_dependents_rows(pipeline, database="ML_DEV", schema="PIPELINE"):
+    """The rows of TABLE(<db>.INFORMATION_SCHEMA.TASK_DEPENDENTS(TASK_NAME => '<db>.<schema>.<root>',
+    RECURSIVE => TRUE)) for the graph the program creates from ``pipeline`` (a parsed pipeline
+    definition), as https://docs.snowflake.com/en/sql-reference/functions/task_dependents documents
+    them: the root first, then its children; lower-case column names as in its output table; NAME
+    without database and schema; PREDECESSORS a JSON array (a string through Snowpark) of fully
+    qualified names, here in the double-quoted form SHOW TASKS uses. Children are <ROOT>$<TASK>;
+    a task without ``after`` follows the root (README "Adding a task"). Whether the finalizer is
+    listed is not documented; it is listed here with no predecessors, and no task code relies on it.
+    """
+    from fakes import FakeRow
+
+    root = pipeline["name"]
+
+    def row(name, predecessors):
+        return FakeRow({
+            "created_on": "2024-03-01 01:00:00.000 +0000",
+            "name": name,
+            "database_name": database,
+            "schema_name": schema,
+            "owner": "PIPELINE_OWNER",
+            "comment": None,
+            "warehouse": None,
+            "schedule": None,
+            "predecessors": json.dumps([_quoted_fqn(database, schema, p) for p in predecessors]),
+            "state": "started",
+            "definition": "...",
+            "condition": None,
+        })
+
+    rows = [row(root, [])]
+    for task in pipeline["tasks"]:
+        after = [] if task.get("finalizer") else [f"{root}${p}" for p in task.get("after", [])] or [root]
+        rows.append(row(f"{root}${task['name']}", after))
+    return rows
+
+
+def runtime_for(pipeline_name, task, database="ML_DEV", schema="PIPELINE", **overrides):
+    """RUNTIME plus the task's own and its root's names. The documentation does not say whether
+    CURRENT_TASK_NAME is qualified; SYSTEM$CURRENT_USER_TASK_NAME's example is (MYDB.PUBLIC.MYTASK),
+    so this fake qualifies both, and test_graph_context covers the unqualified form too."""
+    runtime = dict(RUNTIME)
+    runtime["CURRENT_TASK_NAME"] = f"{database}.{schema}.{pipeline_name}${task}"
+    runtime["CURRENT_ROOT_TASK_NAME"] = f"{database}.{schema}.{pipeline_name}"
+    runtime.update(overrides)
+    return runtime

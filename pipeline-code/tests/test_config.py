@@ -15,7 +15,6 @@ def test_parses_the_program_config_with_user_names_upper_cased():
     # Unquoted identifiers are stored upper case by Snowflake; the design's example is ML_DEV.MODELS.MORTGAGE_MODEL.
     assert cfg.model_fqn == "ML_DEV.MODELS.MORTGAGE_MODEL"
     assert cfg.dataset_fqn == "ML_DEV.MODELS.MORTGAGE_DATASET"
-    assert cfg.task_name("TRAIN_MODEL") == "MORTGAGE_PIPELINE$TRAIN_MODEL"
     assert cfg.metric_name == "test_accuracy"
     assert cfg.metric_threshold == 0.7
     assert cfg.retention_days == 30

@@ -48,7 +48,7 @@ def test_training_on_the_sample_meets_the_quality_gate(splits):
     # ... and clearly better than always predicting the majority class of the test split.
     majority = max(test[features.LABEL_COLUMN].mean(), 1 - test[features.LABEL_COLUMN].mean())
     assert metrics["test_accuracy"] > majority + 0.05
-    assert quality.decide(metrics, "test_accuracy", 0.7) == "PROMOTE_MODEL"
+    assert quality.decide(metrics, "test_accuracy", 0.7) == "pass"
     assert info["train_rows"] == len(train) and info["test_rows"] == len(test)
 
 
@@ -58,7 +58,7 @@ def test_without_signal_the_gate_sends_an_alert(splits):
     shuffled = train.assign(**{features.LABEL_COLUMN: rng.permutation(train[features.LABEL_COLUMN].to_numpy())})
     _, metrics, _ = modeling.train_and_evaluate(shuffled, test, features.FEATURE_COLUMNS, features.LABEL_COLUMN)
     assert metrics["test_accuracy"] < 0.7
-    assert quality.decide(metrics, "test_accuracy", 0.7) == "SEND_ALERT"
+    assert quality.decide(metrics, "test_accuracy", 0.7) == "fail"
 
 
 def test_the_saved_model_predicts_like_the_trained_one(splits):

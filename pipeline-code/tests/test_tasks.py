@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
-from helpers import RUN_ID, RUNTIME, graph_config
+from helpers import FIXTURE_PIPELINE, RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
 from mlpipeline.cleanup import CleanupError
 from mlpipeline.config import ConfigError
+from mlpipeline.graph_context import GraphContextError
 from mlpipeline.ml_jobs import TrainingJobFailed
 from mlpipeline.quality import QualityGateError
 from mlpipeline.source_data import SourceTableMissing
@@ -25,6 +26,8 @@ DATASET = "ML_DEV.MODELS.MORTGAGE_DATASET"
 ARTIFACTS = "@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/"
 PAYLOAD = "@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/TRAIN_MODEL/payload/0f1e2d/"
 NOW = dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
+# The procedure argument the program passes CHECK_MODEL_QUALITY: FIXTURE_PIPELINE's branch list.
+BRANCH = "PROMOTE_MODEL,SEND_ALERT"
 
 PREPARED = {
     "dataset": {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000", "test": "v20240215_083000"},
@@ -45,16 +48,23 @@ def sample():
     return pd.read_csv(SAMPLE_FILE, parse_dates=["TS"])
 
 
-def session_with(config=None, **predecessors):
-    values = {f"MORTGAGE_PIPELINE${task}": value if isinstance(value, str) else json.dumps(value) for task, value in predecessors.items()}
-    return FakeSession(config or graph_config(), predecessors=values, runtime=RUNTIME, now=NOW)
+def session_with(config=None, *, task, **returned):
+    """A session of ``task`` of FIXTURE_PIPELINE, whose ancestors returned ``returned`` (task -> value)."""
+    values = {f"MORTGAGE_PIPELINE${name}": value if isinstance(value, str) else json.dumps(value) for name, value in returned.items()}
+    return FakeSession(
+        config or graph_config(),
+        predecessors=values,
+        runtime=runtime_for("MORTGAGE_PIPELINE", task),
+        now=NOW,
+        dependents=task_dependents_rows(FIXTURE_PIPELINE),
+    )
 
 
 # -- PREPARE_DATA ---------------------------------------------------------------------------------
 
 
 def test_prepare_data_writes_one_dataset_version_named_after_the_source_change(sample):
-    session = session_with()
+    session = session_with(task="PREPARE_DATA")
     session.add_table(SOURCE, sample, "20240215_083000")
     store = FakeDatasetStore()
     value = prepare_data.main(session, store=store, build=reference_build)
@@ -94,7 +104,7 @@ def test_prepare_data_writes_one_dataset_version_named_after_the_source_change(s
 def test_prepare_data_reuses_the_version_when_the_source_is_unchanged(sample):
     store = FakeDatasetStore()
     for _ in range(2):
-        session = session_with()
+        session = session_with(task="PREPARE_DATA")
         session.add_table(SOURCE, sample, "20240215_083000")
         value = prepare_data.main(session, store=store, build=reference_build)
     assert json.loads(value)["reused"] is True
@@ -104,7 +114,7 @@ def test_prepare_data_reuses_the_version_when_the_source_is_unchanged(sample):
 
 
 def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
-    session = session_with()
+    session = session_with(task="PREPARE_DATA")
     sample_file = graph_config()["sample_data_file"]
     session.staged_csv[sample_file] = SAMPLE_FILE
     store = FakeDatasetStore()
@@ -121,7 +131,7 @@ def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
 
 
 def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
-    session = session_with(graph_config(sample_data=False, sample_data_file=None))
+    session = session_with(graph_config(sample_data=False, sample_data_file=None), task="PREPARE_DATA")
     store = FakeDatasetStore()
     with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) does not exist"):
         prepare_data.main(session, store=store, build=reference_build)
@@ -129,19 +139,19 @@ def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
 
 
 def test_prepare_data_loads_the_sample_into_an_empty_table_but_never_over_a_view(sample):
-    session = session_with()
+    session = session_with(task="PREPARE_DATA")
     session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
     session.staged_csv[graph_config()["sample_data_file"]] = SAMPLE_FILE
     assert json.loads(prepare_data.main(session, store=FakeDatasetStore(), build=reference_build))["sample_data_loaded"] is True
 
-    view = session_with()
+    view = session_with(task="PREPARE_DATA")
     view.add_table(SOURCE, sample, "20240101_000000", view=True)
     result = json.loads(prepare_data.main(view, store=FakeDatasetStore(), build=reference_build))
     assert result["sample_data_loaded"] is False and not view.statements_matching("COPY INTO")
 
 
 def test_prepare_data_with_an_empty_table_and_no_sample_data_fails(sample):
-    session = session_with(graph_config(sample_data=False, sample_data_file=None))
+    session = session_with(graph_config(sample_data=False, sample_data_file=None), task="PREPARE_DATA")
     session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
     with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) is empty"):
         prepare_data.main(session, store=FakeDatasetStore(), build=reference_build)
@@ -150,7 +160,7 @@ def test_prepare_data_with_an_empty_table_and_no_sample_data_fails(sample):
 def test_prepare_data_with_a_missing_config_key_fails_before_any_work():
     config = graph_config()
     del config["source_table"]
-    session = session_with(config)
+    session = session_with(config, task="PREPARE_DATA")
     with pytest.raises(ConfigError, match="missing key\\(s\\): source_table"):
         prepare_data.main(session, store=FakeDatasetStore(), build=reference_build)
     assert session.statements == ["CALL SYSTEM$GET_TASK_GRAPH_CONFIG()"]
@@ -170,7 +180,7 @@ def job_returning(result_extra=None, status="DONE", logs=""):
 
 
 def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(job_returning())
     value = train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
 
@@ -206,7 +216,7 @@ def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
 
 def test_train_model_fails_with_the_job_id_and_the_log_tail():
     logs = "\n".join(f"log line {i}" for i in range(100))
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     with pytest.raises(TrainingJobFailed) as error:
         train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=FakeJobs(job_returning(status="FAILED", logs=logs)))
     message = str(error.value)
@@ -220,13 +230,13 @@ def test_train_model_fails_when_logs_cannot_be_read_too():
         def get_logs(self, limit=-1, **_):
             raise FakeSQLError("Insufficient privileges")
 
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     with pytest.raises(TrainingJobFailed, match="(?s)MLJOB_X ended with status INTERNAL_ERROR.*logs unavailable: Insufficient privileges"):
         train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=FakeJobs(lambda kw: NoLogs("MLJOB_X", "INTERNAL_ERROR")))
 
 
 def test_train_model_rejects_a_result_without_metrics():
-    session = session_with(PREPARE_DATA=PREPARED)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
     jobs = FakeJobs(lambda kw: FakeJob("MLJOB_Y", "DONE", result={"model_path": "@x/model.ubj"}))
     with pytest.raises(TrainingJobFailed, match="MLJOB_Y returned dict without 'metrics'"):
         train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
@@ -236,7 +246,7 @@ def test_train_model_rejects_a_result_without_metrics():
 @pytest.mark.parametrize("instances, expected", [(Decimal(2), 2), ("3", 3), (1, 1)])
 def test_train_model_takes_target_instances_as_a_number(instances, expected):
     jobs = FakeJobs(job_returning())
-    train_model.main(session_with(PREPARE_DATA=PREPARED), PAYLOAD, "jobs/train.py", instances, jobs=jobs)
+    train_model.main(session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED), PAYLOAD, "jobs/train.py", instances, jobs=jobs)
     assert jobs.submissions[0]["target_instances"] == expected
     assert jobs.submissions[0]["args"][-1] == str(expected)
 
@@ -245,12 +255,12 @@ def test_train_model_takes_target_instances_as_a_number(instances, expected):
 def test_train_model_rejects_bad_procedure_arguments(location, instances, message):
     jobs = FakeJobs(job_returning())
     with pytest.raises(ValueError, match=message):
-        train_model.main(session_with(PREPARE_DATA=PREPARED), location, "jobs/train.py", instances, jobs=jobs)
+        train_model.main(session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED), location, "jobs/train.py", instances, jobs=jobs)
     assert jobs.submissions == []
 
 
 def test_train_model_needs_the_dataset_descriptor():
-    session = session_with(PREPARE_DATA={"dataset": {"name": DATASET}})
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA={"dataset": {"name": DATASET}})
     with pytest.raises(ValueError, match="dataset descriptor"):
         train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=FakeJobs(job_returning()))
 
@@ -261,16 +271,32 @@ def test_train_model_needs_the_dataset_descriptor():
 @pytest.mark.parametrize("accuracy, threshold, expected", [(0.79, 0.7, "PROMOTE_MODEL"), (0.69, 0.7, "SEND_ALERT"), (0.79, 0.9, "SEND_ALERT"), (0.9, 0.9, "PROMOTE_MODEL")])
 def test_check_model_quality_returns_the_successor_to_run(accuracy, threshold, expected):
     trained = dict(TRAINED, metrics=dict(TRAINED["metrics"], test_accuracy=accuracy))
-    session = session_with(graph_config(metric_threshold=threshold), TRAIN_MODEL=trained)
-    assert check_model_quality.main(session) == expected
+    session = session_with(graph_config(metric_threshold=threshold), task="CHECK_MODEL_QUALITY", TRAIN_MODEL=trained)
+    assert check_model_quality.main(session, BRANCH) == expected
     assert session.return_values == [expected]
     assert "CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$TRAIN_MODEL')" in session.statements
     assert session.statements[-1] == f"CALL SYSTEM$SET_RETURN_VALUE('{expected}')"
 
 
 def test_check_model_quality_uses_the_configured_metric():
-    session = session_with(graph_config(metric_name="test_recall", metric_threshold=0.85), TRAIN_MODEL=TRAINED)
-    assert check_model_quality.main(session) == "PROMOTE_MODEL"  # recall 0.86
+    session = session_with(graph_config(metric_name="test_recall", metric_threshold=0.85), task="CHECK_MODEL_QUALITY", TRAIN_MODEL=TRAINED)
+    assert check_model_quality.main(session, BRANCH) == "PROMOTE_MODEL"  # recall 0.86
+
+
+@pytest.mark.parametrize("accuracy, expected", [(0.79, "SHIP_IT"), (0.69, "PAGE_SOMEONE")])
+def test_check_model_quality_returns_the_branch_lists_names_first_on_a_pass(accuracy, expected):
+    # Renamed successors: the verdict maps to whatever the program passes, first = pass.
+    trained = dict(TRAINED, metrics=dict(TRAINED["metrics"], test_accuracy=accuracy))
+    session = session_with(task="CHECK_MODEL_QUALITY", TRAIN_MODEL=trained)
+    assert check_model_quality.main(session, "SHIP_IT,PAGE_SOMEONE") == expected
+
+
+@pytest.mark.parametrize("branch, message", [("", "must be the comma-separated branch list"), ("A,,B", "empty or repeated"), ("A,A", "empty or repeated"), ("A,B,C", "2 successors \\(pass, fail\\), got A, B, C")])
+def test_check_model_quality_rejects_a_branch_argument_it_cannot_map(branch, message):
+    session = session_with(task="CHECK_MODEL_QUALITY", TRAIN_MODEL=TRAINED)
+    with pytest.raises(ValueError, match=message):
+        check_model_quality.main(session, branch)
+    assert session.return_values == []
 
 
 @pytest.mark.parametrize(
@@ -278,13 +304,26 @@ def test_check_model_quality_uses_the_configured_metric():
     [
         ("test_auc", TRAINED, "unknown metric_name 'test_auc'"),
         ("train_f1", TRAINED, "'train_f1' is missing"),
-        ("test_accuracy", {"job_id": "x", "model_path": "@x"}, "has no 'metrics' object"),
+        ("test_accuracy", dict(TRAINED, metrics=[0.7]), "'metrics' an ancestor returned are not a JSON object"),
     ],
 )
 def test_check_model_quality_errors_instead_of_alerting(metric_name, trained, message):
-    session = session_with(graph_config(metric_name=metric_name), TRAIN_MODEL=trained)
+    session = session_with(graph_config(metric_name=metric_name), task="CHECK_MODEL_QUALITY", TRAIN_MODEL=trained)
     with pytest.raises(QualityGateError, match=message):
-        check_model_quality.main(session)
+        check_model_quality.main(session, BRANCH)
+    assert session.return_values == []
+
+
+def test_check_model_quality_without_an_ancestor_returning_metrics_fails_naming_what_it_read():
+    session = session_with(task="CHECK_MODEL_QUALITY", TRAIN_MODEL={"job_id": "x", "model_path": "@x"}, PREPARE_DATA=PREPARED)
+    session.predecessors["MORTGAGE_PIPELINE"] = "scheduled"  # the root returns its run token: no JSON object
+    with pytest.raises(GraphContextError) as error:
+        check_model_quality.main(session, BRANCH)
+    # Every ancestor was read, nearest first.
+    assert str(error.value) == (
+        "MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY: no ancestor returned a JSON object with 'metrics' "
+        "(ancestors read: MORTGAGE_PIPELINE$TRAIN_MODEL, MORTGAGE_PIPELINE$PREPARE_DATA, MORTGAGE_PIPELINE)"
+    )
     assert session.return_values == []
 
 
@@ -295,7 +334,7 @@ def test_promote_model_registers_the_run_version_with_metrics_and_lineage_and_ma
     registry = FakeRegistry(now=NOW)
     registry.add("MORTGAGE_MODEL", "RUN_OLDER", NOW - dt.timedelta(days=3), default=True)
     loaded = []
-    session = session_with(TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
+    session = session_with(task="PROMOTE_MODEL", TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
     value = promote_model.main(session, registry=registry, load_model=lambda path: loaded.append(path) or "booster")
 
     assert loaded == [TRAINED["model_path"]]
@@ -317,7 +356,7 @@ def test_promote_model_is_idempotent_when_the_run_is_retried():
     registry = FakeRegistry(now=NOW)
     results = []
     for _ in range(2):
-        session = session_with(TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
+        session = session_with(task="PROMOTE_MODEL", TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
         results.append(json.loads(promote_model.main(session, registry=registry, load_model=lambda path: "booster")))
     assert [c for c in registry.calls if c[0] == "log_model"] == [("log_model", "MORTGAGE_MODEL", RUN_ID)]
     assert [c for c in registry.calls if c[0] == "set_default"] == [("set_default", "MORTGAGE_MODEL", RUN_ID)] * 2
@@ -330,7 +369,7 @@ def test_promote_model_fails_naming_a_missing_model_artefact():
     def missing(path):
         raise FakeSQLError(f"File '{path}' does not exist or not authorized.")
 
-    session = session_with(TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
+    session = session_with(task="PROMOTE_MODEL", TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
     registry = FakeRegistry(now=NOW)
     with pytest.raises(FakeSQLError, match=RUN_ID + "/model.ubj"):
         promote_model.main(session, registry=registry, load_model=missing)
@@ -368,7 +407,7 @@ def record_run(session, *, promote="SUCCEEDED", group=GROUP):
 
 
 def cleanup_world(promote="SUCCEEDED"):
-    session = session_with()
+    session = session_with(task="CLEANUP")
     record_run(session, promote=promote)
     # An earlier graph run (another run group) that failed: not this run's outcome.
     session.task_history.append(("ML_DEV", "01b2c3d4-0000-0000-0000-000000000000", "MORTGAGE_PIPELINE$TRAIN_MODEL", "FAILED"))
@@ -467,7 +506,7 @@ def test_cleanup_before_any_model_exists_removes_old_datasets_and_the_run():
 
 
 def test_cleanup_of_a_run_without_artefacts():
-    session = session_with()
+    session = session_with(task="CLEANUP")
     record_run(session)
     result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=FakeDatasetStore(now=NOW), now=NOW))
     assert result["removed"]["run_artifacts"] == {"count": 0, "names": []}
@@ -476,7 +515,7 @@ def test_cleanup_of_a_run_without_artefacts():
 
 def test_cleanup_uses_the_configured_retention():
     session, registry, store = cleanup_world()
-    result = json.loads(cleanup.main(session_with(graph_config(retention_days=100)), registry=registry, store=store, now=NOW))
+    result = json.loads(cleanup.main(session_with(graph_config(retention_days=100), task="CLEANUP"), registry=registry, store=store, now=NOW))
     assert result["removed"]["model_versions"]["count"] == 0 and result["removed"]["dataset_versions"]["count"] == 0
     assert result["retention_days"] == 100
 
@@ -564,7 +603,7 @@ def test_cleanup_keeps_the_runs_artefacts_when_the_history_has_no_rows_for_the_r
 
 def test_a_kept_run_is_not_removed_by_retention_even_when_its_files_are_past_it():
     # retention_days 0: every file older than NOW is past the window, the current run's included.
-    session = session_with(graph_config(retention_days=0))
+    session = session_with(graph_config(retention_days=0), task="CLEANUP")
     record_run(session, promote="FAILED")
     session.stage[f"{ARTIFACTS}{RUN_ID}/model.ubj"] = (b"m", days_ago(1))
     session.stage[f"{ARTIFACTS}RUN_OLD/model.ubj"] = (b"m", days_ago(1))

@@ -1,8 +1,13 @@
 // status, history, suspend, resume and watch against the local Snowflake stub; help texts and
-// usage errors; the stack target and the program's connection settings through a fake Pulumi CLI.
+// usage errors; the stack target (--stack, --pipeline) and the program's connection settings
+// through a fake of the Pulumi stack access, and the real Automation API without a Pulumi CLI.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { EXIT } from "../../cli/ops/exitCodes";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CliError, EXIT } from "../../cli/ops/exitCodes";
+import { automationStackAccess } from "../../cli/ops/stackAccess";
 import { CHILDREN, DEV_STATES, fq, harness, pastRunRows, ROOT, ROOT_FQN, successRun, T0, type Harness } from "./scenario";
 
 const TARGET = ["--root-task", ROOT_FQN, "--connection", "stub"];
@@ -354,75 +359,147 @@ describe("help and usage", () => {
 });
 
 describe("stack target and the program's connection settings", () => {
-  test("--stack reads outputs and the snowflake:* config through the Pulumi CLI", async () => {
-    const calls: string[][] = [];
+  const tasksOf = (...children: string[]) => Object.fromEntries(children.map((c) => [c, fq(c)]));
+
+  test("--stack reads the outputs and the snowflake:* config through the stack access", async () => {
     let url = "";
+    const config: Record<string, string> = {};
     const h = await harness({
-      pulumi: (args) => {
-        calls.push(args);
-        if (args[0] === "stack") {
-          return { code: 0, stderr: "", stdout: JSON.stringify({ rootTask: ROOT_FQN, tasks: Object.fromEntries(CHILDREN.map((c) => [c, fq(c)])), started: false }) };
-        }
-        const config = {
-          "snowflake:organizationName": { value: "STUBORG", secret: false },
-          "snowflake:accountName": { value: "STUBACCT", secret: false },
-          "snowflake:user": { value: "PULUMI_DEPLOYER", secret: false },
-          "snowflake:password": { value: "deployer-secret", secret: true },
-          "snowflake:accessUrl": { value: url, secret: false },
-          "snowflake-ml-pipeline:started": { value: false, secret: false },
-        };
-        return { code: 0, stderr: "", stdout: JSON.stringify(config) };
+      stacks: {
+        outputs: { dev: { pipelines: { [ROOT]: { rootTask: ROOT_FQN, tasks: tasksOf(...CHILDREN), started: false } }, warehouse: "ML_DEV_WH" } },
+        config: { dev: config },
       },
     });
     url = h.stub.url;
+    Object.assign(config, {
+      "snowflake:organizationName": "STUBORG",
+      "snowflake:accountName": "STUBACCT",
+      "snowflake:user": "PULUMI_DEPLOYER",
+      "snowflake:password": "deployer-secret",
+      "snowflake:host": new URL(url).hostname,
+      "snowflake:port": new URL(url).port,
+      "snowflake:protocol": "http",
+      "snowflake-ml-pipeline:started": "false",
+    });
     try {
       assert.equal(await h.run("status", "--stack", "dev"), EXIT.OK, h.stderr());
-      assert.deepEqual(calls, [
-        ["stack", "output", "--json", "--stack", "dev"],
-        ["config", "--json", "--show-secrets", "--stack", "dev"],
+      assert.deepEqual(h.stackCalls, [
+        ["outputs", "dev"],
+        ["config", "dev"],
       ]);
       assert.equal(h.stub.logins[0].data.LOGIN_NAME, "PULUMI_DEPLOYER");
       assert.equal(h.stub.logins[0].data.ACCOUNT_NAME, "STUBORG-STUBACCT");
       assert.match(h.stdout(), /root suspended, children started/);
+      assert.ok(!h.stdout().includes("deployer-secret") && !h.stderr().includes("deployer-secret"));
     } finally {
       await h.close();
     }
   });
 
-  test("a declared task missing from Snowflake makes run refuse (exit 7)", async () => {
-    const h = await harness({
-      pulumi: (args) =>
-        args[0] === "stack"
-          ? { code: 0, stderr: "", stdout: JSON.stringify({ rootTask: ROOT_FQN, tasks: { EXTRA: fq("EXTRA"), PREPARE_DATA: fq("PREPARE_DATA") } }) }
-          : { code: 1, stderr: "error: no stack named 'dev' found", stdout: "" },
-    });
+  test("without --stack the selected stack's outputs name the graph; the connection comes from --connection", async () => {
+    const h = await harness({ stacks: { selected: "dev", outputs: { dev: { rootTask: ROOT_FQN, tasks: tasksOf(...CHILDREN) } } } });
+    try {
+      assert.equal(await h.run("status", "--connection", "stub", "--json"), EXIT.OK, h.stderr());
+      assert.deepEqual(h.stackCalls, [["selectedStack"], ["outputs", "dev"]]);
+      assert.equal(JSON.parse(h.stdout()).rootTask, ROOT_FQN);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("a declared task missing from Snowflake makes run refuse (exit 7); a stack that does not exist is a usage error", async () => {
+    const h = await harness({ stacks: { outputs: { dev: { rootTask: ROOT_FQN, tasks: tasksOf("EXTRA", "PREPARE_DATA") } } } });
     try {
       assert.equal(await h.run("run", "--stack", "dev", "--connection", "stub"), EXIT.NOT_RUNNABLE);
       assert.match(h.stderr(), /ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE\$EXTRA does not exist/);
+      assert.match(h.stderr(), /npm run pipeline -- resume --children-only --stack dev --connection stub/);
       assert.equal(await h.run("status", "--stack", "dev"), EXIT.USAGE);
-      assert.match(h.stderr(), /pulumi config --json --show-secrets --stack dev` failed \(exit 1\): error: no stack named 'dev' found/);
+      assert.match(h.stderr(), /reading the connection settings of stack dev: there is no stack dev/);
     } finally {
       await h.close();
     }
   });
 
-  test("without the Pulumi CLI, --stack explains what to use instead", async () => {
-    const h = await harness();
-    try {
-      assert.equal(await h.run("status", "--stack", "dev"), EXIT.USAGE);
-      assert.match(h.stderr(), /needs the Pulumi CLI, which is not installed \(or not on PATH\)\. Give --root-task DB\.SCHEMA\.NAME instead/);
-    } finally {
-      await h.close();
-    }
+  describe("--pipeline", () => {
+    const twoPipelines = {
+      outputs: {
+        dev: {
+          pipelines: {
+            [ROOT]: { rootTask: ROOT_FQN, tasks: tasksOf(...CHILDREN) },
+            CHURN_PIPELINE: { rootTask: "ML_DEV.PIPELINE.CHURN_PIPELINE", tasks: { SCORE: "ML_DEV.PIPELINE.CHURN_PIPELINE$SCORE" } },
+          },
+        },
+      },
+    };
+
+    test("several pipelines and no --pipeline: a usage error listing them, nothing sent", async () => {
+      const h = await harness({ stacks: twoPipelines });
+      try {
+        assert.equal(await h.run("status", "--stack", "dev", "--connection", "stub"), EXIT.USAGE);
+        assert.match(h.stderr(), /error: stack dev has 2 pipelines: CHURN_PIPELINE, MORTGAGE_PIPELINE\. Say which one with --pipeline NAME\./);
+        assert.equal(await h.run("status", "--stack", "dev", "--pipeline", "NOPE", "--connection", "stub"), EXIT.USAGE);
+        assert.match(h.stderr(), /--pipeline NOPE: stack dev has no such pipeline; it has: CHURN_PIPELINE, MORTGAGE_PIPELINE/);
+        assert.equal(h.stub.statements.length, 0);
+      } finally {
+        await h.close();
+      }
+    });
+
+    test("--pipeline picks the graph, and the hints repeat it", async () => {
+      const h = await harness({ stacks: twoPipelines, states: { ...DEV_STATES, CLEANUP: "suspended" } });
+      try {
+        assert.equal(await h.run("status", "--stack", "dev", "--pipeline", "CHURN_PIPELINE", "--connection", "stub"), EXIT.USAGE);
+        assert.match(h.stderr(), /root task ML_DEV\.PIPELINE\.CHURN_PIPELINE was not found/);
+        assert.equal(await h.run("run", "--stack", "dev", "--pipeline", ROOT, "--connection", "stub"), EXIT.NOT_RUNNABLE, h.stderr());
+        assert.match(h.stderr(), /ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE is not runnable as deployed:\n {2}ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE\$CLEANUP is suspended/);
+        assert.match(h.stderr(), /`npm run pipeline -- resume --children-only --stack dev --pipeline MORTGAGE_PIPELINE --connection stub`/);
+      } finally {
+        await h.close();
+      }
+    });
+
+    test("one pipeline: --pipeline may name it, or be left out; --root-task and --pipeline together are refused", async () => {
+      const h = await harness({ stacks: { outputs: { dev: { rootTask: ROOT_FQN, tasks: tasksOf(...CHILDREN) } } } });
+      try {
+        assert.equal(await h.run("status", "--stack", "dev", "--pipeline", ROOT, "--connection", "stub"), EXIT.OK, h.stderr());
+        assert.equal(await h.run("status", "--stack", "dev", "--pipeline", "CHURN_PIPELINE", "--connection", "stub"), EXIT.USAGE);
+        assert.match(h.stderr(), /--pipeline CHURN_PIPELINE: stack dev has no such pipeline; it has: MORTGAGE_PIPELINE/);
+        assert.equal(await h.run("status", ...TARGET, "--pipeline", ROOT), EXIT.USAGE);
+        assert.match(h.stderr(), /--pipeline picks a pipeline from the stack's outputs; --root-task names the graph itself/);
+      } finally {
+        await h.close();
+      }
+    });
   });
 
-  test("stack outputs without rootTask are named", async () => {
-    const h = await harness({ pulumi: () => ({ code: 0, stderr: "", stdout: '{"warehouse":"ML_DEV_WH"}' }) });
+  test("stack outputs without pipelines or rootTask are named", async () => {
+    const h = await harness({ stacks: { outputs: { dev: { warehouse: "ML_DEV_WH" } } } });
     try {
       assert.equal(await h.run("status", "--stack", "dev", "--connection", "stub"), EXIT.USAGE);
-      assert.match(h.stderr(), /no output `rootTask` \(outputs: warehouse\)/);
+      assert.match(h.stderr(), /stack dev: no pipelines in the outputs \(outputs: warehouse\)/);
     } finally {
       await h.close();
+    }
+  });
+
+  test("without the Pulumi CLI, the Automation API's failure becomes a usage error saying what to use instead", async () => {
+    // The real Automation API on an empty project directory, with a PATH that has no `pulumi`.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipeline-nopulumi-"));
+    const savedPath = process.env.PATH;
+    process.env.PATH = dir;
+    try {
+      const stacks = automationStackAccess(dir);
+      await assert.rejects(stacks.outputs("dev"), (err: unknown) => {
+        assert.ok(err instanceof CliError && err.exitCode === EXIT.USAGE);
+        assert.match(
+          (err as Error).message,
+          /^reading the outputs of stack dev needs the Pulumi CLI, which is not installed \(or not on PATH; https:\/\/www\.pulumi\.com\/docs\/install\/\)\. Give --root-task DB\.SCHEMA\.NAME instead/,
+        );
+        return true;
+      });
+    } finally {
+      process.env.PATH = savedPath;
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -20,7 +20,9 @@ import { renderFrame, type RunContext } from "../../cli/ops/renderRun";
 import { extractResults } from "../../cli/ops/results";
 import type { RunSnapshot } from "../../cli/ops/runWatch";
 import { isTransientError } from "../../cli/ops/session";
-import { DEV_STATES, FakeClock, showTasks, T0 } from "./scenario";
+import { pulumiFailure } from "../../cli/ops/stackAccess";
+import { choosePipeline, pipelinesOf } from "../../cli/ops/target";
+import { DEV_STATES, FakeClock, fakeStackAccess, showTasks, T0 } from "./scenario";
 
 const pc = createColors(false);
 const REF = parseRootTask("ML_DEV.PIPELINE.MORTGAGE_PIPELINE");
@@ -194,9 +196,8 @@ describe("connections.toml", () => {
     fs.chmodSync(path.join(dir, "connections.toml"), mode);
     return dir;
   }
-  const noPulumi = async () => {
-    throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });
-  };
+  // No stack at all: these connections never read a stack.
+  const noPulumi = fakeStackAccess({});
 
   test("a key-pair connection: private_key_file is read, env variables override keys", async () => {
     const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 1024, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -213,7 +214,9 @@ describe("connections.toml", () => {
         privateKey: privateKey.trim() + "\n",
         privateKeyPassphrase: undefined,
         password: undefined,
-        accessUrl: undefined,
+        host: undefined,
+        port: undefined,
+        protocol: undefined,
       });
       assert.deepEqual(resolved.warnings, []);
       assert.match(resolved.source, /connection "ops" \(.*connections\.toml\)/);
@@ -260,5 +263,42 @@ describe("connections.toml", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("which pipeline of the stack's outputs", () => {
+  const entry = (root: string) => ({ rootTask: `ML_DEV.PIPELINE.${root}`, tasks: { A: `ML_DEV.PIPELINE.${root}$A` } });
+
+  test("pipelines by name; an older stack's top-level rootTask is its one pipeline; nothing else counts", () => {
+    assert.deepEqual([...pipelinesOf({ pipelines: { P1: entry("P1"), P2: entry("P2"), BAD: "x" } }).keys()], ["P1", "P2"]);
+    assert.deepEqual([...pipelinesOf({ rootTask: "ML_DEV.PIPELINE.OLD", tasks: { A: "ML_DEV.PIPELINE.OLD$A" } })], [["OLD", { rootTask: "ML_DEV.PIPELINE.OLD", tasks: { A: "ML_DEV.PIPELINE.OLD$A" } }]]);
+    assert.equal(pipelinesOf({ warehouse: "W" }).size, 0);
+  });
+
+  const cases: [string, Record<string, unknown>, string | undefined, string | RegExp][] = [
+    ["the only pipeline without --pipeline", { pipelines: { P1: entry("P1") } }, undefined, "P1"],
+    ["--pipeline names one of several", { pipelines: { P1: entry("P1"), P2: entry("P2") } }, "P2", "P2"],
+    ["several and no --pipeline", { pipelines: { P2: entry("P2"), P1: entry("P1") } }, undefined, /^stack dev has 2 pipelines: P1, P2\. Say which one with --pipeline NAME\.$/],
+    ["an unknown name", { pipelines: { P1: entry("P1") } }, "P9", /^--pipeline P9: stack dev has no such pipeline; it has: P1$/],
+    ["no pipelines at all", { warehouse: "W" }, undefined, /^stack dev: no pipelines in the outputs \(outputs: warehouse\)\. Give --root-task/],
+  ];
+  for (const [name, outputs, requested, expected] of cases) {
+    test(name, () => {
+      const choose = () => choosePipeline(pipelinesOf(outputs), requested, "stack dev", Object.keys(outputs));
+      if (typeof expected === "string") assert.equal(choose()[0], expected);
+      else assert.throws(choose, (e: unknown) => e instanceof CliError && e.exitCode === EXIT.USAGE && expected.test((e as Error).message));
+    });
+  }
+});
+
+describe("Pulumi Automation API failures in words", () => {
+  const commandError = (name: string, stderr: string) => Object.assign(new Error(`code: 255\n stderr: ${stderr}`), { name, commandResult: { stderr } });
+
+  test("a missing stack, and any other failure with pulumi's own message", () => {
+    const missing = pulumiFailure(commandError("StackNotFoundError", "error: no stack named 'qa' found"), "reading the outputs of stack qa", "qa");
+    assert.equal(missing.message, "reading the outputs of stack qa: there is no stack qa in this project (see `pulumi stack ls`).");
+    assert.equal(missing.exitCode, EXIT.USAGE);
+    const other = pulumiFailure(commandError("CommandError", "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE\n"), "reading the connection settings of stack dev");
+    assert.equal(other.message, "reading the connection settings of stack dev: pulumi failed: error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE");
   });
 });

@@ -8,11 +8,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { openConnection, type ConnectionSettings, type SqlSession } from "../../components/providers/connection";
+import { openSession, type ConnectionSettings, type SqlSession } from "../../snowflake";
 import type { Clock } from "../../cli/ops/clock";
 import type { CliDeps } from "../../cli/ops/context";
 import { main } from "../../cli/ops/program";
-import type { PulumiResult } from "../../cli/ops/target";
+import { CliError, EXIT } from "../../cli/ops/exitCodes";
+import type { StackAccess } from "../../cli/ops/stackAccess";
 import { startSnowflakeStub, type SnowflakeStub, type StubOutcome } from "../support/snowflakeStub";
 
 export const T0 = Date.UTC(2026, 10, 2, 10, 0, 0);
@@ -177,6 +178,8 @@ export interface Harness {
   timed: [number, string][];
   home: string;
   deps: CliDeps;
+  /** Calls to the stack access, e.g. ["outputs", "dev"]. */
+  stackCalls: string[][];
   /** Epoch ms at which the stub received EXECUTE TASK (undefined before). */
   executedAt?: number;
   run(...argv: string[]): Promise<number>;
@@ -193,9 +196,40 @@ export interface HarnessOptions {
   current?: unknown[][];
   foreign?: (now: number) => ForeignRow[];
   token?: string;
-  pulumi?: (args: string[]) => PulumiResult;
+  /** The project's Pulumi stacks; without it every stack read fails as if no stack existed. */
+  stacks?: FakeStacks;
   statementTimeoutMs?: number;
   signal?: AbortSignal;
+}
+
+/** Stacks of a fake project: outputs and config (secrets shown) per stack, and the selected one. */
+export interface FakeStacks {
+  selected?: string;
+  outputs?: Record<string, Record<string, unknown>>;
+  config?: Record<string, Record<string, string>>;
+}
+
+/** The StackAccess seam over FakeStacks; a stack it does not have fails as the real one does (usage error). */
+export function fakeStackAccess(stacks: FakeStacks, calls: string[][] = []): StackAccess {
+  const known = <T>(map: Record<string, T> | undefined, stack: string, what: string): T => {
+    const value = map?.[stack];
+    if (value === undefined) throw new CliError(`${what} of stack ${stack}: there is no stack ${stack} in this project`, EXIT.USAGE);
+    return value;
+  };
+  return {
+    async selectedStack() {
+      calls.push(["selectedStack"]);
+      return stacks.selected;
+    },
+    async outputs(stack) {
+      calls.push(["outputs", stack]);
+      return known(stacks.outputs, stack, "reading the outputs");
+    },
+    async config(stack) {
+      calls.push(["config", stack]);
+      return known(stacks.config, stack, "reading the connection settings");
+    },
+  };
 }
 
 export async function harness(options: HarnessOptions = {}): Promise<Harness> {
@@ -215,6 +249,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     err: [],
     sent: [],
     timed: [],
+    stackCalls: [],
     home,
     deps: undefined as unknown as CliDeps,
     run: (...argv) => main(argv, h.deps),
@@ -231,12 +266,9 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     env: { SNOWFLAKE_HOME: home, HOME: home },
     clock,
     newToken: () => options.token ?? "tok-1",
-    runPulumi: async (args) => {
-      if (!options.pulumi) throw Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT" });
-      return options.pulumi(args);
-    },
+    stacks: fakeStackAccess(options.stacks ?? {}, h.stackCalls),
     openSession: async (settings: ConnectionSettings): Promise<SqlSession> => {
-      const real = await openConnection({ ...settings, loginRetries: 0, requestTimeoutMs: 5_000 });
+      const real = await openSession({ ...settings, loginRetries: 0, requestTimeoutMs: 5_000 });
       return {
         execute: (sql, binds) => {
           h.sent.push(sql);

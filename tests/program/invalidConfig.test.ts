@@ -35,8 +35,8 @@ describe("invalid configuration", () => {
     assert.equal(result.stdout, "");
     const stderr = result.stderr;
     assert.match(stderr, /Pulumi\.bad\.yaml: snowflake-ml-pipeline:schedule: .*12960 minutes; Snowflake allows 1 to 11520 minutes/);
-    assert.match(stderr, /pipeline-code\/pipeline\.yaml: tasks\[1\]\.job\.targetInstances: .*/);
-    assert.match(stderr, /Pulumi\.bad\.yaml: snowflake-ml-pipeline:notificationIntegration|pipeline-code\/pipeline\.yaml: tasks\[4\]\.sql: .*notificationIntegration/);
+    assert.match(stderr, /pipeline-code\/pipeline\.yaml: tasks\.[A-Z_]+\.job\.targetInstances: .*/);
+    assert.match(stderr, /Pulumi\.bad\.yaml: snowflake-ml-pipeline:notificationIntegration|pipeline-code\/pipeline\.yaml: tasks\.[A-Z_]+\.sql: .*notificationIntegration/);
     assert.match(stderr, /nothing was registered/);
   });
 
@@ -46,8 +46,8 @@ describe("invalid configuration", () => {
     await assert.rejects(planStack({ projectDir: dir, stack: "dev" }), (error: unknown) => {
       assert.ok(error instanceof ConfigurationError);
       const paths = error.problems.map((p) => `${p.file}: ${p.path}`);
-      assert.ok(paths.includes("pipeline-code/pipeline.yaml: tasks[0].entrypoint"), paths.join("\n"));
-      assert.ok(paths.includes("pipeline-code/pipeline.yaml: tasks[0].after[0]"), paths.join("\n"));
+      assert.ok(paths.includes("pipeline-code/pipeline.yaml: tasks.A.entrypoint"), paths.join("\n"));
+      assert.ok(paths.includes("pipeline-code/pipeline.yaml: tasks.A.after[0]"), paths.join("\n"));
       return true;
     });
   });

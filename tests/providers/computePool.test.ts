@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import Module from "node:module";
 import { after, before, beforeEach, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { openConnection } from "../../components/providers/connection";
+import { openSession } from "../../snowflake";
 import { ComputePool, createComputePoolProvider } from "../../components/providers/computePool";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
 import { registerUnderMocks } from "../support/registerUnderMocks";
@@ -33,7 +33,7 @@ let stub: SnowflakeStub;
 let provider: ReturnType<typeof createComputePoolProvider>;
 before(async () => {
   stub = await startSnowflakeStub();
-  provider = createComputePoolProvider(() => openConnection(stubConnectionSettings(stub)));
+  provider = createComputePoolProvider(() => openSession(stubConnectionSettings(stub)));
 });
 after(async () => {
   await stub.close();
@@ -246,7 +246,9 @@ describe("credentials come from configure({config})", () => {
       "snowflake:user": "POOL_ADMIN",
       "snowflake:role": "ML_DEPLOYER",
       "snowflake:password": "pool-Secret-31",
-      "snowflake:accessUrl": stub.url,
+      "snowflake:host": new URL(stub.url).hostname,
+      "snowflake:port": new URL(stub.url).port,
+      "snowflake:protocol": "http",
     };
     await configured.configure({ config: { get: (k) => values[k] } });
     stub.logins.length = 0;

@@ -55,7 +55,9 @@ before(async () => {
     "snowflake:user": "PULUMI_DEPLOYER",
     "snowflake:password": "deployer-secret",
     "snowflake:role": "ML_PIPELINE_DEPLOYER",
-    "snowflake:accessUrl": stub.url,
+    "snowflake:host": new URL(stub.url).hostname,
+    "snowflake:port": new URL(stub.url).port,
+    "snowflake:protocol": "http",
   };
   await provider.configure!({ config: { get: (key: string) => config[key], require: (key: string) => config[key] } });
 });
@@ -118,7 +120,7 @@ describe("GraphActivation provider against the stub", () => {
       error: { code: "003001", message: "Insufficient privileges to operate on task 'MORTGAGE_PIPELINE$TRAIN_MODEL'", sqlState: "42501" },
     });
     await assert.rejects(provider.create!(inputs(true)), (err: Error) => {
-      assert.match(err.message, /^task graph ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE \(declared started: true\) is not in its declared state after repair/);
+      assert.match(err.message, /^GraphActivation task graph ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE \(declared started: true\) is not in its declared state after repair/);
       assert.match(err.message, /Snowflake refused `ALTER TASK ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE\$TRAIN_MODEL RESUME` for ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE\$TRAIN_MODEL: .*003001.*Insufficient privileges/);
       assert.match(err.message, /tasks not in the declared state: ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE\$TRAIN_MODEL is suspended, declared started$/);
       assert.ok(!err.message.includes("deployer-secret"));
@@ -180,10 +182,10 @@ describe("GraphActivation diff and check (no Snowflake)", () => {
   });
 
   test("check accepts valid inputs and unknowns, and names every bad property", async () => {
-    assert.deepEqual(await provider.check!(inputs(true), inputs(true)), { inputs: inputs(true) });
+    assert.deepEqual(await provider.check!(inputs(true), inputs(true)), { inputs: inputs(true), failures: [] });
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     const preview = { rootTask: ROOT, tasks: unknown as unknown as string[], started: true, fingerprint: unknown };
-    assert.equal((await provider.check!(inputs(true), preview)).failures, undefined);
+    assert.deepEqual((await provider.check!(inputs(true), preview)).failures, []);
     const bad = await provider.check!(inputs(true), {
       rootTask: "ml_dev.pipeline.x",
       tasks: [`${ROOT}$A`, "ML_DEV.OTHER.MORTGAGE_PIPELINE$B", `${ROOT}$A`],

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { openConnection } from "../../components/providers/connection";
+import { openSession } from "../../snowflake";
 import { StagedFiles, createStagedFilesProvider, type StagedFileSpec } from "../../components/providers/stagedFiles";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
 import { registerUnderMocks } from "../support/registerUnderMocks";
@@ -45,7 +45,7 @@ const originalCwd = process.cwd();
 
 before(async () => {
   stub = await startSnowflakeStub();
-  provider = createStagedFilesProvider(() => openConnection(stubConnectionSettings(stub)));
+  provider = createStagedFilesProvider(() => openSession(stubConnectionSettings(stub)));
   projectDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "staged-files-project-")));
   for (const [file, bytes] of [[bundleFile, ZIP], [trainFile, TRAIN], [initFile, INIT]] as const) {
     fs.mkdirSync(path.dirname(path.join(projectDir, file.source)), { recursive: true });

@@ -14,7 +14,8 @@
  * matching rule (or the built-in behaviour) answers. Built in, below every rule: PUT (answered with a
  * LOCAL_FS stage so the driver copies the file into `stub.stageDir(...)`), LIST and REMOVE over those
  * directories. Anything else gets an empty result, or an error when started with `{ strict: true }`.
- * Endpoints and minimal response shapes: shared reference build-environment-notes.md §6.
+ * Endpoints and response shapes: those snowflake-sdk 3.3.0 calls (/session/v1/login-request,
+ * /queries/v1/query-request, /session?delete=true; https://github.com/snowflakedb/snowflake-connector-nodejs).
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -23,7 +24,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import type { ConnectionSettings } from "../../components/providers/connection";
+import type { ConnectionSettings } from "../../snowflake";
 
 export interface StubColumn {
   name: string;
@@ -55,7 +56,7 @@ interface Rule {
 }
 
 export interface SnowflakeStub {
-  /** Base URL, e.g. http://127.0.0.1:40123 (use as accessUrl). */
+  /** Base URL, e.g. http://127.0.0.1:40123 (see stubEndpoint for connection settings). */
   url: string;
   /** Every sqlText received, in order, including retried requests. */
   statements: string[];
@@ -79,10 +80,16 @@ export interface StubOptions {
   strict?: boolean;
 }
 
-/** Connection settings for components/providers/connection.ts that point at the stub and fail fast. */
+/** host, port and protocol of the stub, as connection settings or `snowflake:*` stack config take them. */
+export function stubEndpoint(stub: SnowflakeStub): { host: string; port: number; protocol: "http" } {
+  const url = new URL(stub.url);
+  return { host: url.hostname, port: Number(url.port), protocol: "http" };
+}
+
+/** Connection settings (snowflake/settings.ts) that point at the stub and fail fast. */
 export function stubConnectionSettings(stub: SnowflakeStub): ConnectionSettings {
   return {
-    accessUrl: stub.url,
+    ...stubEndpoint(stub),
     account: "STUBORG-STUBACCT",
     user: "STUB_USER",
     password: "stub-password",

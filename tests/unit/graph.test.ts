@@ -55,61 +55,61 @@ describe("validateGraph: one problem per rule", () => {
     [
       "full task name over 255 characters",
       pipeline([{ name: "T".repeat(100), entrypoint: "a.py" }], "P".repeat(155)),
-      [p("tasks[0].name", `the Snowflake task name ${"P".repeat(155)}$${"T".repeat(100)} is 256 characters long; Snowflake identifiers are at most 255`)],
+      [p(`tasks.${"T".repeat(100)}.name`, `the Snowflake task name ${"P".repeat(155)}$${"T".repeat(100)} is 256 characters long; Snowflake identifiers are at most 255`)],
     ],
     [
       "duplicate task name",
       seedWith((t) => t.splice(4, 0, { name: "PROMOTE_MODEL", after: ["TRAIN_MODEL"], sql: "SELECT 1" })),
-      [p("tasks[4].name", 'duplicate task name "PROMOTE_MODEL"; tasks[3] already has it')],
+      [p("tasks[4].name", '"PROMOTE_MODEL" names two tasks (the 4th and the 5th); expected each task name once')],
     ],
     [
       "neither entrypoint nor sql",
       seedWith((t) => delete t[3].entrypoint),
-      [p("tasks[3]", 'expected exactly one of "entrypoint" (a Python file) or "sql"; the task has neither')],
+      [p("tasks.PROMOTE_MODEL", 'expected exactly one of "entrypoint" (a Python file) or "sql"; the task has neither')],
     ],
     [
       "both entrypoint and sql",
       seedWith((t) => (t[3].sql = "SELECT 1")),
-      [p("tasks[3]", 'expected exactly one of "entrypoint" (a Python file) or "sql"; the task has both')],
+      [p("tasks.PROMOTE_MODEL", 'expected exactly one of "entrypoint" (a Python file) or "sql"; the task has both')],
     ],
     [
       "job on a SQL task",
       seedWith((t) => (t[4].job = { payload: "jobs/train.py", targetInstances: 1 })),
-      [p("tasks[4].job", '"job" needs a Python task (entrypoint); this task runs SQL')],
+      [p("tasks.SEND_ALERT.job", '"job" needs a Python task (entrypoint); this task runs SQL')],
     ],
     [
       "targetInstances 0",
       seedWith((t) => (t[1].job!.targetInstances = 0)),
-      [p("tasks[1].job.targetInstances", "expected a whole number of instances, at least 1; got 0")],
+      [p("tasks.TRAIN_MODEL.job.targetInstances", "expected a whole number of instances, at least 1; got 0")],
     ],
     [
       "targetInstances fractional",
       seedWith((t) => (t[1].job!.targetInstances = 1.5)),
-      [p("tasks[1].job.targetInstances", "expected a whole number of instances, at least 1; got 1.5")],
+      [p("tasks.TRAIN_MODEL.job.targetInstances", "expected a whole number of instances, at least 1; got 1.5")],
     ],
     [
       "targetInstances above the pool's maxNodes",
       pipeline(seedTasks()),
-      [p("tasks[1].job.targetInstances", "2 instances exceed the compute pool's maxNodes (1); an ML Job cannot run on more instances than the pool has nodes")],
+      [p("tasks.TRAIN_MODEL.job.targetInstances", "2 instances exceed the compute pool's maxNodes (1); an ML Job cannot run on more instances than the pool has nodes")],
       { maxTargetInstances: 1 },
     ],
     [
       "timeoutMs 0",
       seedWith((t) => (t[1].timeoutMs = 0)),
-      [p("tasks[1].timeoutMs", "expected whole milliseconds from 1 to 604800000 (7 days); got 0")],
+      [p("tasks.TRAIN_MODEL.timeoutMs", "expected whole milliseconds from 1 to 604800000 (7 days); got 0")],
     ],
     [
       "timeoutMs over 7 days",
       seedWith((t) => (t[1].timeoutMs = 604800001)),
-      [p("tasks[1].timeoutMs", "expected whole milliseconds from 1 to 604800000 (7 days); got 604800001")],
+      [p("tasks.TRAIN_MODEL.timeoutMs", "expected whole milliseconds from 1 to 604800000 (7 days); got 604800001")],
     ],
-    ["warehouse override not an identifier", seedWith((t) => (t[0].warehouse = "big wh")), [p("tasks[0].warehouse", `${SHAPE}"big wh"`)]],
+    ["warehouse override not an identifier", seedWith((t) => (t[0].warehouse = "big wh")), [p("tasks.PREPARE_DATA.warehouse", `${SHAPE}"big wh"`)]],
     [
       "after names an unknown task",
       seedWith((t) => (t[1].after = ["PREPARE"])),
       [
         p(
-          "tasks[1].after[0]",
+          "tasks.TRAIN_MODEL.after[0]",
           'unknown task "PREPARE"; expected one of "PREPARE_DATA", "TRAIN_MODEL", "CHECK_MODEL_QUALITY", "PROMOTE_MODEL", "SEND_ALERT", "CLEANUP"',
         ),
       ],
@@ -117,27 +117,27 @@ describe("validateGraph: one problem per rule", () => {
     [
       "after names the root",
       seedWith((t) => (t[0].after = ["MORTGAGE_PIPELINE"])),
-      [p("tasks[0].after[0]", '"MORTGAGE_PIPELINE" is the root task; leave "after" out to run a task right after the root')],
+      [p("tasks.PREPARE_DATA.after[0]", '"MORTGAGE_PIPELINE" is the root task; leave "after" out to run a task right after the root')],
     ],
     [
       "self-dependency",
       seedWith((t) => (t[1].after = ["PREPARE_DATA", "TRAIN_MODEL"])),
-      [p("tasks[1].after[1]", 'task "TRAIN_MODEL" cannot run after itself')],
+      [p("tasks.TRAIN_MODEL.after[1]", 'task "TRAIN_MODEL" cannot run after itself')],
     ],
     [
       "duplicate after entry",
       seedWith((t) => (t[1].after = ["PREPARE_DATA", "PREPARE_DATA"])),
-      [p("tasks[1].after[1]", '"PREPARE_DATA" is listed twice (also after[0])')],
+      [p("tasks.TRAIN_MODEL.after[1]", '"PREPARE_DATA" is listed twice (also after[0])')],
     ],
     [
       "cycle of two",
       seedWith((t) => (t[0].after = ["TRAIN_MODEL"])),
-      [p("tasks[0].after[0]", "dependency cycle: PREPARE_DATA → TRAIN_MODEL → PREPARE_DATA")],
+      [p("tasks.PREPARE_DATA.after[0]", "dependency cycle: PREPARE_DATA → TRAIN_MODEL → PREPARE_DATA")],
     ],
     [
       "cycle of three, reported from its first-defined task",
       seedWith((t) => (t[1].after = ["PREPARE_DATA", "CHECK_MODEL_QUALITY"])),
-      [p("tasks[1].after[1]", "dependency cycle: TRAIN_MODEL → CHECK_MODEL_QUALITY → TRAIN_MODEL")],
+      [p("tasks.TRAIN_MODEL.after[1]", "dependency cycle: TRAIN_MODEL → CHECK_MODEL_QUALITY → TRAIN_MODEL")],
     ],
     [
       "a task stranded behind an unknown predecessor: the cause is reported, not each task downstream",
@@ -146,62 +146,62 @@ describe("validateGraph: one problem per rule", () => {
         { name: "B", after: ["NOPE"], entrypoint: "b.py" },
         { name: "C", after: ["B"], entrypoint: "c.py" },
       ]),
-      [p("tasks[1].after[0]", 'unknown task "NOPE"; expected one of "A", "B", "C"')],
+      [p("tasks.B.after[0]", 'unknown task "NOPE"; expected one of "A", "B", "C"')],
     ],
     [
       "two finalizers",
       seedWith((t) => t.push({ name: "CLEANUP_2", finalizer: true, sql: "SELECT 1" })),
-      [p("tasks[6].finalizer", 'only one finalizer per graph; tasks[5] ("CLEANUP") is already the finalizer')],
+      [p("tasks.CLEANUP_2.finalizer", 'expected one finalizer per graph; "CLEANUP" is already the finalizer')],
     ],
     [
       "finalizer with after",
       seedWith((t) => (t[5].after = ["PROMOTE_MODEL"])),
-      [p("tasks[5].after", 'the finalizer runs after all other tasks by itself; it cannot have "after"')],
+      [p("tasks.CLEANUP.after", 'the finalizer runs after all other tasks by itself; it cannot have "after"')],
     ],
     [
       "a task after the finalizer",
       seedWith((t) => t.push({ name: "NOTIFY", after: ["CLEANUP"], sql: "SELECT 1" })),
-      [p("tasks[6].after[0]", '"CLEANUP" is the finalizer; no task can run after it')],
+      [p("tasks.NOTIFY.after[0]", '"CLEANUP" is the finalizer; no task can run after it')],
     ],
     [
       "finalizer as a branch target",
       seedWith((t) => (t[2].branch = ["PROMOTE_MODEL", "SEND_ALERT", "CLEANUP"])),
-      [p("tasks[2].branch[2]", '"CLEANUP" is the finalizer; it cannot be a branch target')],
+      [p("tasks.CHECK_MODEL_QUALITY.branch[2]", '"CLEANUP" is the finalizer; it cannot be a branch target')],
     ],
     [
       "finalizer with a branch",
       seedWith((t) => (t[5].branch = ["SEND_ALERT"])),
-      [p("tasks[5].branch", "the finalizer cannot branch: no task runs after it")],
+      [p("tasks.CLEANUP.branch", "the finalizer cannot branch: no task runs after it")],
     ],
     [
       "empty branch",
       seedWith((t) => (t[2].branch = [])),
-      [p("tasks[2].branch", 'lists no successors; name the successors this task routes to, or leave "branch" out')],
+      [p("tasks.CHECK_MODEL_QUALITY.branch", 'lists no successors; name the successors this task routes to, or leave "branch" out')],
     ],
     [
       "branch target unknown",
       seedWith((t) => (t[2].branch = ["PROMOTE_MODEL", "ALERT"])),
-      [p("tasks[2].branch[1]", 'unknown task "ALERT"; a branch names successors of "CHECK_MODEL_QUALITY" (tasks with "CHECK_MODEL_QUALITY" in "after")')],
+      [p("tasks.CHECK_MODEL_QUALITY.branch[1]", 'unknown task "ALERT"; a branch names successors of "CHECK_MODEL_QUALITY" (tasks with "CHECK_MODEL_QUALITY" in "after")')],
     ],
     [
       "branch target not a direct successor",
       seedWith((t) => (t[4].after = ["TRAIN_MODEL"])),
-      [p("tasks[2].branch[1]", 'branch target "SEND_ALERT" must run after "CHECK_MODEL_QUALITY"; add "CHECK_MODEL_QUALITY" to tasks[4].after')],
+      [p("tasks.CHECK_MODEL_QUALITY.branch[1]", 'branch target "SEND_ALERT" must run after "CHECK_MODEL_QUALITY"; add "CHECK_MODEL_QUALITY" to tasks.SEND_ALERT.after')],
     ],
     [
       "branch target with another predecessor",
       seedWith((t) => (t[4].after = ["CHECK_MODEL_QUALITY", "TRAIN_MODEL"])),
-      [p("tasks[2].branch[1]", 'branch target "SEND_ALERT" must have "CHECK_MODEL_QUALITY" as its only predecessor; it also runs after "TRAIN_MODEL"')],
+      [p("tasks.CHECK_MODEL_QUALITY.branch[1]", 'branch target "SEND_ALERT" must have "CHECK_MODEL_QUALITY" as its only predecessor; it also runs after "TRAIN_MODEL"')],
     ],
     [
       "branch to itself",
       seedWith((t) => (t[2].branch = ["PROMOTE_MODEL", "CHECK_MODEL_QUALITY"])),
-      [p("tasks[2].branch[1]", 'task "CHECK_MODEL_QUALITY" cannot branch to itself')],
+      [p("tasks.CHECK_MODEL_QUALITY.branch[1]", 'task "CHECK_MODEL_QUALITY" cannot branch to itself')],
     ],
     [
       "branch target listed twice",
       seedWith((t) => (t[2].branch = ["PROMOTE_MODEL", "PROMOTE_MODEL"])),
-      [p("tasks[2].branch[1]", '"PROMOTE_MODEL" is listed twice (also branch[0])')],
+      [p("tasks.CHECK_MODEL_QUALITY.branch[1]", '"PROMOTE_MODEL" is listed twice (also branch[0])')],
     ],
   ];
   for (const [name, def, expected, opts] of cases) {
@@ -230,7 +230,7 @@ describe("validateGraph: Snowflake's graph limits", () => {
     const parents = [...numbered(100, "P"), { name: "Q", after: ["P0"], sql: "SELECT 1" }];
     const tooMany = [...parents, { name: "JOIN_ALL", after: parents.map((t) => t.name), sql: "SELECT 1" }];
     assert.deepEqual(validateGraph(pipeline(tooMany), FILE), [
-      p("tasks[101].after", 'task "JOIN_ALL" has 101 predecessors; Snowflake allows at most 100 per task'),
+      p("tasks.JOIN_ALL.after", 'task "JOIN_ALL" has 101 predecessors; Snowflake allows at most 100 per task'),
     ]);
   });
   it("100 children is allowed, 101 is not", () => {
@@ -238,7 +238,7 @@ describe("validateGraph: Snowflake's graph limits", () => {
     assert.deepEqual(validateGraph(pipeline(ok), FILE), []);
     const tooMany = [{ name: "FAN", sql: "SELECT 1" }, ...numbered(101, "C", { after: ["FAN"] })];
     assert.deepEqual(validateGraph(pipeline(tooMany), FILE), [
-      p("tasks[0]", 'task "FAN" has 101 successors; Snowflake allows at most 100 children per task'),
+      p("tasks.FAN", 'task "FAN" has 101 successors; Snowflake allows at most 100 children per task'),
     ]);
   });
   it("the root's children are the tasks without after (the finalizer is not one)", () => {
@@ -265,12 +265,12 @@ describe("validateGraph: several problems at once", () => {
     assert.deepEqual(validateGraph(def, FILE, { maxTargetInstances: 2 }), [
       p("name", `${SHAPE}"select"`),
       p("tasks[0].name", `${SHAPE}"a"`),
-      p("tasks[1].timeoutMs", "expected whole milliseconds from 1 to 604800000 (7 days); got 0"),
-      p("tasks[2].job", '"job" needs a Python task (entrypoint); this task runs SQL'),
-      p("tasks[2].job.targetInstances", "3 instances exceed the compute pool's maxNodes (2); an ML Job cannot run on more instances than the pool has nodes"),
-      p("tasks[3].after[0]", 'unknown task "MISSING"; expected one of "a", "B", "C", "D", "E"'),
-      p("tasks[3].branch[0]", 'branch target "E" must have "D" as its only predecessor; it also runs after "a"'),
-      p("tasks[1].after[0]", "dependency cycle: B → C → B"),
+      p("tasks.B.timeoutMs", "expected whole milliseconds from 1 to 604800000 (7 days); got 0"),
+      p("tasks.C.job", '"job" needs a Python task (entrypoint); this task runs SQL'),
+      p("tasks.C.job.targetInstances", "3 instances exceed the compute pool's maxNodes (2); an ML Job cannot run on more instances than the pool has nodes"),
+      p("tasks.D.after[0]", 'unknown task "MISSING"; expected one of "a", "B", "C", "D", "E"'),
+      p("tasks.D.branch[0]", 'branch target "E" must have "D" as its only predecessor; it also runs after "a"'),
+      p("tasks.B.after[0]", "dependency cycle: B → C → B"),
     ]);
   });
   it("reports two separate cycles, each once", () => {
@@ -283,8 +283,8 @@ describe("validateGraph: several problems at once", () => {
       { name: "F", after: ["D"], sql: "SELECT 1" },
     ]);
     assert.deepEqual(validateGraph(def, FILE), [
-      p("tasks[0].after[0]", "dependency cycle: A → B → A"),
-      p("tasks[2].after[0]", "dependency cycle: C → D → E → C"),
+      p("tasks.A.after[0]", "dependency cycle: A → B → A"),
+      p("tasks.C.after[0]", "dependency cycle: C → D → E → C"),
     ]);
   });
 });

@@ -4,65 +4,97 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { findImports, localModuleClosure, PythonImport } from "../../lib/bundle/pythonImports";
+import { parsePythonSources } from "../../build/pythonSources";
+import { localModuleClosure, PythonImport, PythonSources, resolveClosure } from "../../lib/bundle/pythonImports";
 
 const imp = (module: string, line: number, names: string[] = [], level = 0): PythonImport => ({ module, level, names, line });
 
-describe("findImports", () => {
-  const cases: [string, string, PythonImport[]][] = [
+function writeTree(root: string, tree: Record<string, string>): void {
+  for (const [path, text] of Object.entries(tree)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+}
+
+/**
+ * What build/python_sources.py (CPython's ast) reports for a file: every import statement with its
+ * line, wherever it is, and never text inside strings or comments; a syntax error instead of guesses.
+ */
+describe("parsePythonSources: imports and syntax errors as CPython parses them", () => {
+  const cases: [string, string, PythonImport[] | { line: number }][] = [
     ["plain import", "import os\n", [imp("os", 1)]],
     ["dotted with alias, and a list", "import a.b as c, d\n", [imp("a.b", 1), imp("d", 1)]],
     ["from . import x", "from . import x\n", [imp("", 1, ["x"], 1)]],
     ["from ..pkg.mod import (a,\\n b)", "from ..pkg.mod import (a,\n    b)\n", [imp("pkg.mod", 1, ["a", "b"], 2)]],
     ["parenthesized names with aliases and a trailing comma", "from m import (\n  a as x,\n  b,\n)\nimport n\n", [imp("m", 1, ["a", "b"]), imp("n", 5)]],
-    ["from ... import y (an ellipsis token)", "from ... import y\nfrom .... import z\n", [imp("", 1, ["y"], 3), imp("", 2, ["z"], 4)]],
-    ["from .sub.mod import y", "from .sub.mod import y as w\n", [imp("sub.mod", 1, ["y"], 1)]],
+    ["from ... import y", "from ... import y\nfrom .... import z\n", [imp("", 1, ["y"], 3), imp("", 2, ["z"], 4)]],
     ["star import", "from mlpipeline import *\n", [imp("mlpipeline", 1, ["*"])]],
-    ["__future__", "from __future__ import annotations\n", [imp("__future__", 1, ["annotations"])]],
     ["backslash continuation", "from a \\\n    import b, \\\n    c\nimport d, \\\n  e\n", [imp("a", 1, ["b", "c"]), imp("d", 4), imp("e", 4)]],
     ["; separated", "import a; import b;from c import d\n", [imp("a", 1), imp("b", 1), imp("c", 1, ["d"])]],
-    ["after other statements on the line", "x = {'k': 1}; import z\n", [imp("z", 1)]],
     [
       "indented in a function, try and if blocks",
       "def f():\n    import json\n    try:\n        import yaml\n    except ImportError:\n        yaml = None\nif TYPE_CHECKING:\n    from typing import Any\n",
       [imp("json", 2), imp("yaml", 4), imp("typing", 8, ["Any"])],
     ],
-    [
-      "compound statement header on the same line",
-      "try: import yaml\nexcept ImportError: import json\nif x: import a; import b\nelse: from c import d\n",
-      [imp("yaml", 1), imp("json", 2), imp("a", 3), imp("b", 3), imp("c", 4, ["d"])],
-    ],
-    ["comments", "# import nope\nimport os  # import nope2\n  # from x import y\n", [imp("os", 2)]],
-    [
-      "triple-quoted docstrings",
-      '"""Module.\n\nimport fake\nfrom fake import x\n"""\nimport real\n\'\'\'\nimport fake2\n\'\'\'\n',
-      [imp("real", 6)],
-    ],
-    [
-      "string literals, escapes, prefixes",
-      'a = "import x"\nb = \'from y import z\'\nc = "say \\" import q"\nd = r"\\\\"\ne = b\'import w\'\nf = Rb"import v"\nimport ok\n',
-      [imp("ok", 7)],
-    ],
-    [
-      "f-strings: nested quotes, format specs, braces",
-      "s = f\"{'import a'} {x!r:>{width}} {d[\"k\"]} {{import b}}\"\nt = f'''\nimport c\n{f\"{y}\"}\n'''\nimport ok\n",
-      [imp("ok", 6)],
-    ],
-    ["an unterminated string ends at its line", "s = 'oops\nimport ok\n", [imp("ok", 2)]],
-    [
-      "not import statements",
-      "yield from gen()\nraise E from err\nobj.import_data()\nimport_x = 1\nprint('a', sep=':') ; x = [i for i in range(3)]\n",
-      [],
-    ],
-    ["a dict or lambda ':' inside brackets is not a statement start", "f({1: 2}, key=lambda v: v)\nimport ok\n", [imp("ok", 2)]],
-    ["CRLF line endings", "import a\r\nfrom b import (c,\r\n d)\r\nimport e\r\n", [imp("a", 1), imp("b", 2, ["c", "d"]), imp("e", 4)]],
-    ["BOM and unicode identifiers", "\uFEFFcafé = 1\nimport ok\n", [imp("ok", 2)]],
-    ["line numbers count lines inside strings and brackets", '"""\n\n"""\nx = (\n 1)\nimport ok\n', [imp("ok", 6)]],
-    ["malformed from (no import) is skipped", "from x\nimport ok\n", [imp("ok", 2)]],
+    ["comments and docstrings are not code", '"""\nimport fake\n"""\n# import nope\nimport os  # import nope2\n', [imp("os", 5)]],
+    ["strings and f-strings are not code", "s = f\"{'import a'} {x!r:>{width}}\"\nt = 'from y import z'\nimport ok\n", [imp("ok", 3)]],
+    ["not import statements", "def g():\n    yield from gen()\nobj.import_data()\nimport_x = 1\n", []],
+    ["CRLF line endings and a BOM", "\uFEFFimport a\r\nfrom b import (c,\r\n d)\r\n", [imp("a", 1), imp("b", 2, ["c", "d"])]],
+    ["a syntax error: the line CPython reports", "import os\n\ndef main(:\n    pass\n", { line: 3 }],
+    ["Python 2 print is a syntax error", "print 'hello'\n", { line: 1 }],
+    ["an inconsistent dedent is a syntax error", "def f():\n        x = 1\n    y = 2\n", { line: 3 }],
+    ["an unterminated string is a syntax error", "s = 'oops\nimport ok\n", { line: 1 }],
+    ["return outside a function (a compiler error)", "x = 1\nreturn x\n", { line: 2 }],
   ];
-  for (const [name, source, expected] of cases) {
-    it(name, () => assert.deepEqual(findImports(source), expected));
-  }
+  let root = "";
+  let sources: PythonSources;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), "pyparse-"));
+    writeTree(root, Object.fromEntries(cases.map(([, source], i) => [`case_${i}.py`, source])));
+    sources = parsePythonSources(root, "3.11");
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+  cases.forEach(([name, , expected], i) => {
+    it(name, () => {
+      const file = sources.files[`case_${i}.py`];
+      if (Array.isArray(expected)) {
+        assert.equal(file.error, null);
+        assert.deepEqual(file.imports, expected);
+      } else {
+        assert.equal(file.error?.line, expected.line, JSON.stringify(file.error));
+      }
+    });
+  });
+
+  it("the runtime's grammar: a match statement is a syntax error for 3.9, fine for 3.10", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pyparse-runtime-"));
+    try {
+      writeTree(dir, { "m.py": "match x:\n    case 1:\n        pass\n" });
+      assert.notEqual(parsePythonSources(dir, "3.9").files["m.py"].error, null);
+      assert.equal(parsePythonSources(dir, "3.10").files["m.py"].error, null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("top-level functions and the names a module binds", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pyparse-names-"));
+    try {
+      writeTree(dir, {
+        "a.py": "import os.path\nfrom x import y as z\nA, (B, *C) = 1, (2, 3)\nif True:\n    D: int = 1\ntry:\n    pass\nexcept E as err:\n    F = 1\nclass G: pass\nasync def main(session): pass\ndef _h():\n    inner = 1\n",
+        "b.py": "from x import *\n",
+        "c.py": "def __getattr__(name): return 1\n",
+      });
+      const parsed = parsePythonSources(dir, "3.11").files;
+      assert.deepEqual(parsed["a.py"].functions, [{ name: "main", line: 11 }, { name: "_h", line: 12 }]);
+      assert.deepEqual(parsed["a.py"].names, ["A", "B", "C", "D", "F", "G", "_h", "err", "main", "os", "z"]);
+      assert.equal(parsed["a.py"].openNames, false);
+      assert.equal(parsed["b.py"].openNames, true);
+      assert.equal(parsed["c.py"].openNames, true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 /** A temp tree shaped like pipeline-code/: tasks/ and mlpipeline/ packages, jobs/ as a plain folder. */
@@ -109,12 +141,11 @@ const FIXTURE: Record<string, string> = {
 
 describe("localModuleClosure", () => {
   let root = "";
+  let sources: PythonSources;
   before(() => {
     root = mkdtempSync(join(tmpdir(), "closure-"));
-    for (const [path, text] of Object.entries(FIXTURE)) {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), text);
-    }
+    writeTree(root, FIXTURE);
+    sources = parsePythonSources(root, "3.11");
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -152,28 +183,28 @@ describe("localModuleClosure", () => {
     ["tasks/helpers.py", ["tasks/__init__.py", "tasks/helpers.py"]],
   ];
   for (const [entrypoint, expected] of cases) {
-    it(entrypoint, () => assert.deepEqual(localModuleClosure(root, entrypoint), expected));
+    it(entrypoint, () => assert.deepEqual(localModuleClosure(root, entrypoint, sources), expected));
   }
 
   it("an absolute entrypoint inside the root gives the same closure", () => {
-    assert.deepEqual(localModuleClosure(root, join(root, "tasks/cleanup.py")), ["tasks/__init__.py", "tasks/cleanup.py", "tasks/helpers.py"]);
+    assert.deepEqual(localModuleClosure(root, join(root, "tasks/cleanup.py"), sources), ["tasks/__init__.py", "tasks/cleanup.py", "tasks/helpers.py"]);
   });
   it("throws for an entrypoint outside the root", () => {
-    assert.throws(() => localModuleClosure(root, "../outside.py"), { message: `entrypoint ../outside.py is outside the code root ${root}` });
-    assert.throws(() => localModuleClosure(join(root, "tasks"), "../jobs/train.py"), {
+    assert.throws(() => localModuleClosure(root, "../outside.py", sources), { message: `entrypoint ../outside.py is outside the code root ${root}` });
+    assert.throws(() => localModuleClosure(join(root, "tasks"), "../jobs/train.py", sources), {
       message: `entrypoint ../jobs/train.py is outside the code root ${join(root, "tasks")}`,
     });
   });
   it("throws for a missing entrypoint, with its path", () => {
-    assert.throws(() => localModuleClosure(root, "tasks/missing.py"), {
+    assert.throws(() => localModuleClosure(root, "tasks/missing.py", sources), {
       message: `entrypoint tasks/missing.py does not exist: no file ${join(root, "tasks/missing.py")}`,
     });
   });
   it("throws for a relative import beyond the top-level package, naming file and line", () => {
-    assert.throws(() => localModuleClosure(root, "tasks/bad.py"), {
+    assert.throws(() => localModuleClosure(root, "tasks/bad.py", sources), {
       message: 'tasks/bad.py:3: relative import "from .. import …" goes beyond the top-level package',
     });
-    assert.throws(() => localModuleClosure(root, "main.py"), {
+    assert.throws(() => localModuleClosure(root, "main.py", sources), {
       message: 'main.py:1: relative import "from . import …" goes beyond the top-level package',
     });
   });
@@ -209,39 +240,92 @@ describe("localModuleClosure agrees with Python's modulefinder", { skip: existsS
   it("on a fixture tree", () => {
     const root = mkdtempSync(join(tmpdir(), "closure-oracle-"));
     try {
-      for (const [path, text] of Object.entries(FIXTURE)) {
-        mkdirSync(dirname(join(root, path)), { recursive: true });
-        writeFileSync(join(root, path), text);
-      }
+      writeTree(root, FIXTURE);
+      const sources = parsePythonSources(root, "3.11");
       const entrypoints = ["tasks/prepare_data.py", "tasks/train_model.py", "tasks/cleanup.py", "tasks/helpers.py", "uses_both.py"];
       const expected = modulefinder(root, entrypoints);
-      for (const entrypoint of entrypoints) assert.deepEqual(localModuleClosure(root, entrypoint), expected[entrypoint], entrypoint);
+      for (const entrypoint of entrypoints) assert.deepEqual(localModuleClosure(root, entrypoint, sources), expected[entrypoint], entrypoint);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
   });
 
-  const codeRoot = resolve(__dirname, "../../pipeline-code");
-  const entrypoints = ["tasks/prepare_data.py", "tasks/train_model.py", "tasks/check_model_quality.py", "tasks/promote_model.py", "tasks/cleanup.py", "jobs/train.py"];
-  const present = entrypoints.filter((e) => existsSync(join(codeRoot, e)));
-  it(`on the real pipeline-code (${present.length} entrypoints present)`, { skip: present.length > 0 ? false : "not written yet" }, () => {
-    const expected = modulefinder(codeRoot, present);
-    for (const entrypoint of present) assert.deepEqual(localModuleClosure(codeRoot, entrypoint), expected[entrypoint], entrypoint);
+  it("on every module of the shipped pipeline-code (outside its tests), whatever tasks it has", () => {
+    const codeRoot = resolve(__dirname, "../../pipeline-code");
+    const sources = parsePythonSources(codeRoot, "3.11");
+    // modulefinder imports every submodule for `from pkg import *`, so such files are left out.
+    const entrypoints = Object.keys(sources.files).filter(
+      (f) => !f.startsWith("tests/") && !f.endsWith("__init__.py") && !sources.files[f].imports.some((i) => i.names.includes("*")),
+    );
+    assert.ok(entrypoints.length > 0);
+    const expected = modulefinder(codeRoot, entrypoints);
+    for (const entrypoint of entrypoints) assert.deepEqual(localModuleClosure(codeRoot, entrypoint, sources), expected[entrypoint], entrypoint);
   });
 });
 
-describe("localModuleClosure on the real pipeline-code", () => {
-  const codeRoot = resolve(__dirname, "../../pipeline-code");
-  const entrypoints = ["tasks/prepare_data.py", "tasks/train_model.py", "tasks/check_model_quality.py", "tasks/promote_model.py", "tasks/cleanup.py", "jobs/train.py"];
-  for (const entrypoint of entrypoints) {
-    const present = existsSync(join(codeRoot, entrypoint));
-    it(`${entrypoint}: sorted, existing, local files including the entrypoint and its package`, { skip: present ? false : "not written yet" }, () => {
-      const files = localModuleClosure(codeRoot, entrypoint);
-      assert.ok(files.includes(entrypoint));
-      assert.deepEqual([...files].sort(), files);
-      for (const file of files) assert.ok(existsSync(join(codeRoot, file)), file);
-      assert.ok(!files.some((f) => f.startsWith("tests/")), "the pytest suite is never bundled");
-      if (existsSync(join(codeRoot, "tasks/__init__.py")) && entrypoint.startsWith("tasks/")) assert.ok(files.includes("tasks/__init__.py"));
-    });
-  }
+describe("resolveClosure: imports that cannot resolve, and external ones", () => {
+  const TREE: Record<string, string> = {
+    "tasks/__init__.py": "",
+    "tasks/t.py": [
+      "import os",
+      "import pandas as pd",
+      "from snowflake.snowpark import Session",
+      "from mlpipeline import nosuchmodule",
+      "import mlpipeline.nosuch_helpers",
+      "from mlpipeline import VERSION, config",
+      "from mlpipeline.config import nothing_here, THRESHOLD",
+      "from mlpipeline.open import anything",
+      "import jobs.nothing",
+      "",
+    ].join("\n"),
+    "mlpipeline/__init__.py": "VERSION = 1\n",
+    "mlpipeline/config.py": "THRESHOLD = 0.7\n",
+    "mlpipeline/open.py": "from os.path import *\n",
+    "jobs/train.py": "",
+  };
+  let root = "";
+  let sources: PythonSources;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), "closure-unresolved-"));
+    writeTree(root, TREE);
+    sources = parsePythonSources(root, "3.11");
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it("lists each missing module or name with the files that would provide it", () => {
+    const closure = resolveClosure(root, "tasks/t.py", sources);
+    assert.deepEqual(closure.files, ["mlpipeline/__init__.py", "mlpipeline/config.py", "mlpipeline/open.py", "tasks/__init__.py", "tasks/t.py"]);
+    assert.deepEqual(closure.unresolved, [
+      {
+        file: "tasks/t.py",
+        line: 4,
+        statement: "from mlpipeline import nosuchmodule",
+        missing: "mlpipeline.nosuchmodule",
+        expected: ["mlpipeline/nosuchmodule.py", "mlpipeline/nosuchmodule/__init__.py"],
+        definedIn: "mlpipeline/__init__.py",
+      },
+      {
+        file: "tasks/t.py",
+        line: 5,
+        statement: "import mlpipeline.nosuch_helpers",
+        missing: "mlpipeline.nosuch_helpers",
+        expected: ["mlpipeline/nosuch_helpers.py", "mlpipeline/nosuch_helpers/__init__.py"],
+      },
+      {
+        file: "tasks/t.py",
+        line: 7,
+        statement: "from mlpipeline.config import nothing_here, THRESHOLD",
+        missing: "mlpipeline.config.nothing_here",
+        expected: [],
+        definedIn: "mlpipeline/config.py",
+      },
+      { file: "tasks/t.py", line: 9, statement: "import jobs.nothing", missing: "jobs.nothing", expected: ["jobs/nothing.py", "jobs/nothing/__init__.py"] },
+    ]);
+    assert.deepEqual(closure.external, [
+      { module: "os", names: [], file: "tasks/t.py", line: 1 },
+      { module: "pandas", names: [], file: "tasks/t.py", line: 2 },
+      { module: "snowflake.snowpark", names: ["Session"], file: "tasks/t.py", line: 3 },
+      { module: "os.path", names: ["*"], file: "mlpipeline/open.py", line: 1 },
+    ]);
+  });
 });

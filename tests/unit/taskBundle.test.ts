@@ -4,7 +4,11 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { parsePythonSources } from "../../build/pythonSources";
 import { BUNDLE_SCHEME, buildPayload, buildTaskBundle } from "../../lib/bundle/taskBundle";
+
+/** The tree as the program parses it (CPython's ast), read again each time since tests edit files. */
+const parsed = (root: string) => parsePythonSources(root, "3.11");
 
 const SHA256SUM = "/usr/bin/sha256sum";
 const PYTHON = "/usr/bin/python3";
@@ -63,7 +67,7 @@ describe("buildTaskBundle", { skip: existsSync(SHA256SUM) ? false : `${SHA256SUM
         hex("504b0506", "0000", "0000", "0100", "0100", "35000000", "2e000000", "2400"),
         Buffer.from("snowflake-ml-pipeline task bundle v1"),
       ]);
-      const bundle = await buildTaskBundle(tiny, "main.py");
+      const bundle = await buildTaskBundle(tiny, "main.py", parsed(tiny));
       assert.deepEqual(bundle.zip, expected);
       assert.equal(bundle.sha256, sha256sum(["-"], tiny, expected).split(" ")[0]);
       assert.equal(bundle.fileName, "main.zip");
@@ -74,7 +78,7 @@ describe("buildTaskBundle", { skip: existsSync(SHA256SUM) ? false : `${SHA256SUM
   });
 
   it("holds the entrypoint's closure, named after the entrypoint", async () => {
-    const bundle = await buildTaskBundle(root, "tasks/prepare_data.py");
+    const bundle = await buildTaskBundle(root, "tasks/prepare_data.py", parsed(root));
     assert.equal(bundle.fileName, "prepare_data.zip");
     assert.deepEqual(bundle.files, ["mlpipeline/__init__.py", "mlpipeline/config.py", "tasks/__init__.py", "tasks/prepare_data.py"]);
     const zipPath = join(root, "..", `${root.split("/").pop()}.zip`);
@@ -87,7 +91,7 @@ describe("buildTaskBundle", { skip: existsSync(SHA256SUM) ? false : `${SHA256SUM
   });
 
   it("Python can import the handler from the zip", { skip: existsSync(PYTHON) ? false : `${PYTHON} not found` }, async () => {
-    const bundle = await buildTaskBundle(root, "tasks/prepare_data.py");
+    const bundle = await buildTaskBundle(root, "tasks/prepare_data.py", parsed(root));
     const script = [
       "import sys, zipfile, io",
       "path = sys.argv[1]",
@@ -108,20 +112,20 @@ describe("buildTaskBundle", { skip: existsSync(SHA256SUM) ? false : `${SHA256SUM
   });
 
   it("file times and modes do not change the hash; an unrelated module does not either", async () => {
-    const before = await buildTaskBundle(root, "tasks/prepare_data.py");
+    const before = await buildTaskBundle(root, "tasks/prepare_data.py", parsed(root));
     utimesSync(join(root, "mlpipeline/config.py"), new Date(2001, 1, 3), new Date(2001, 1, 3));
     chmodSync(join(root, "tasks/prepare_data.py"), 0o755);
     writeFileSync(join(root, "mlpipeline/unused.py"), "X = 2\n");
-    const afterTouch = await buildTaskBundle(root, "tasks/prepare_data.py");
+    const afterTouch = await buildTaskBundle(root, "tasks/prepare_data.py", parsed(root));
     assert.equal(afterTouch.sha256, before.sha256);
     assert.ok(afterTouch.zip.equals(before.zip));
   });
 
   it("a change in an imported module changes the hash", async () => {
-    const before = await buildTaskBundle(root, "tasks/prepare_data.py");
+    const before = await buildTaskBundle(root, "tasks/prepare_data.py", parsed(root));
     writeFileSync(join(root, "mlpipeline/config.py"), "THRESHOLD = 0.8\n");
     try {
-      const changed = await buildTaskBundle(root, "tasks/prepare_data.py");
+      const changed = await buildTaskBundle(root, "tasks/prepare_data.py", parsed(root));
       assert.notEqual(changed.sha256, before.sha256);
     } finally {
       writeFileSync(join(root, "mlpipeline/config.py"), FIXTURE["mlpipeline/config.py"]);
@@ -129,8 +133,8 @@ describe("buildTaskBundle", { skip: existsSync(SHA256SUM) ? false : `${SHA256SUM
   });
 
   it("refuses a non-Python entrypoint and reports a missing one", async () => {
-    await assert.rejects(buildTaskBundle(root, "pipeline.yaml"), { message: "entrypoint pipeline.yaml is not a .py file" });
-    await assert.rejects(buildTaskBundle(root, "tasks/missing.py"), {
+    await assert.rejects(buildTaskBundle(root, "pipeline.yaml", parsed(root)), { message: "entrypoint pipeline.yaml is not a .py file" });
+    await assert.rejects(buildTaskBundle(root, "tasks/missing.py", parsed(root)), {
       message: `entrypoint tasks/missing.py does not exist: no file ${join(root, "tasks/missing.py")}`,
     });
   });
@@ -148,7 +152,7 @@ describe("buildPayload", { skip: existsSync(SHA256SUM) ? false : `${SHA256SUM} n
     const paths = ["jobs/__init__.py", "jobs/train.py", "mlpipeline/__init__.py", "mlpipeline/config.py", "mlpipeline/modeling.py"];
     const listing = sha256sum(paths, root);
     const manifest = `# snowflake-ml-pipeline payload v1\n${listing}`;
-    const payload = buildPayload(root, "jobs/train.py");
+    const payload = buildPayload(root, "jobs/train.py", parsed(root));
     assert.deepEqual(
       payload.files,
       listing
@@ -169,11 +173,11 @@ describe("buildPayload", { skip: existsSync(SHA256SUM) ? false : `${SHA256SUM} n
   });
 
   it("is stable, and changes when a shipped file changes", () => {
-    const first = buildPayload(root, "jobs/train.py");
-    assert.deepEqual(buildPayload(root, "jobs/train.py"), first);
+    const first = buildPayload(root, "jobs/train.py", parsed(root));
+    assert.deepEqual(buildPayload(root, "jobs/train.py", parsed(root)), first);
     writeFileSync(join(root, "mlpipeline/modeling.py"), "import xgboost\n");
     try {
-      assert.notEqual(buildPayload(root, "jobs/train.py").sha256, first.sha256);
+      assert.notEqual(buildPayload(root, "jobs/train.py", parsed(root)).sha256, first.sha256);
     } finally {
       writeFileSync(join(root, "mlpipeline/modeling.py"), FIXTURE["mlpipeline/modeling.py"]);
     }

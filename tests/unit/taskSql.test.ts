@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   branchCondition,
+  branchTargetsArgument,
   handlerFor,
   procedureNameFor,
   PythonTaskBody,
@@ -119,6 +120,41 @@ describe("branchCondition", () => {
     assert.throws(() => branchCondition("MORTGAGE_PIPELINE", "CHECK_MODEL_QUALITY", "promote_model"), { message: `successor name: ${SHAPE}"promote_model"` });
     assert.throws(() => branchCondition("P'X", "CHECK_MODEL_QUALITY", "A"), { message: `pipeline name: ${SHAPE}"P'X"` });
   });
+});
+
+describe("branchTargetsArgument", () => {
+  it("passes the branch list in order as one VARCHAR argument, rendered into the CALL", () => {
+    const argument = branchTargetsArgument(["SHIP", "WARN"]);
+    assert.deepEqual(argument, { name: "BRANCH_TARGETS", type: "VARCHAR", value: "SHIP,WARN" });
+    const body = renderPythonTaskBody({
+      procedureName: "GATE_HANDLER",
+      runtime: "3.11",
+      packages: ["snowflake-snowpark-python"],
+      importPath: `@DB.S.CODE_STAGE/PIPE/GATE/${SHA}/gate.zip`,
+      handler: "tasks.gate.main",
+      args: [argument],
+    });
+    assert.equal(
+      body,
+      "WITH GATE_HANDLER AS PROCEDURE (BRANCH_TARGETS VARCHAR)\n" +
+        "RETURNS STRING\n" +
+        "LANGUAGE PYTHON\n" +
+        "RUNTIME_VERSION = '3.11'\n" +
+        "PACKAGES = ('snowflake-snowpark-python')\n" +
+        `IMPORTS = ('@DB.S.CODE_STAGE/PIPE/GATE/${SHA}/gate.zip')\n` +
+        "HANDLER = 'tasks.gate.main'\n" +
+        "CALL GATE_HANDLER('SHIP,WARN')",
+    );
+    assert.equal(branchTargetsArgument(["C", "B", "A"]).value, "C,B,A");
+  });
+  const errors: [string, string[], string][] = [
+    ["one target", ["A"], 'a branch list needs at least 2 successors, got ["A"]'],
+    ["a repeated target", ["A", "A"], "branch target A is listed twice"],
+    ["a name with a comma", ["A", "B,C"], `branch target: ${SHAPE}"B,C"`],
+  ];
+  for (const [name, targets, message] of errors) {
+    it(`throws: ${name}`, () => assert.throws(() => branchTargetsArgument(targets), { message }));
+  }
 });
 
 describe("renderSqlTaskBody", () => {

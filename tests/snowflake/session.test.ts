@@ -3,11 +3,7 @@ import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as net from "node:net";
 import { after, before, describe, test } from "node:test";
-import {
-  connectionSettingsFromConfig,
-  openConnection,
-  type ConnectionSettings,
-} from "../../components/providers/connection";
+import { connectionSettingsFromConfig, openSession, type ConnectionSettings } from "../../snowflake";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
 
 const configOf = (values: Record<string, string>) => ({ get: (key: string) => values[key] });
@@ -54,12 +50,11 @@ describe("connectionSettingsFromConfig", () => {
       privateKey: PEM,
       privateKeyPassphrase: PASSPHRASE,
       password: undefined,
-      accessUrl: undefined,
     });
   });
 
   test("falls back to SNOWFLAKE_* environment variables; a PEM with literal \\n is repaired", () => {
-    const settings = connectionSettingsFromConfig(configOf({ "snowflake:accessUrl": "http://127.0.0.1:1" }), {
+    const settings = connectionSettingsFromConfig(configOf({ "snowflake:host": "127.0.0.1" }), {
       SNOWFLAKE_ORGANIZATION_NAME: "O",
       SNOWFLAKE_ACCOUNT_NAME: "A",
       SNOWFLAKE_USER: "U",
@@ -67,6 +62,8 @@ describe("connectionSettingsFromConfig", () => {
       SNOWFLAKE_WAREHOUSE: "W",
       SNOWFLAKE_PRIVATE_KEY: PEM.trim().replace(/\n/g, "\\n"),
       SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: "",
+      SNOWFLAKE_PORT: "8080",
+      SNOWFLAKE_PROTOCOL: "HTTP",
     });
     assert.equal(settings.account, "O-A");
     assert.equal(settings.user, "U");
@@ -74,7 +71,7 @@ describe("connectionSettingsFromConfig", () => {
     assert.equal(settings.warehouse, "W");
     assert.equal(settings.privateKey, PEM);
     assert.equal(settings.privateKeyPassphrase, undefined);
-    assert.equal(settings.accessUrl, "http://127.0.0.1:1");
+    assert.deepEqual([settings.host, settings.port, settings.protocol], ["127.0.0.1", 8080, "http"]);
   });
 
   test("password auth when no key is set; the key wins when both are", () => {
@@ -118,7 +115,7 @@ describe("connectionSettingsFromConfig", () => {
   });
 });
 
-describe("openConnection against the stub", () => {
+describe("openSession against the stub", () => {
   let stub: SnowflakeStub;
   before(async () => {
     stub = await startSnowflakeStub();
@@ -138,7 +135,7 @@ describe("openConnection against the stub", () => {
       columns: [{ name: "ROLE", type: "text" }, { name: "N", type: "fixed" }],
       rows: [["STUB_ROLE", 42]],
     });
-    const session = await openConnection(settings());
+    const session = await openSession(settings());
     try {
       assert.deepEqual(await session.execute("SELECT CURRENT_ROLE() AS ROLE, ? AS N", [42]), [{ ROLE: "STUB_ROLE", N: 42 }]);
     } finally {
@@ -157,7 +154,7 @@ describe("openConnection against the stub", () => {
 
   test("key-pair login (encrypted PKCS#8 with passphrase) sends SNOWFLAKE_JWT and a signed token, no password", async () => {
     stub.logins.length = 0;
-    const session = await openConnection({
+    const session = await openSession({
       ...stubConnectionSettings(stub),
       password: undefined,
       privateKey: ENCRYPTED_PEM,
@@ -178,7 +175,7 @@ describe("openConnection against the stub", () => {
     stub.on("DROP TABLE NOPE", {
       error: { code: "002003", message: "SQL compilation error: Table 'NOPE' does not exist or not authorized.", sqlState: "02000" },
     });
-    const session = await openConnection(settings());
+    const session = await openSession(settings());
     const before = stub.statements.length;
     try {
       await assert.rejects(session.execute("DROP TABLE NOPE"), (err: Error & { code?: string; sqlState?: string }) => {
@@ -199,7 +196,7 @@ describe("openConnection against the stub", () => {
   test("a transient 503 is retried by the driver and then succeeds", async () => {
     stub.on("SELECT 'after 503' AS R", { columns: [{ name: "R", type: "text" }], rows: [["ok"]] });
     stub.on("SELECT 'after 503' AS R", { httpStatus: 503, times: 1 });
-    const session = await openConnection(settings());
+    const session = await openSession(settings());
     const before = stub.statements.length;
     try {
       assert.deepEqual(await session.execute("SELECT 'after 503' AS R"), [{ R: "ok" }]);
@@ -212,7 +209,7 @@ describe("openConnection against the stub", () => {
   test("a dropped connection is retried by the driver and then succeeds", async () => {
     stub.on("SELECT 'after drop' AS R", { columns: [{ name: "R", type: "text" }], rows: [["ok"]] });
     stub.on("SELECT 'after drop' AS R", { dropConnection: true, times: 1 });
-    const session = await openConnection(settings());
+    const session = await openSession(settings());
     const before = stub.statements.length;
     try {
       assert.deepEqual(await session.execute("SELECT 'after drop' AS R"), [{ R: "ok" }]);
@@ -224,7 +221,7 @@ describe("openConnection against the stub", () => {
 
   test("a statement that never completes fails at the statement deadline", async () => {
     stub.on("CALL SLOW()", { delayMs: 500 });
-    const session = await openConnection(settings({ statementTimeoutMs: 150 }));
+    const session = await openSession(settings({ statementTimeoutMs: 150 }));
     try {
       const started = Date.now();
       await assert.rejects(session.execute("CALL SLOW()"), /Snowflake statement failed \[CALL SLOW\(\)\]: no answer within 150 ms/);
@@ -239,7 +236,7 @@ describe("openConnection against the stub", () => {
 
   test("a rejected login names account and user, keeps the code, and does not echo the password", async () => {
     stub.onLogin({ error: { code: "390100", message: `Incorrect username or password was specified.` }, times: 1 });
-    await assert.rejects(openConnection(settings()), (err: Error & { code?: string }) => {
+    await assert.rejects(openSession(settings()), (err: Error & { code?: string }) => {
       assert.equal(err.code, "390100");
       assert.match(err.message, /^Snowflake login to account STUBORG-STUBACCT as user STUB_USER failed: 390100 .*Incorrect username or password/);
       assertNoSecrets(err.message);
@@ -250,7 +247,7 @@ describe("openConnection against the stub", () => {
 
   test("a secret echoed by the server is redacted from the error", async () => {
     stub.onLogin({ error: { code: "390144", message: `bad key ${PEM} or ${PASSWORD}` }, times: 1 });
-    await assert.rejects(openConnection(settings()), (err: Error) => {
+    await assert.rejects(openSession(settings()), (err: Error) => {
       assert.match(err.message, /bad key \[redacted\]\s+or \[redacted\]/);
       assertNoSecrets(err.message);
       return true;
@@ -266,7 +263,7 @@ describe("openConnection against the stub", () => {
     });
     const started = Date.now();
     await assert.rejects(
-      openConnection({ ...settings(), accessUrl: `http://127.0.0.1:${port}` }),
+      openSession({ ...settings(), host: "127.0.0.1", port, protocol: "http" }),
       (err: Error) => {
         assert.match(err.message, /^Snowflake login to account STUBORG-STUBACCT as user STUB_USER failed: .*ECONNREFUSED/);
         assertNoSecrets(err.message);
@@ -279,7 +276,7 @@ describe("openConnection against the stub", () => {
   test("a transient 503 at login is retried when loginRetries allows it", async () => {
     stub.onLogin({ httpStatus: 503, times: 1 });
     const count = stub.logins.length;
-    const session = await openConnection(settings({ loginRetries: 1 }));
+    const session = await openSession(settings({ loginRetries: 1 }));
     await session.close();
     assert.equal(stub.logins.length - count, 2);
   });
@@ -289,7 +286,7 @@ describe("openConnection against the stub", () => {
       columns: [{ name: "SQL", type: "text" }, { name: "CALL", type: "fixed" }],
       rows: [[sql, call]],
     }));
-    const session = await openConnection(settings());
+    const session = await openSession(settings());
     try {
       assert.deepEqual(await session.execute("SELECT SYSTEM$TASK_RUN(1)"), [{ SQL: "SELECT SYSTEM$TASK_RUN(1)", CALL: 1 }]);
       assert.deepEqual(await session.execute("SELECT SYSTEM$TASK_RUN(2)"), [{ SQL: "SELECT SYSTEM$TASK_RUN(2)", CALL: 2 }]);
@@ -299,7 +296,7 @@ describe("openConnection against the stub", () => {
     }
     const strict = await startSnowflakeStub({ strict: true });
     try {
-      const strictSession = await openConnection({ ...stubConnectionSettings(strict), password: PASSWORD });
+      const strictSession = await openSession({ ...stubConnectionSettings(strict), password: PASSWORD });
       await assert.rejects(strictSession.execute("SELECT 1"), /000999 \(42000\) stub: no response configured for: SELECT 1/);
       await strictSession.close();
     } finally {

@@ -1,0 +1,78 @@
+/**
+ * SHOW TASKS, built and parsed in one place for the GraphActivation provider and the operator CLI.
+ *
+ * One `SHOW TASKS IN SCHEMA <DB>.<SCHEMA>` is a consistent snapshot of every task of a graph (all
+ * tasks of a graph live in its root's schema by the naming contract, docs/design.md). SHOW TASKS
+ * LIKE would treat `_` as a wildcard, so rows are matched on the exact name here instead.
+ * Columns: https://docs.snowflake.com/en/sql-reference/sql/show-tasks#output
+ */
+import { col, str, type Row } from "./rows";
+
+export interface SchemaRef {
+  database: string;
+  schema: string;
+}
+
+export function showTasksSql(where: SchemaRef): string {
+  return `SHOW TASKS IN SCHEMA ${where.database}.${where.schema}`;
+}
+
+/** One task as SHOW TASKS describes it. */
+export interface ShownTask {
+  /** Unqualified name as Snowflake stores it, e.g. MORTGAGE_PIPELINE$TRAIN_MODEL. */
+  name: string;
+  id?: string;
+  /** `started` or `suspended` (lower case, as SHOW TASKS reports it). */
+  state: string;
+  schedule?: string;
+  /**
+   * Unqualified names of the predecessors; undefined when the column is absent or not a JSON list.
+   * A finalizer has an empty list.
+   */
+  predecessors?: string[];
+  /** task_relations names a FinalizedRootTask: this task is a finalizer. */
+  finalizes: boolean;
+  lastSuspendedReason?: string;
+}
+
+/** `DB.SCHEMA."A$B"` or `DB.SCHEMA.A$B` -> `A$B`. */
+export function lastNamePart(qualified: string): string {
+  const parts = qualified.match(/"(?:[^"]|"")*"|[^.]+/g) ?? [qualified];
+  const last = parts[parts.length - 1].trim();
+  return last.startsWith('"') ? last.slice(1, -1).replace(/""/g, '"') : last;
+}
+
+function jsonValue(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The tasks of schema `where` in SHOW TASKS rows, by exact name. Rows that name another database or
+ * schema are left out (a row without those columns counts as the schema's).
+ */
+export function parseShowTasks(rows: Row[], where: SchemaRef): Map<string, ShownTask> {
+  const tasks = new Map<string, ShownTask>();
+  for (const row of rows) {
+    const name = str(row, "name");
+    const database = str(row, "database_name");
+    const schema = str(row, "schema_name");
+    if (name === undefined || (database !== undefined && database !== where.database) || (schema !== undefined && schema !== where.schema)) continue;
+    const preds = jsonValue(col(row, "predecessors"));
+    const relations = jsonValue(col(row, "task_relations"));
+    tasks.set(name, {
+      name,
+      id: str(row, "id"),
+      state: (str(row, "state") ?? "unknown").toLowerCase(),
+      schedule: str(row, "schedule"),
+      predecessors: Array.isArray(preds) ? preds.map((p) => lastNamePart(String(p))) : undefined,
+      finalizes: typeof relations === "object" && relations !== null && "FinalizedRootTask" in relations,
+      lastSuspendedReason: str(row, "last_suspended_reason"),
+    });
+  }
+  return tasks;
+}
