@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { Pipeline, pipelineLogicalName, PipelineOutputs } from "./components/pipeline";
+import { engineSupportsHooks, taskOperationGuards, taskOperationHooks } from "./components/deploy/taskHooks";
+import { Pipeline, PipelineArgs, pipelineLogicalName, PipelineOutputs } from "./components/pipeline";
+import { connectionSettingsFromConfig, openSession } from "./snowflake";
 import { BRIDGED_TYPES_USED, previewFeaturesFor } from "./components/previewFeatures";
 import { parsePythonSources } from "./build/pythonSources";
 import { artifactShas, buildPipelineArtifacts } from "./lib/artifacts";
@@ -28,6 +30,19 @@ function secretConfigKeys(keys: string[]): Set<string> {
 function snowflakeProvider(opts: pulumi.CustomResourceOptions): snowflake.Provider {
   const args = snowflakeProviderArgs(new pulumi.Config("snowflake"));
   return new snowflake.Provider("snowflake", { ...args, previewFeaturesEnabled: previewFeaturesFor(BRIDGED_TYPES_USED) }, opts);
+}
+
+/**
+ * The task-operation hooks (components/deploy/taskHooks.ts), or none when the engine cannot run
+ * hooks (the SDK's mock runtime of the offline plan and unit tests). They reach Snowflake through
+ * snowflake-sdk with the `snowflake:*` stack config (secrets decrypted in this process only, never
+ * in an input, the state or a log) and SNOWFLAKE_* variables as fallbacks.
+ */
+function taskOperationHooksFor(config: Record<string, string>): PipelineArgs["taskOperationHooks"] {
+  if (!engineSupportsHooks()) return undefined;
+  const settings = () => connectionSettingsFromConfig({ get: (key: string) => config[key] }, process.env);
+  const guards = taskOperationGuards(() => openSession(settings()));
+  return (graph) => taskOperationHooks(graph.name, guards(graph));
 }
 
 /** What the stack exports: the pipeline's outputs, plus the promotion status when it promotes. */
@@ -101,7 +116,7 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
           configuration.settings.allowUnpromotedCode === true,
         );
   const provider = snowflakeProvider({ transformations: opts.transformations });
-  const pipeline = new Pipeline(pipelineLogicalName(configuration.pipeline.name), { configuration, artifacts }, {
+  const pipeline = new Pipeline(pipelineLogicalName(configuration.pipeline.name), { configuration, artifacts, taskOperationHooks: taskOperationHooksFor(config) }, {
     ...opts,
     providers: [provider],
   });

@@ -2,7 +2,7 @@
 // Measures the offline plan: the dev stack, generated pipelines of 10, 100 and 1,000 tasks, bundle
 // build time, and how many resources a change touches. Timings are printed, never asserted.
 import { Command } from "commander";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -11,7 +11,8 @@ import { parsePythonSources } from "../build/pythonSources";
 import { buildTaskBundle } from "../lib/bundle/taskBundle";
 import { readPipelineDefinition } from "../lib/config/pipelineFile";
 import { readStackConfigFiles } from "../lib/config/stackFiles";
-import { diffPlans, touchedResources } from "../lib/plan/diffPlans";
+import { diffPlans, touchedResources, type PlanDiff } from "../lib/plan/diffPlans";
+import { graphDepth, longestDependencyChain } from "../lib/plan/dependencyChain";
 import { Plan, planStack } from "../lib/plan/mockPlan";
 import { PROJECT_DIR } from "../program";
 import { writeGeneratedProject } from "./generatedProject";
@@ -72,6 +73,15 @@ async function main(argv: string[]): Promise<void> {
     const [plan, ms] = await timed(() => planStack({ projectDir: dir, stack: "dev" }));
     const growth = previous ? `, x${(ms / previous.ms).toFixed(1)} time for x${(n / previous.n).toFixed(0)} tasks` : "";
     report(`generated graph of ${n} tasks (root + ${n - 1})`, `${ms.toFixed(0)} ms (${plan.resources.length} resources${growth})`);
+    // The deploy's critical path: operations on the longest dependency chain of the plan, against
+    // the task graph's depth (root counted). Hooks serialize nothing, so this is the chain.
+    const generated = readPipelineDefinition(join(dir, "pipeline-code/pipeline.yaml"), "pipeline-code/pipeline.yaml").definition!;
+    const chain = longestDependencyChain(plan.resources);
+    const depth = graphDepth(generated);
+    report(
+      `  longest dependency chain in the plan / graph depth`,
+      `${chain.length} operations / depth ${depth} (chain - depth = ${chain.length - depth}, limit 10: ${chain.length <= depth + 10 ? "ok" : "EXCEEDED"})`,
+    );
     previous = { n, ms };
   }
 
@@ -91,19 +101,31 @@ async function main(argv: string[]): Promise<void> {
   const planWith = (changes: Record<string, unknown> = {}) =>
     planStack({ projectDir: dir, stack: "dev", stackConfig: { ...config, config: { ...config.config, ...configText(changes) } } });
   const base: Plan = await planWith({ schedule: "1d" });
+  const names = (list: { name: string }[]) => list.map((r) => r.name).join(", ");
   const count = (before: Plan, after: Plan) => {
     const touched = touchedResources(diffPlans(before, after));
     return `${touched.length} (${touched.join(", ") || "none"})`;
   };
+  const addedAndChanged = (diff: PlanDiff) =>
+    `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed (added: ${names(diff.added) || "none"}; changed: ${names(diff.changed) || "none"})`;
   report("resources changed: nothing changed", count(base, await planWith({ schedule: "1d" })));
   appendFileSync(join(dir, "pipeline-code/gen/t0003.py"), "\n# edited\n");
   const afterEntry = await planWith({ schedule: "1d" });
   report("resources changed: one task's entrypoint edited", count(base, afterEntry));
   appendFileSync(join(dir, "pipeline-code/gen/common.py"), "\n# edited\n");
-  report("resources changed: the module every task imports edited", count(afterEntry, await planWith({ schedule: "1d" })));
+  const afterShared = await planWith({ schedule: "1d" });
+  const importing = readPipelineDefinition(join(dir, "pipeline-code/pipeline.yaml"), "pipeline-code/pipeline.yaml").definition!.tasks.length;
+  const sharedTouched = touchedResources(diffPlans(afterEntry, afterShared)).length;
+  report(
+    "resources changed: the module every task imports edited",
+    `${sharedTouched} for ${importing} importing tasks (${(sharedTouched / importing).toFixed(1)} per importing task)`,
+  );
   const edited = await planWith({ schedule: "1d" });
   report("resources changed: threshold changed", count(edited, await planWith({ schedule: "1d", graphConfig: { metric_threshold: 0.8 } })));
   report("resources changed: schedule changed", count(edited, await planWith({ schedule: "12h" })));
+  writeFileSync(join(dir, "pipeline-code/gen/added.py"), "from gen import common\n\n\ndef main(session):\n    return common.step(session, 'ADDED')\n");
+  appendFileSync(join(dir, "pipeline-code/pipeline.yaml"), "  - name: ADDED\n    after: [T0008]\n    entrypoint: gen/added.py\n");
+  report("resources: a task added", addedAndChanged(diffPlans(edited, await planWith({ schedule: "1d" }))));
   rmSync(dir, { recursive: true, force: true });
 
   if (options.python) {

@@ -6,6 +6,7 @@ import { taskGraphDefinition } from "../lib/tasks/taskDefinitions";
 import { ModelRegistry } from "./modelRegistry";
 import { Platform } from "./platform";
 import { ComputePool } from "./providers/computePool";
+import { GraphActivation } from "./providers/graphActivation";
 import { StagedFiles } from "./providers/stagedFiles";
 import { Stages } from "./stages";
 import { TaskGraph } from "./taskGraph";
@@ -15,6 +16,11 @@ export interface PipelineArgs {
   configuration: ResolvedConfiguration;
   /** Built task bundles, job payloads and sample data (lib/artifacts). */
   artifacts: PipelineArtifacts;
+  /**
+   * Hooks for the graph's task operations (components/deploy/taskHooks.ts), given the graph's
+   * logical name, root and declared state; `pulumi up` passes them, the offline plan cannot.
+   */
+  taskOperationHooks?: (graph: { name: string; rootTask: string; started: boolean }) => pulumi.ResourceHookBinding;
 }
 
 /** What the stack exports. */
@@ -41,6 +47,7 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly registry: ModelRegistry;
   readonly sampleData?: StagedFiles;
   readonly graph: TaskGraph;
+  readonly activation: GraphActivation;
   readonly outputs: PipelineOutputs;
 
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -107,8 +114,18 @@ export class Pipeline extends pulumi.ComponentResource {
         schema: names.schema,
         definition,
         prerequisites: [this.platform, this.stages, this.computePool, this.registry, ...(this.sampleData ? [this.sampleData] : [])],
+        operationHooks: args.taskOperationHooks?.({ name, rootTask: names.rootTaskFqn, started: settings.started }),
       },
       { parent: this },
+    );
+
+    // Inputs are the root and its declared state only, and it depends on the TaskGraph component
+    // (which waits for every task in it), so adding or editing a task changes neither its inputs
+    // nor its dependencies. The alias keeps the URN it had as the TaskGraph's child.
+    this.activation = new GraphActivation(
+      `${name}-activation`,
+      { rootTask: names.rootTaskFqn, started: settings.started },
+      { parent: this, dependsOn: [this.graph], aliases: [{ parent: this.graph }] },
     );
 
     const stageUri = (fqn: string) => `@${fqn}`;

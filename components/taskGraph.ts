@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { StagedDirectory, TaskGraphDefinition } from "../lib/tasks/taskDefinitions";
-import { GraphActivation } from "./providers/graphActivation";
 import { StagedFiles } from "./providers/stagedFiles";
 
 export interface TaskGraphArgs {
@@ -12,25 +11,29 @@ export interface TaskGraphArgs {
   definition: TaskGraphDefinition;
   /** What the root task needs to exist first: schemas, warehouse, stages, compute pool, registry. */
   prerequisites: pulumi.Resource[];
+  /**
+   * Hooks bound to every task but the root (components/deploy/taskHooks.ts): they keep a started
+   * root suspended while task operations run. Absent under the mock runtime, which cannot run them.
+   */
+  operationHooks?: pulumi.ResourceHookBinding;
 }
 
 /**
  * The root task (schedule, config), one Snowflake task per pipeline task with its AFTER edges,
- * branch WHENs and finalizer, each Python task's staged bundle, ML Job payloads, and the
- * post-deploy activation check: the task definitions turned into resources, nothing decided here.
+ * branch WHENs and finalizer, each Python task's staged bundle and ML Job payloads: the task
+ * definitions turned into resources, nothing decided here. The activation check (GraphActivation)
+ * is the Pipeline's, after this whole component.
  */
 export class TaskGraph extends pulumi.ComponentResource {
   readonly root: snowflake.Task;
   readonly tasks: Record<string, snowflake.Task> = {};
   readonly bundles: Record<string, StagedFiles> = {};
   readonly payloads: Record<string, StagedFiles> = {};
-  readonly activation: GraphActivation;
 
   constructor(name: string, args: TaskGraphArgs, opts?: pulumi.ComponentResourceOptions) {
     super("snowflake-ml-pipeline:tasks:TaskGraph", name, {}, opts);
-    const { root, tasks, fingerprint } = args.definition;
+    const { root, tasks } = args.definition;
     const location = { database: args.database, schema: args.schema };
-    const fqn = (task: string) => `${args.database}.${args.schema}.${task}`;
 
     this.root = new snowflake.Task(
       `${name}-${root.logicalName}`,
@@ -77,15 +80,17 @@ export class TaskGraph extends pulumi.ComponentResource {
           userTaskTimeoutMs: task.timeoutMs,
           ...edges,
         },
-        { parent: this, dependsOn: [this.root, ...predecessors, ...staged] },
+        {
+          parent: this,
+          dependsOn: [this.root, ...predecessors, ...staged],
+          // The finalizer's logical name is stable (lib/deploy/taskRules.ts), so a rename replaces
+          // it: drop the old one first, as a root has at most one finalizer.
+          ...(task.finalizer ? { deleteBeforeReplace: true } : {}),
+          ...(args.operationHooks ? { hooks: args.operationHooks } : {}),
+        },
       );
     }
 
-    this.activation = new GraphActivation(
-      `${name}-activation`,
-      { rootTask: fqn(root.name), tasks: tasks.map((t) => fqn(t.name)), started: root.started, fingerprint },
-      { parent: this, dependsOn: [this.root, ...Object.values(this.tasks)] },
-    );
     this.registerOutputs({ rootTask: this.root.fullyQualifiedName });
   }
 }

@@ -158,6 +158,20 @@ describe("CI workflows", () => {
     assert.ok(order.indexOf("actions/download-artifact@v4") < order.indexOf("pulumi/actions@v7"));
   });
 
+  it("deploy.yml: every preview and up refreshes first, so a graph a failed deploy left suspended is repaired", () => {
+    const wf = load("deploy.yml");
+    const steps = Object.values(wf.jobs).flatMap((job) => pulumiSteps(job));
+    assert.deepEqual(
+      steps.map((s) => [s.with?.command, s.with?.["stack-name"], s.with?.refresh]),
+      [["up", "dev", true], ["preview", "prod", true], ["up", "prod", true]],
+    );
+  });
+
+  it("Pulumi.yaml refreshes before every preview, up and destroy (options.refresh: always)", () => {
+    const project = parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as { options?: { refresh?: string } };
+    assert.deepEqual(project.options, { refresh: "always" });
+  });
+
   it("no workflow deploys prod without the approval gate", () => {
     for (const file of files) {
       for (const [name, job] of Object.entries(load(file).jobs)) {

@@ -12,6 +12,7 @@ import { withContext, type CliDeps, type CommandContext, type GlobalOptions } fr
 import { parseDuration } from "./duration";
 import { CliError, EXIT, exitCodeHelp } from "./exitCodes";
 import { DEFAULT_BACKOFF, DEFAULT_MAX_STATEMENTS_PER_MINUTE } from "./pacing";
+import { registerLocalCommand, type LocalDeps } from "../local";
 
 const TARGET_HELP = `
 Target (which graph):
@@ -116,7 +117,7 @@ function duration(name: string) {
   };
 }
 
-export function buildProgram(deps: CliDeps, setCode: (code: number) => void): Command {
+export function buildProgram(deps: CliDeps & { local?: LocalDeps }, setCode: (code: number) => void): Command {
   const program = new Command();
   const write = (s: string) => void deps.stdout.write(s);
   const writeErr = (s: string) => void deps.stderr.write(s);
@@ -194,11 +195,13 @@ export function buildProgram(deps: CliDeps, setCode: (code: number) => void): Co
     .option("--children-only", "resume the children and leave the root suspended (ready for manual runs)")
     .action(act((ctx, opts) => suspendResumeCommand(ctx, "resume", { childrenOnly: opts.childrenOnly === true })));
 
+  registerLocalCommand(program, { stdout: deps.stdout, stderr: deps.stderr }, setCode, deps.local);
+
   return program;
 }
 
 /** Runs the CLI; resolves to the exit code. */
-export async function main(argv: string[], deps: CliDeps): Promise<number> {
+export async function main(argv: string[], deps: CliDeps & { local?: LocalDeps }): Promise<number> {
   let code: number = EXIT.OK;
   const program = buildProgram(deps, (c) => (code = c));
   if (argv.length === 0) {

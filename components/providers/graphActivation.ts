@@ -1,7 +1,11 @@
 /**
- * GraphActivation: after every task of the graph is applied, make the graph's real state match the
- * declared one, or fail the update naming the tasks that are not (TF #4041 / #3435: graphs left
- * suspended after an apply).
+ * GraphActivation: make the task graph's real started/suspended state match the declared one, and
+ * report it on refresh, so that after a failed `pulumi up` the next one repairs it (root last).
+ * Upstream: graphs left suspended after an apply (terraform-provider-snowflake #4041, #3435).
+ *
+ * Inputs are only the root and its declared state, so editing, adding or removing a task never
+ * changes this resource (a preview shows only what changes in Snowflake). The graph's tasks are
+ * discovered: every task of the root's schema named `<ROOT>$…` (the naming contract, lib/naming.ts).
  *
  * Declared state (docs/design.md "Root task"):
  * - started: true  -> every task started, the root resumed last;
@@ -14,21 +18,20 @@
  *
  * Repair, only for the tasks that are wrong, in Snowflake's order:
  *   ALTER TASK <root> SUSPEND            if the root is started and a child must be resumed, or started: false
- *   ALTER TASK <child> RESUME            per suspended child, in the given (topological) order
+ *   ALTER TASK <child> RESUME            per suspended child, by name (any order while the root is suspended)
  *   ALTER TASK <root> RESUME             last, if started: true
  * Explicit ALTERs rather than SYSTEM$TASK_DEPENDENTS_ENABLE('<root>'): that function also resumes the
  * root (wrong for started: false, and a root without schedule), the documentation does not say
  * whether it resumes the finalizer
  * (https://docs.snowflake.com/en/sql-reference/functions/system_task_dependents_enable), and one
  * statement per task lets a refusal name the task. Then the check runs again; any task still wrong
- * fails the update with its name. If a repair statement is refused after the root was suspended here
- * and the root was declared started, the root is resumed again (best effort) so a refused repair
- * never stops the schedule.
+ * fails the update with its name. If a repair statement is refused after the root was suspended
+ * here and the root was declared started, the root is resumed again (best effort) so a refused
+ * repair never stops the schedule.
  *
- * diff: a change only when an input changed (the fingerprint covers every task definition, so any
- * graph change re-runs the check) or when a refresh recorded drift (`inSync: false`); with nothing
- * changed, `pulumi up` does nothing. read (refresh): reports the real state, so drift shows.
- * delete: nothing to drop; the tasks are separate resources.
+ * diff: a change when an input changed or when a refresh recorded drift (`inSync: false`).
+ * read (refresh; Pulumi.yaml sets `options: refresh: always`): reports the real state, so drift
+ * left by a failed `up` makes the next `up` run the repair. delete: nothing to drop.
  *
  * The provider has the shape of snowflake/dynamicProvider.ts: credentials only from the stack
  * config through `configure`, one session per operation, failures named by resource.
@@ -41,11 +44,15 @@ import { parseShowTasks, showTasksSql } from "../../snowflake/tasks";
 export interface GraphActivationInputs {
   /** Fully qualified, unquoted: ML_DEV.PIPELINE.MORTGAGE_PIPELINE. */
   rootTask: string;
-  /** Fully qualified child tasks (finalizer included) in topological order. */
+  started: boolean;
+}
+
+/** The root and the children found in Snowflake: what the state check covers. */
+export interface GraphMembers {
+  rootTask: string;
+  /** Fully qualified child tasks (finalizer included), by name. */
   tasks: string[];
   started: boolean;
-  /** Hash of every task definition. */
-  fingerprint: string;
 }
 
 export type TaskState = "started" | "suspended" | "missing";
@@ -72,7 +79,7 @@ export function splitName(fullName: string): { database: string; schema: string;
 }
 
 /** The state each task must be in. */
-export function declaredStates(inputs: Pick<GraphActivationInputs, "rootTask" | "tasks" | "started">): Map<string, "started" | "suspended"> {
+export function declaredStates(inputs: GraphMembers): Map<string, "started" | "suspended"> {
   const states = new Map<string, "started" | "suspended">();
   for (const task of inputs.tasks) states.set(task, "started");
   states.set(inputs.rootTask, inputs.started ? "started" : "suspended");
@@ -83,8 +90,22 @@ export function showTasksStatement(rootTask: string): string {
   return showTasksSql(splitName(rootTask));
 }
 
-/** Each declared task's state in SHOW TASKS rows (`missing` when absent). */
-export function statesFromShowTasks(inputs: Pick<GraphActivationInputs, "rootTask" | "tasks">, rows: Record<string, unknown>[]): Record<string, TaskState> {
+/** The graph's children in SHOW TASKS rows: tasks of the root's schema named `<ROOT>$…`, by name. */
+export function childrenFromShowTasks(rootTask: string, rows: Record<string, unknown>[]): string[] {
+  const { database, schema, name: root } = splitName(rootTask);
+  return [...parseShowTasks(rows, { database, schema }).keys()]
+    .filter((name) => name.startsWith(`${root}$`))
+    .sort()
+    .map((name) => `${database}.${schema}.${name}`);
+}
+
+/** The graph found in SHOW TASKS rows: the root and its discovered children. */
+export function graphFromShowTasks(inputs: GraphActivationInputs, rows: Record<string, unknown>[]): GraphMembers {
+  return { rootTask: inputs.rootTask, started: inputs.started, tasks: childrenFromShowTasks(inputs.rootTask, rows) };
+}
+
+/** Each task's state in SHOW TASKS rows (`missing` when absent). */
+export function statesFromShowTasks(inputs: Pick<GraphMembers, "rootTask" | "tasks">, rows: Record<string, unknown>[]): Record<string, TaskState> {
   const shown = parseShowTasks(rows, splitName(inputs.rootTask));
   const states: Record<string, TaskState> = {};
   for (const task of [inputs.rootTask, ...inputs.tasks]) {
@@ -95,7 +116,7 @@ export function statesFromShowTasks(inputs: Pick<GraphActivationInputs, "rootTas
 }
 
 /** Tasks not in their declared state, as "NAME is X, declared Y". */
-export function mismatches(inputs: GraphActivationInputs, actual: Record<string, TaskState>): string[] {
+export function mismatches(inputs: GraphMembers, actual: Record<string, TaskState>): string[] {
   const problems: string[] = [];
   for (const [task, want] of declaredStates(inputs)) {
     const have = actual[task] ?? "missing";
@@ -105,7 +126,7 @@ export function mismatches(inputs: GraphActivationInputs, actual: Record<string,
 }
 
 /** The statements that bring `actual` to the declared state, in order (empty when nothing is wrong). */
-export function repairPlan(inputs: GraphActivationInputs, actual: Record<string, TaskState>): TaskStatement[] {
+export function repairPlan(inputs: GraphMembers, actual: Record<string, TaskState>): TaskStatement[] {
   const suspendedChildren = inputs.tasks.filter((t) => actual[t] === "suspended");
   const rootStarted = actual[inputs.rootTask] === "started";
   const plan: TaskStatement[] = [];
@@ -119,8 +140,11 @@ export function repairPlan(inputs: GraphActivationInputs, actual: Record<string,
   return plan;
 }
 
-async function readActual(sql: SqlSession, inputs: GraphActivationInputs): Promise<Record<string, TaskState>> {
-  return statesFromShowTasks(inputs, await sql.execute(showTasksStatement(inputs.rootTask)));
+/** The graph as Snowflake has it now: its members and each one's state. */
+async function readGraph(sql: SqlSession, inputs: GraphActivationInputs): Promise<{ graph: GraphMembers; actual: Record<string, TaskState> }> {
+  const rows = await sql.execute(showTasksStatement(inputs.rootTask));
+  const graph = graphFromShowTasks(inputs, rows);
+  return { graph, actual: statesFromShowTasks(graph, rows) };
 }
 
 function describeGraph(inputs: GraphActivationInputs): string {
@@ -129,12 +153,11 @@ function describeGraph(inputs: GraphActivationInputs): string {
 
 /** Check, repair, re-check. Resolves to the outputs; rejects naming the tasks that are wrong. */
 export async function activate(sql: SqlSession, inputs: GraphActivationInputs): Promise<GraphActivationOutputs> {
-  const before = await readActual(sql, inputs);
-  const missing = Object.entries(before).filter(([, s]) => s === "missing").map(([t]) => t);
-  if (missing.length > 0) {
-    throw new Error(`${describeGraph(inputs)}: cannot be activated, these tasks do not exist: ${missing.join(", ")}`);
+  const { graph, actual: before } = await readGraph(sql, inputs);
+  if (before[inputs.rootTask] === "missing") {
+    throw new Error(`${describeGraph(inputs)}: cannot be activated, the root task ${inputs.rootTask} does not exist`);
   }
-  const plan = repairPlan(inputs, before);
+  const plan = repairPlan(graph, before);
   if (plan.length === 0) return { ...inputs, actual: before, inSync: true, repairs: [] };
 
   const ran: string[] = [];
@@ -155,8 +178,8 @@ export async function activate(sql: SqlSession, inputs: GraphActivationInputs): 
       () => undefined,
     );
   }
-  const after = await readActual(sql, inputs);
-  const wrong = mismatches(inputs, after);
+  const { graph: graphAfter, actual: after } = await readGraph(sql, inputs);
+  const wrong = mismatches(graphAfter, after);
   if (refusal || wrong.length > 0) {
     const parts = [`${describeGraph(inputs)} is not in its declared state after repair`];
     if (refusal) parts.push(refusal);
@@ -173,34 +196,11 @@ export function graphActivationProblems(news: Partial<GraphActivationInputs>): C
   if (!isUnknown(news.rootTask) && !qualified(news.rootTask)) {
     failures.push({ property: "rootTask", reason: `expected a fully qualified unquoted task name DB.SCHEMA.NAME, got ${JSON.stringify(news.rootTask)}` });
   }
-  if (!isUnknown(news.tasks)) {
-    if (!Array.isArray(news.tasks)) {
-      failures.push({ property: "tasks", reason: "expected a list of fully qualified child task names" });
-    } else {
-      const seen = new Set<string>();
-      news.tasks.forEach((task, i) => {
-        if (isUnknown(task)) return;
-        if (!qualified(task)) failures.push({ property: `tasks[${i}]`, reason: `expected DB.SCHEMA.NAME, got ${JSON.stringify(task)}` });
-        else if (qualified(news.rootTask)) {
-          const root = splitName(news.rootTask as string);
-          const t = splitName(task);
-          if (t.database !== root.database || t.schema !== root.schema || !t.name.startsWith(`${root.name}$`)) {
-            failures.push({ property: `tasks[${i}]`, reason: `${task} is not a child of ${news.rootTask} (expected ${root.database}.${root.schema}.${root.name}$<TASK>)` });
-          }
-        }
-        if (seen.has(task)) failures.push({ property: `tasks[${i}]`, reason: `${task} is listed twice` });
-        seen.add(task);
-      });
-    }
-  }
   if (!isUnknown(news.started) && typeof news.started !== "boolean") failures.push({ property: "started", reason: "expected true or false" });
-  if (!isUnknown(news.fingerprint) && (typeof news.fingerprint !== "string" || news.fingerprint === "")) {
-    failures.push({ property: "fingerprint", reason: "expected a non-empty hash of the task definitions" });
-  }
   return failures;
 }
 
-const INPUT_KEYS = ["rootTask", "tasks", "started", "fingerprint"] as const;
+const INPUT_KEYS = ["rootTask", "started"] as const;
 
 /**
  * Builds the provider. Pulumi uses `graphActivationProvider` (sessions from `configure`); tests pass
@@ -208,7 +208,9 @@ const INPUT_KEYS = ["rootTask", "tasks", "started", "fingerprint"] as const;
  */
 export function createGraphActivationProvider(openSession?: ProviderSessionOpener): pulumi.dynamic.ResourceProvider<GraphActivationInputs, GraphActivationOutputs> {
   const kit = providerKit("GraphActivation", openSession);
-  const inputsOf = (p: GraphActivationInputs): GraphActivationInputs => ({ rootTask: p.rootTask, tasks: p.tasks, started: p.started, fingerprint: p.fingerprint });
+  // Only the current keys: inputs or a state written by an older version (task list, fingerprint)
+  // lose the others on the next check or refresh.
+  const inputsOf = (p: GraphActivationInputs): GraphActivationInputs => ({ rootTask: p.rootTask, started: p.started });
   return {
     configure: kit.configure,
 
@@ -232,8 +234,8 @@ export function createGraphActivationProvider(openSession?: ProviderSessionOpene
     async read(id: string, props?: GraphActivationOutputs) {
       if (!props) throw new Error(`GraphActivation ${id}: nothing to read without stored properties (import is not supported)`);
       const inputs = inputsOf(props);
-      const actual = await kit.withSession(describeGraph(inputs), (s) => readActual(s, inputs));
-      return { id, props: { ...props, actual, inSync: mismatches(inputs, actual).length === 0 } };
+      const { graph, actual } = await kit.withSession(describeGraph(inputs), (s) => readGraph(s, inputs));
+      return { id, props: { ...inputs, actual, inSync: mismatches(graph, actual).length === 0, repairs: props.repairs ?? [] } };
     },
 
     async delete() {
@@ -258,17 +260,13 @@ export const graphActivationProvider = createGraphActivationProvider();
 
 export interface GraphActivationArgs {
   rootTask: pulumi.Input<string>;
-  tasks: pulumi.Input<pulumi.Input<string>[]>;
   started: pulumi.Input<boolean>;
-  fingerprint: pulumi.Input<string>;
 }
 
-/** Post-deploy check and repair of the task graph's started/suspended state. */
+/** Check, repair and refresh of the task graph's started/suspended state (inputs: the root only). */
 export class GraphActivation extends pulumi.dynamic.Resource {
   declare readonly rootTask: pulumi.Output<string>;
-  declare readonly tasks: pulumi.Output<string[]>;
   declare readonly started: pulumi.Output<boolean>;
-  declare readonly fingerprint: pulumi.Output<string>;
   declare readonly actual: pulumi.Output<Record<string, TaskState>>;
   declare readonly inSync: pulumi.Output<boolean>;
   declare readonly repairs: pulumi.Output<string[]>;

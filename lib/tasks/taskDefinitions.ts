@@ -15,6 +15,7 @@ import { topologicalOrder } from "../graph";
 import { composeGraphConfig } from "../graphConfig";
 import { bundleDirectory, logicalSuffix, payloadDirectory, PipelineNames } from "../naming";
 import { TaskScheduleSpec } from "../schedule";
+import { taskLogicalName, withBodyHash, withConditionHash } from "../deploy/taskRules";
 import { branchCondition, branchTargetsArgument, handlerFor, ProcedureArgument, procedureNameFor, renderPythonTaskBody, renderSqlTaskBody, ROOT_TASK_BODY } from "../taskSql";
 import { GraphConfig, PipelineDefinition, TaskSpec } from "../types";
 
@@ -108,8 +109,6 @@ export interface TaskGraphDefinition {
   root: RootTaskDefinition;
   /** Every task once, each after its predecessors, the finalizer last. */
   tasks: TaskDefinition[];
-  /** SHA-256 of every definition: the activation check re-runs when it changes. */
-  fingerprint: string;
 }
 
 /** The successor → branch task map of a pipeline. */
@@ -123,7 +122,8 @@ function branchTasks(pipeline: PipelineDefinition): Map<string, string> {
 export function whenOf(pipelineName: string, spec: TaskSpec, branchTask: string | undefined): string | undefined {
   const conditions = [branchTask ? branchCondition(pipelineName, branchTask, spec.name) : undefined, spec.when].filter((c): c is string => c !== undefined);
   if (conditions.length === 0) return undefined;
-  return conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(" AND ");
+  // The hash makes a case- or space-only edit visible to the provider (lib/deploy/taskRules.ts).
+  return withConditionHash(conditions.length === 1 ? conditions[0] : conditions.map((c) => `(${c})`).join(" AND "));
 }
 
 /** The edge of a task: finalizer, after its predecessors, or after the root. */
@@ -162,7 +162,9 @@ function stagedPayload(names: PipelineNames, pipelineName: string, task: string,
 /** The body of a task: the anonymous Python procedure over its bundle, or its SQL with ${…} filled in. */
 function bodyOf(input: TaskDefinitionInput, spec: TaskSpec, bundle: StagedDirectory | undefined, payload: StagedDirectory | undefined): string {
   const { pipeline } = input;
-  if (spec.sql !== undefined) return renderSqlTaskBody(spec.sql, input.sqlVariables);
+  // Python bodies change with any code edit (IMPORTS holds the bundle's hash); a SQL body carries
+  // its own hash, or a case- or space-only edit would never be applied (lib/deploy/taskRules.ts).
+  if (spec.sql !== undefined) return withBodyHash(renderSqlTaskBody(spec.sql, input.sqlVariables));
   const built = input.artifacts.bundles[spec.name];
   if (!built || !bundle) throw new Error(`task ${spec.name}: no bundle was built for its entrypoint ${spec.entrypoint ?? "(none)"}`);
   const payloadLocation = payload ? `@${payload.stage}/${payload.directory}/` : undefined;
@@ -187,7 +189,7 @@ export function taskDefinition(input: TaskDefinitionInput, spec: TaskSpec, branc
   return {
     task: spec.name,
     name: names.taskName(spec.name),
-    logicalName: `task-${logicalSuffix(spec.name)}`,
+    logicalName: taskLogicalName(spec),
     body: bodyOf(input, spec, bundle, payload),
     edge: edgeOf(spec),
     when: whenOf(pipeline.name, spec, branchTask),
@@ -219,34 +221,11 @@ export function rootTaskDefinition(input: TaskDefinitionInput): RootTaskDefiniti
   };
 }
 
-/** The fingerprint of a graph's definitions (what decides every task's Snowflake state). */
-export function graphFingerprint(root: RootTaskDefinition, tasks: TaskDefinition[]): string {
-  const parts: unknown[] = [
-    root.body,
-    {
-      schedule: root.schedule,
-      config: root.config,
-      started: root.started,
-      allowOverlappingExecution: root.allowOverlappingExecution,
-      timeoutMs: root.timeoutMs,
-      retries: root.retries,
-      suspendAfterFailures: root.suspendAfterFailures,
-      errorIntegration: root.errorIntegration,
-    },
-    root.warehouse,
-  ];
-  for (const t of tasks) {
-    const after = t.edge.kind === "after" ? t.edge.tasks : [];
-    parts.push({ name: t.task, sql: t.body, after, when: t.when, warehouse: t.warehouse === root.warehouse ? undefined : t.warehouse, timeoutMs: t.timeoutMs, finalizer: t.finalizer });
-  }
-  return createHash("sha256").update(canonicalJson(parts)).digest("hex");
-}
-
-/** Every task of a pipeline, finished: the root, then the tasks in topological order, and their fingerprint. */
+/** Every task of a pipeline, finished: the root, then the tasks in topological order. */
 export function taskGraphDefinition(input: TaskDefinitionInput): TaskGraphDefinition {
   const branchOf = branchTasks(input.pipeline);
   const specs = new Map(input.pipeline.tasks.map((t) => [t.name, t]));
   const root = rootTaskDefinition(input);
   const tasks = topologicalOrder(input.pipeline).map((name) => taskDefinition(input, specs.get(name)!, branchOf.get(name)));
-  return { root, tasks, fingerprint: graphFingerprint(root, tasks) };
+  return { root, tasks };
 }

@@ -8,6 +8,9 @@ import json
 from mlpipeline import datasets
 from mlpipeline.graph_context import GraphContext
 
+# This task builds the dataset versions (the standalone run's --force-refresh rebuilds them).
+BUILDS_DATASET = True
+
 
 def main(session, *, store=None, snowpark=None, build=None):
     """Handler. ``store`` (dataset versions) and ``snowpark`` (functions/Window/types) are seams

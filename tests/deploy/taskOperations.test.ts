@@ -2,7 +2,7 @@
 // without the root lease they race (a resume by one lands between another's suspend and DDL); with
 // the hooks' guard around each, none fails and the root ends started.
 import assert from "node:assert/strict";
-import { after, beforeEach, describe, test } from "node:test";
+import { afterEach, beforeEach, describe, test } from "node:test";
 import { taskOperationGuard, taskOperationGuards } from "../../components/deploy/taskHooks";
 import { rootControl } from "../../components/deploy/rootControl";
 import { openSession as openConnection, type SqlSession } from "../../snowflake/session";
@@ -28,8 +28,9 @@ beforeEach(async () => {
   stub = await startSnowflakeStub({ strict: true });
   schema = playTaskSchema(stub, ROOT, { [ROOT]: "started", ...Object.fromEntries(CHILDREN.map((c) => [c, "started" as const])) });
 });
-after(async () => {
-  await Promise.all(sessions.map((s) => s.close()));
+// Each test has its own stub; close it and every session opened on it, or the process never exits.
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.close()));
   await stub?.close();
 });
 

@@ -95,18 +95,17 @@ describe("plan diff on known pairs", () => {
       "Task TRAIN_MODEL",
       "Platform and other resources",
     ]);
-    assert.match(text, /Task SEND_ALERT\n {2}~ Task mortgage-pipeline-task-send-alert\n[\s\S]*? {6}sqlStatement:\n {10}- .*'ML_DEV_ALERTS'\)\)\n {10}\+ .*'ML_PROD_ALERTS'\)\)\n/);
+    assert.match(text, /Task SEND_ALERT\n {2}~ Task mortgage-pipeline-task-send-alert\n[\s\S]*? {6}sqlStatement:\n {10}- .*'ML_DEV_ALERTS'\)\)\n {10}- -- [0-9a-f]{12}\n {10}\+ .*'ML_PROD_ALERTS'\)\)\n {10}\+ -- [0-9a-f]{12}\n/);
     assert.match(text, /\n0 added, 1 removed, 26 changed, 5 unchanged \(32 resources in stack "dev", 31 in stack "prod"\)\n$/);
   });
 
-  it("a PR's edit of one task against the base's plan: that task's bundle and definition, the activation check and its output", async () => {
+  it("a PR's edit of one task against the base's plan: that task's bundle and definition, and its output", async () => {
     const dir = scratchProject();
     const base = await planDev(dir);
     appendFileSync(join(dir, "pipeline-code/tasks/promote_model.py"), "\n# a PR edit\n");
     const pr = await planDev(dir);
     const diff = diffPlans(base, pr);
     assert.deepEqual(changedKeys(diff), {
-      "mortgage-pipeline-activation": ["fingerprint"],
       "mortgage-pipeline-bundle-promote-model": ["directory", "files"],
       "mortgage-pipeline-task-promote-model": ["sqlStatement"],
     });
@@ -136,7 +135,7 @@ describe("plan diff on known pairs", () => {
     const diff = diffPlans(await planDev(dir), await planDev(dir, { graphConfig: { metric_threshold: 0.8 } }));
     const text = renderDiffText(diff, dev, dev, LABELS);
     assert.match(text, /^Root task MORTGAGE_PIPELINE\n {2}~ Task mortgage-pipeline-root\n {6}config\.metric_threshold: 0\.7 → 0\.8\n\n/m);
-    assert.deepEqual(Object.keys(changedKeys(diff)), ["mortgage-pipeline-activation", "mortgage-pipeline-root"]);
+    assert.deepEqual(Object.keys(changedKeys(diff)), ["mortgage-pipeline-root"]);
   });
 
   it("the schedule: before and after of the root task's schedule", async () => {
@@ -178,7 +177,7 @@ describe("npm run plan -- --diff", () => {
     assert.equal(text.status, 0, text.stderr);
     assert.ok(text.stdout.startsWith(`Plan diff: what changes from plan ${join(dir, "base-dev.json")} (stack "dev") to stack "dev"`), text.stdout);
     assert.match(text.stdout, /\nTask CLEANUP\n {2}~ StagedFiles mortgage-pipeline-bundle-cleanup\n/);
-    assert.match(text.stdout, /\n0 added, 0 removed, 3 changed, 29 unchanged /);
+    assert.match(text.stdout, /\n0 added, 0 removed, 2 changed, 30 unchanged /);
 
     const json = runPlanCli(["--project", dir, "--stack", "prod", "--diff", join(dir, "base-dev.json"), "--json"]);
     assert.equal(json.status, 0, json.stderr);
@@ -188,7 +187,7 @@ describe("npm run plan -- --diff", () => {
     assert.deepEqual(doc.summary, { added: 0, removed: 1, changed: 26, unchanged: 5 });
     assert.deepEqual(doc.removed.map((r: { name: string }) => r.name), ["mortgage-pipeline-sample-data"]);
     const cleanup = doc.changed.filter((c: { task: string }) => c.task === "CLEANUP").map((c: { name: string }) => c.name);
-    assert.deepEqual(cleanup, ["mortgage-pipeline-bundle-cleanup", "mortgage-pipeline-task-cleanup"]);
+    assert.deepEqual(cleanup, ["mortgage-pipeline-bundle-cleanup", "mortgage-pipeline-finalizer"]);
     const bundleChange = doc.outputs.find((o: { key: string }) => o.key === "bundleSha256");
     assert.notEqual(bundleChange.before.CLEANUP, bundleChange.after.CLEANUP, "the edited bundle differs from the base's");
   });

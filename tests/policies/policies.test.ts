@@ -153,7 +153,7 @@ describe("policies over the program's resources", () => {
 
   describe("one-finalizer-at-root", () => {
     it("fails a graph without a finalizer", () => {
-      const resources = mutate(dev, "mortgage-pipeline-task-cleanup", (i) => {
+      const resources = mutate(dev, "mortgage-pipeline-finalizer", (i) => {
         delete i.finalize;
         i.afters = ['"ML_DEV"."PIPELINE"."MORTGAGE_PIPELINE"'];
       });
@@ -173,14 +173,14 @@ describe("policies over the program's resources", () => {
     });
 
     it("fails a finalizer that points at another task than the root", () => {
-      const resources = mutate(dev, "mortgage-pipeline-task-cleanup", (i) => (i.finalize = '"ML_DEV"."PIPELINE"."MORTGAGE_PIPELINE$TRAIN_MODEL"'));
+      const resources = mutate(dev, "mortgage-pipeline-finalizer", (i) => (i.finalize = '"ML_DEV"."PIPELINE"."MORTGAGE_PIPELINE$TRAIN_MODEL"'));
       assert.deepEqual(messages(run(oneFinalizerAtRoot, resources)), [
         `finalizer ${FQ("ML_DEV", "CLEANUP")} points at ${FQ("ML_DEV", "TRAIN_MODEL")}, not at its graph's root ${FQ("ML_DEV", "")}`,
       ]);
     });
 
     it("passes a finalizer target that is unknown during a preview", () => {
-      assert.deepEqual(run(oneFinalizerAtRoot, mutate(dev, "mortgage-pipeline-task-cleanup", (i) => (i.finalize = proxy.unknownStringValue))), []);
+      assert.deepEqual(run(oneFinalizerAtRoot, mutate(dev, "mortgage-pipeline-finalizer", (i) => (i.finalize = proxy.unknownStringValue))), []);
     });
   });
 

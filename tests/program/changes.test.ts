@@ -20,13 +20,12 @@ describe("plan changes", () => {
     assert.deepEqual(touchedResources(diffPlans(a, b)), []);
   });
 
-  it("editing one task's entrypoint changes exactly that task's bundle and definition (and the activation check)", async () => {
+  it("editing one task's entrypoint changes exactly that task's bundle and definition", async () => {
     const dir = scratchProject();
     const before = await plan(dir);
     appendFileSync(join(dir, "pipeline-code/tasks/prepare_data.py"), "\n# an edit\n");
     const diff = diffPlans(before, await plan(dir));
     assert.deepEqual(touchedResources(diff), [
-      "mortgage-pipeline-activation",
       "mortgage-pipeline-bundle-prepare-data",
       "mortgage-pipeline-task-prepare-data",
     ]);
@@ -42,10 +41,9 @@ describe("plan changes", () => {
     const before = await plan(dir);
     writeFileSync(join(dir, "pipeline-code/mlpipeline/fixture_shared.py"), "VALUE = 2\n");
     assert.deepEqual(touchedResources(diffPlans(before, await plan(dir))), [
-      "mortgage-pipeline-activation",
       "mortgage-pipeline-bundle-cleanup",
       "mortgage-pipeline-bundle-promote-model",
-      "mortgage-pipeline-task-cleanup",
+      "mortgage-pipeline-finalizer",
       "mortgage-pipeline-task-promote-model",
     ]);
   });
@@ -53,7 +51,7 @@ describe("plan changes", () => {
   it("changing only the threshold changes only the root task's config", async () => {
     const dir = scratchProject();
     const diff = diffPlans(await plan(dir), await plan(dir, { graphConfig: { metric_threshold: 0.8 } }));
-    assert.deepEqual(touchedResources(diff), ["mortgage-pipeline-activation", "mortgage-pipeline-root"]);
+    assert.deepEqual(touchedResources(diff), ["mortgage-pipeline-root"]);
     const root = diff.changed.find((c) => c.name === "mortgage-pipeline-root")!;
     assert.deepEqual(root.changes.map((c) => c.key), ["config"]);
     assert.match(String(root.changes[0].after), /"metric_threshold":0\.8/);
@@ -62,7 +60,7 @@ describe("plan changes", () => {
   it("changing only the schedule changes only the root task's schedule", async () => {
     const dir = scratchProject();
     const diff = diffPlans(await plan(dir, { schedule: "1d" }), await plan(dir, { schedule: "12h" }));
-    assert.deepEqual(touchedResources(diff), ["mortgage-pipeline-activation", "mortgage-pipeline-root"]);
+    assert.deepEqual(touchedResources(diff), ["mortgage-pipeline-root"]);
     const root = diff.changed.find((c) => c.name === "mortgage-pipeline-root")!;
     assert.deepEqual(root.changes, [{ key: "schedule", before: { minutes: 1440 }, after: { minutes: 720 } }]);
   });

@@ -51,7 +51,7 @@ const EXPECTED = [
   [T.task, "mortgage-pipeline-task-check-model-quality"],
   [T.task, "mortgage-pipeline-task-promote-model"],
   [T.task, "mortgage-pipeline-task-send-alert"],
-  [T.task, "mortgage-pipeline-task-cleanup"],
+  [T.task, "mortgage-pipeline-finalizer"],
   [T.files, "mortgage-pipeline-bundle-prepare-data"],
   [T.files, "mortgage-pipeline-bundle-train-model"],
   [T.files, "mortgage-pipeline-bundle-check-model-quality"],
@@ -99,10 +99,11 @@ for (const preview of [true, false]) {
       assert.equal(urnOf(T.provider, "snowflake").length > 0, true);
       assert.equal(plan.resources.find((r) => r.type === T.provider)!.parent, null);
       assert.equal(plan.resources.find((r) => r.type === T.pipeline)!.parent, null);
-      for (const r of plan.resources.filter((r) => r.type === T.task || r.name.includes("-bundle-") || r.name.includes("-payload-") || r.type === T.activation)) {
+      for (const r of plan.resources.filter((r) => r.type === T.task || r.name.includes("-bundle-") || r.name.includes("-payload-"))) {
         assert.equal(r.parent, graphUrn, `${r.name} is not a child of the TaskGraph`);
       }
       assert.equal(byName("mortgage-pipeline-compute-pool").parent, pipelineUrn);
+      assert.equal(byName("mortgage-pipeline-activation").parent, pipelineUrn);
       assert.equal(byName("mortgage-pipeline-code-stage").parent, urnOf(T.stages, "mortgage-pipeline"));
       assert.equal(byName("mortgage-pipeline-registry-schema").parent, urnOf(T.registry, "mortgage-pipeline"));
     });
@@ -134,17 +135,27 @@ for (const preview of [true, false]) {
       assert.deepEqual(task("check-model-quality").afters, [fqTask("TRAIN_MODEL")]);
       assert.deepEqual(task("promote-model").afters, [fqTask("CHECK_MODEL_QUALITY")]);
       assert.deepEqual(task("send-alert").afters, [fqTask("CHECK_MODEL_QUALITY")]);
-      assert.equal(task("promote-model").when, "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY') = 'PROMOTE_MODEL'");
-      assert.equal(task("send-alert").when, "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY') = 'SEND_ALERT'");
+      // WHENs and SQL bodies end with a hash of their text (a case-only edit must show).
+      const hash12 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+      const promoteWhen = "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY') = 'PROMOTE_MODEL'";
+      const alertWhen = "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY') = 'SEND_ALERT'";
+      assert.equal(task("promote-model").when, `${promoteWhen} /* ${hash12(promoteWhen)} */`);
+      assert.equal(task("send-alert").when, `${alertWhen} /* ${hash12(alertWhen)} */`);
       assert.equal(task("check-model-quality").when, undefined);
-      assert.equal(task("cleanup").finalize, FQ_ROOT);
-      assert.equal(task("cleanup").afters, undefined);
-      for (const t of ["prepare-data", "train-model", "check-model-quality", "promote-model", "send-alert", "cleanup"]) {
+      const finalizer = byName("mortgage-pipeline-finalizer").inputs;
+      assert.equal(finalizer.name, "MORTGAGE_PIPELINE$CLEANUP");
+      assert.equal(finalizer.finalize, FQ_ROOT);
+      assert.equal(finalizer.afters, undefined);
+      for (const t of ["prepare-data", "train-model", "check-model-quality", "promote-model", "send-alert"]) {
         assert.equal(task(t).started, true, `${t} stays resumed so a manual run reaches it`);
         assert.equal(task(t).schedule, undefined);
       }
+      assert.equal(finalizer.started, true);
       assert.equal(task("train-model").userTaskTimeoutMs, 14400000);
-      assert.match(String(task("send-alert").sqlStatement), /SNOWFLAKE\.NOTIFICATION\.INTEGRATION\('ML_DEV_ALERTS'\)\)$/);
+      const alertSql = String(task("send-alert").sqlStatement);
+      const [alertBody, alertHash] = alertSql.split("\n-- ");
+      assert.match(alertBody, /SNOWFLAKE\.NOTIFICATION\.INTEGRATION\('ML_DEV_ALERTS'\)\)$/);
+      assert.equal(alertHash, hash12(alertBody));
     });
 
     it("references each Python task's staged bundle by its content hash", () => {
@@ -163,12 +174,13 @@ for (const preview of [true, false]) {
         assert.equal(bundles[task], sha);
         assert.equal(staged.stage, "ML_DEV.PIPELINE.CODE_STAGE");
         assert.equal(staged.directory, `MORTGAGE_PIPELINE/${task}/${sha}`);
-        const sql = String(byName(`mortgage-pipeline-task-${suffix}`).inputs.sqlStatement);
+        const taskName = task === "CLEANUP" ? "mortgage-pipeline-finalizer" : `mortgage-pipeline-task-${suffix}`;
+        const sql = String(byName(taskName).inputs.sqlStatement);
         assert.ok(sql.includes(`IMPORTS = ('@ML_DEV.PIPELINE.CODE_STAGE/MORTGAGE_PIPELINE/${task}/${sha}/${file}.zip')`), sql);
         assert.ok(sql.includes(`HANDLER = 'tasks.${file}.main'`), sql);
         assert.ok(sql.startsWith(`WITH ${task}_HANDLER AS PROCEDURE (`), sql);
         assert.ok(sql.includes("RUNTIME_VERSION = '3.11'"), sql);
-        const deps = byName(`mortgage-pipeline-task-${suffix}`).dependsOn;
+        const deps = byName(taskName).dependsOn;
         assert.ok(deps.includes(byName(`mortgage-pipeline-bundle-${suffix}`).urn), `${task} does not depend on its bundle`);
       }
       const train = String(byName("mortgage-pipeline-task-train-model").inputs.sqlStatement);
@@ -182,17 +194,12 @@ for (const preview of [true, false]) {
     it("orders tasks after their predecessors and the platform", () => {
       const urn = (name: string) => byName(name).urn;
       assert.ok(byName("mortgage-pipeline-task-train-model").dependsOn.includes(urn("mortgage-pipeline-task-prepare-data")));
-      assert.ok(byName("mortgage-pipeline-task-cleanup").dependsOn.includes(urn("mortgage-pipeline-root")));
+      assert.ok(byName("mortgage-pipeline-finalizer").dependsOn.includes(urn("mortgage-pipeline-root")));
       const activation = byName("mortgage-pipeline-activation");
-      for (const t of ["root", "task-prepare-data", "task-cleanup", "task-send-alert"]) assert.ok(activation.dependsOn.includes(urn(`mortgage-pipeline-${t}`)));
-      assert.deepEqual(activation.inputs.tasks, [
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$PREPARE_DATA",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$TRAIN_MODEL",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$CHECK_MODEL_QUALITY",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$PROMOTE_MODEL",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$SEND_ALERT",
-        "ML_DEV.PIPELINE.MORTGAGE_PIPELINE$CLEANUP",
-      ]);
+      // After the whole TaskGraph component (Pulumi waits for every child of a component dependency).
+      assert.deepEqual(activation.dependsOn, [plan.resources.find((r) => r.type === T.graph)!.urn]);
+      // Only the root and its declared state: editing or adding a task never changes the activation.
+      assert.deepEqual(activation.inputs, { rootTask: "ML_DEV.PIPELINE.MORTGAGE_PIPELINE", started: false });
     });
 
     it("creates the compute pool and enables the preview features it uses", () => {

@@ -19,7 +19,10 @@ const SHOW = "SHOW TASKS IN SCHEMA ML_DEV.PIPELINE";
 const alter = (task: string, action: "RESUME" | "SUSPEND") => `ALTER TASK ${task} ${action}`;
 const short = (fqn: string) => fqn.split(".")[2];
 
-const inputs = (started: boolean, fingerprint = "f1"): GraphActivationInputs => ({ rootTask: ROOT, tasks: CHILDREN, started, fingerprint });
+/** The children as the provider discovers them: by name. */
+const BY_NAME = [...CHILDREN].sort();
+const inputs = (started: boolean): GraphActivationInputs => ({ rootTask: ROOT, started });
+const members = (started: boolean) => ({ ...inputs(started), tasks: BY_NAME });
 const allStates = (root: string, children: string, overrides: Record<string, string> = {}) => ({
   [ROOT]: root,
   ...Object.fromEntries(CHILDREN.map((c) => [c, children])),
@@ -85,7 +88,7 @@ describe("GraphActivation provider against the stub", () => {
 
   test("already in the declared state (started: true): only the check", async () => {
     tasks = allStates("started", "started");
-    const result = await provider.update!(ROOT, { ...inputs(true, "f0"), actual: {}, inSync: true, repairs: [] }, inputs(true));
+    const result = await provider.update!(ROOT, { ...inputs(false), actual: {}, inSync: true, repairs: [] }, inputs(true));
     assert.deepEqual(stub.statements, [SHOW]);
     assert.equal(result.outs!.inSync, true);
   });
@@ -93,7 +96,8 @@ describe("GraphActivation provider against the stub", () => {
   test("left suspended after an apply (TF #4041), started: true: children resumed, then the root, re-checked", async () => {
     tasks = allStates("suspended", "started", { [CHILDREN[1]]: "suspended", [CHILDREN[5]]: "suspended" });
     const result = await provider.create!(inputs(true));
-    assert.deepEqual(stub.statements, [SHOW, alter(CHILDREN[1], "RESUME"), alter(CHILDREN[5], "RESUME"), alter(ROOT, "RESUME"), SHOW]);
+    // Children by name (CLEANUP before TRAIN_MODEL): with the root suspended, any order is allowed.
+    assert.deepEqual(stub.statements, [SHOW, alter(CHILDREN[5], "RESUME"), alter(CHILDREN[1], "RESUME"), alter(ROOT, "RESUME"), SHOW]);
     assert.deepEqual(result.outs!.repairs, stub.statements.slice(1, 4));
     assert.equal(result.outs!.inSync, true);
     assert.deepEqual(tasks, allStates("started", "started"));
@@ -109,7 +113,7 @@ describe("GraphActivation provider against the stub", () => {
   test("started: false with everything suspended: root suspended first, children resumed, root left suspended", async () => {
     tasks = allStates("started", "suspended");
     const result = await provider.create!(inputs(false));
-    assert.deepEqual(stub.statements, [SHOW, alter(ROOT, "SUSPEND"), ...CHILDREN.map((c) => alter(c, "RESUME")), SHOW]);
+    assert.deepEqual(stub.statements, [SHOW, alter(ROOT, "SUSPEND"), ...BY_NAME.map((c) => alter(c, "RESUME")), SHOW]);
     assert.deepEqual(tasks, allStates("suspended", "started"));
     assert.equal(result.outs!.inSync, true);
   });
@@ -137,11 +141,21 @@ describe("GraphActivation provider against the stub", () => {
     assert.deepEqual(stub.statements, [SHOW, alter(CHILDREN[5], "RESUME"), SHOW]);
   });
 
-  test("a missing task fails before any ALTER, naming it", async () => {
+  test("a missing root fails before any ALTER, naming it", async () => {
     tasks = allStates("suspended", "started");
-    delete tasks[CHILDREN[4]];
-    await assert.rejects(provider.create!(inputs(false)), /these tasks do not exist: ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE\$SEND_ALERT$/);
+    delete tasks[ROOT];
+    await assert.rejects(provider.create!(inputs(false)), /cannot be activated, the root task ML_DEV\.PIPELINE\.MORTGAGE_PIPELINE does not exist$/);
     assert.deepEqual(stub.statements, [SHOW]);
+  });
+
+  test("the graph's tasks are discovered: a task added since the last deploy is checked and repaired too", async () => {
+    const added = `${ROOT}$SCORE_BATCH`;
+    tasks = { ...allStates("suspended", "started"), [added]: "suspended" };
+    const result = await provider.create!(inputs(false));
+    assert.deepEqual(stub.statements, [SHOW, alter(added, "RESUME"), SHOW]);
+    assert.equal(result.outs!.actual[added], "started");
+    // UNRELATED (no MORTGAGE_PIPELINE$ prefix) and MORTGAGE_PIPELINE in schema OTHER are not part of it.
+    assert.deepEqual(Object.keys(result.outs!.actual).sort(), [ROOT, ...BY_NAME, added].sort());
   });
 
   test("read reports the real state, so refresh shows drift; diff then asks for an update", async () => {
@@ -152,9 +166,17 @@ describe("GraphActivation provider against the stub", () => {
     assert.equal(read.id, ROOT);
     assert.equal(read.props!.inSync, false);
     assert.equal(read.props!.actual[CHILDREN[2]], "suspended");
-    assert.equal(read.props!.fingerprint, "f1");
     const diff = await provider.diff!(ROOT, read.props!, inputs(false));
     assert.equal(diff.changes, true);
+  });
+
+  test("a state written with the old inputs (task list, fingerprint) diffs as no change, and read drops them", async () => {
+    tasks = allStates("started", "started");
+    const legacy = { ...inputs(true), tasks: CHILDREN, fingerprint: "f0", actual: {}, inSync: true, repairs: [] } as GraphActivationOutputs;
+    assert.equal((await provider.diff!(ROOT, legacy, inputs(true))).changes, false);
+    const read = await provider.read!(ROOT, legacy);
+    assert.deepEqual(Object.keys(read.props!).sort(), ["actual", "inSync", "repairs", "rootTask", "started"]);
+    assert.equal(read.props!.inSync, true);
   });
 
   test("delete sends nothing", async () => {
@@ -171,45 +193,37 @@ describe("GraphActivation diff and check (no Snowflake)", () => {
     assert.deepEqual(await provider.diff!(ROOT, olds, inputs(true)), { changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
-  test("a new fingerprint, started flag or task list re-runs the check; a new root replaces", async () => {
-    assert.equal((await provider.diff!(ROOT, olds, inputs(true, "f2"))).changes, true);
+  test("a new started flag re-runs the check; a new root replaces; drift recorded by refresh updates", async () => {
     assert.equal((await provider.diff!(ROOT, olds, inputs(false))).changes, true);
-    assert.equal((await provider.diff!(ROOT, olds, { ...inputs(true), tasks: CHILDREN.slice(1) })).changes, true);
-    const moved = await provider.diff!(ROOT, olds, { ...inputs(true), rootTask: "ML_PROD.PIPELINE.MORTGAGE_PIPELINE", tasks: [] });
+    const moved = await provider.diff!(ROOT, olds, { ...inputs(true), rootTask: "ML_PROD.PIPELINE.MORTGAGE_PIPELINE" });
     assert.deepEqual(moved.replaces, ["rootTask"]);
+    assert.equal((await provider.diff!(ROOT, { ...olds, inSync: false }, inputs(true))).changes, true);
     // An unknown value during preview counts as a change.
-    assert.equal((await provider.diff!(ROOT, olds, { ...inputs(true), fingerprint: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })).changes, true);
+    assert.equal((await provider.diff!(ROOT, olds, { ...inputs(true), started: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as unknown as boolean })).changes, true);
   });
 
   test("check accepts valid inputs and unknowns, and names every bad property", async () => {
     assert.deepEqual(await provider.check!(inputs(true), inputs(true)), { inputs: inputs(true), failures: [] });
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    const preview = { rootTask: ROOT, tasks: unknown as unknown as string[], started: true, fingerprint: unknown };
+    const preview = { rootTask: unknown, started: unknown as unknown as boolean };
     assert.deepEqual((await provider.check!(inputs(true), preview)).failures, []);
-    const bad = await provider.check!(inputs(true), {
-      rootTask: "ml_dev.pipeline.x",
-      tasks: [`${ROOT}$A`, "ML_DEV.OTHER.MORTGAGE_PIPELINE$B", `${ROOT}$A`],
-      started: "yes" as unknown as boolean,
-      fingerprint: "",
-    });
-    assert.deepEqual(
-      bad.failures!.map((f) => f.property),
-      ["rootTask", "tasks[2]", "started", "fingerprint"],
-    );
-    const children = await provider.check!(inputs(true), { ...inputs(true), tasks: [`${ROOT}$A`, "ML_DEV.OTHER.MORTGAGE_PIPELINE$B", `${ROOT}$A`] });
-    assert.deepEqual(children.failures, [
-      { property: "tasks[1]", reason: "ML_DEV.OTHER.MORTGAGE_PIPELINE$B is not a child of ML_DEV.PIPELINE.MORTGAGE_PIPELINE (expected ML_DEV.PIPELINE.MORTGAGE_PIPELINE$<TASK>)" },
-      { property: "tasks[2]", reason: `${ROOT}$A is listed twice` },
+    const bad = await provider.check!(inputs(true), { rootTask: "ml_dev.pipeline.x", started: "yes" as unknown as boolean });
+    assert.deepEqual(bad.failures, [
+      { property: "rootTask", reason: 'expected a fully qualified unquoted task name DB.SCHEMA.NAME, got "ml_dev.pipeline.x"' },
+      { property: "started", reason: "expected true or false" },
     ]);
+    // Keys of older versions are dropped, so they never reach the state again.
+    const legacy = { ...inputs(true), tasks: CHILDREN, fingerprint: "f0" } as GraphActivationInputs;
+    assert.deepEqual(await provider.check!(inputs(true), legacy), { inputs: inputs(true), failures: [] });
   });
 
   test("repair plan: nothing when correct, root last when started, never a root RESUME when started: false", () => {
-    assert.deepEqual(repairPlan(inputs(false), allStates("suspended", "started") as never), []);
+    assert.deepEqual(repairPlan(members(false), allStates("suspended", "started") as never), []);
     assert.deepEqual(
-      repairPlan(inputs(true), allStates("suspended", "started") as never).map((s) => s.sql),
+      repairPlan(members(true), allStates("suspended", "started") as never).map((s) => s.sql),
       [alter(ROOT, "RESUME")],
     );
-    assert.ok(!repairPlan(inputs(false), allStates("started", "suspended") as never).some((s) => s.sql === alter(ROOT, "RESUME")));
+    assert.ok(!repairPlan(members(false), allStates("started", "suspended") as never).some((s) => s.sql === alter(ROOT, "RESUME")));
   });
 });
 
@@ -231,7 +245,7 @@ describe("GraphActivation resource under Pulumi mocks", () => {
     assert.equal(reg.type, "pulumi-nodejs:dynamic/snowflake-ml-pipeline:GraphActivation");
     assert.deepEqual(
       Object.keys(reg.inputs).filter((k) => k !== "__provider").sort(),
-      ["fingerprint", "rootTask", "started", "tasks"],
+      ["rootTask", "started"],
     );
     const code = reg.inputs.__provider;
     assert.equal(typeof code, "string");

@@ -2,7 +2,8 @@
  * The stub playing one schema of tasks the way the provider's task operations meet it
  * (terraform-provider-snowflake v1.2.1, the code @pulumi/snowflake 1.3.0 bridges):
  *
- * - `SHOW TASKS LIKE '<NAME>' IN SCHEMA DB.SCHEMA` returns the task's row (name, state);
+ * - `SHOW TASKS LIKE '<NAME>' IN SCHEMA DB.SCHEMA` returns the task's row (name, state), and
+ *   `SHOW TASKS IN SCHEMA DB.SCHEMA` every task's;
  * - `ALTER TASK <FQN> SUSPEND | RESUME` changes its state;
  * - `CREATE TASK`, `ALTER TASK … MODIFY AS`, `DROP TASK` of a child are refused while the graph's
  *   root is started, with Snowflake's message (terraform-provider-snowflake #3435, #3887, #4041).
@@ -39,6 +40,10 @@ export function playTaskSchema(stub: SnowflakeStub, rootTask: string, initial: R
       rows: state ? [[name, database, schemaName, state]] : [],
     };
   });
+  stub.on(`SHOW TASKS IN SCHEMA ${database}.${schemaName}`, () => ({
+    columns: ["name", "database_name", "schema_name", "state"].map((n) => ({ name: n, type: "text" })),
+    rows: [...schema.states].map(([fqn, state]) => [fqn.split(".")[2], database, schemaName, state]),
+  }));
   stub.on(/^ALTER TASK \S+ (SUSPEND|RESUME)$/, (sql) => {
     const [, , task, action] = sql.split(" ");
     if (!schema.states.has(task)) return { error: { code: "002003", message: `Task '${task}' does not exist or not authorized.`, sqlState: "02000" } };
