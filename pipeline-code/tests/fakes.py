@@ -9,7 +9,7 @@ import re
 
 import pandas as pd
 
-import fake_snowpark
+from mlpipeline import features
 
 
 def parse_snowflake_timestamp(value):
@@ -302,7 +302,7 @@ class FakeSession:
         self.statements.append(f"TABLE {fqn}")
         if fqn not in self.tables:
             raise FakeSQLError(f"Object '{fqn}' does not exist or not authorized.")
-        return fake_snowpark.FakeDataFrame(self.tables[fqn]["frame"].copy())
+        return FakeFrame(self.tables[fqn]["frame"])
 
     @staticmethod
     def _list_name(path):
@@ -326,6 +326,26 @@ class FakeSession:
 
     def statements_matching(self, pattern):
         return [s for s in self.statements if re.search(pattern, s)]
+
+
+class FakeFrame:
+    """A source table or computed frame, already in pandas (Snowpark DataFrame.to_pandas's shape)."""
+
+    def __init__(self, frame):
+        self._frame = frame
+
+    def to_pandas(self):
+        return self._frame.reset_index(drop=True).copy()
+
+
+def reference_build(session, source, tables, sp=None):
+    """Stand-in for mlpipeline.datasets.build_version_frame in task tests: the same features through
+    features.reference_features, the pandas implementation that test_features.py checks against
+    Snowpark's local testing mode (which needs minutes for the sample, too slow for every task test).
+    The split is features.local_is_train (LOAN_ID % 5), Snowflake's HASH being unavailable here."""
+    for table in (tables["lookups"], tables["means"]):
+        session.statements.append(f"SAVE_AS_TABLE {table} mode=overwrite")
+    return FakeFrame(features.reference_features(source.to_pandas()))
 
 
 class FakeVersion:

@@ -19,8 +19,7 @@ import re
 import numpy as np
 import pytest
 
-import fake_snowpark
-from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
 from jobs import train
 from mlpipeline import artifacts
@@ -77,8 +76,15 @@ class JobIO:
     def __init__(self, store, session):
         self.store, self.session = store, session
 
-    def load(self, name, version):
-        return self.store.load(name, version)
+    def frame(self, name, version, split_col, split, limit=None):
+        rows = self.store.load(name, version)
+        rows = rows[rows[split_col] == split].reset_index(drop=True)
+        return rows if limit is None else rows.head(limit)
+
+    def connector(self, name, version, split_col, split):
+        # Several instances: the payload hands this to the distributed estimator, which does not
+        # import outside the ML container runtime, so training falls back to one node.
+        return ("connector", name, version, split)
 
     def save(self, path, data):
         artifacts.write_bytes(self.session, path, data)
@@ -87,7 +93,7 @@ class JobIO:
 def run_to_the_quality_check(account, store):
     """Root, LOAD (PREPARE_DATA's code), FIT (TRAIN_MODEL's) and GATE (CHECK_MODEL_QUALITY's), each recorded as succeeded."""
     account.ran(None, "SUCCEEDED")
-    account.returned["LOAD"] = prepare_data.main(account.session("LOAD"), store=store, snowpark=fake_snowpark.api())
+    account.returned["LOAD"] = prepare_data.main(account.session("LOAD"), store=store, build=reference_build)
     account.ran("LOAD", "SUCCEEDED")
 
     job_session = account.session("FIT")  # the ML Job's own session (same account)
@@ -120,7 +126,8 @@ def test_a_graph_run_end_to_end():
     assert {k: v for k, v in registered["metrics"].items() if k in trained["metrics"]} == trained["metrics"]
     assert registered["metrics"]["ml_job_id"] == "ML_DEV.PIPELINE.MLJOB_E2E" and registered["metrics"]["decision_threshold"] == 0.5
     # The registered model is the one the job trained: it reproduces the job's test accuracy.
-    test = store.load(prepared["dataset"]["name"], prepared["dataset"]["test"])
+    full = store.load(prepared["dataset"]["name"], prepared["dataset"]["test"])
+    test = full[full[prepared["split_col"]] == "TEST"]
     # Its predict returns the 0/1 class, as the quality gate scored it.
     predicted = registered["model"].predict(test[prepared["feature_cols"]].astype("float64"))
     accuracy = float(np.mean(predicted == test["MORTGAGERESPONSE"].to_numpy()))

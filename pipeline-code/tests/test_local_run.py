@@ -8,9 +8,8 @@ import os
 
 import pytest
 
-import fake_snowpark
 import run_local
-from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession
+from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession
 from helpers import FIXTURE_PIPELINE, graph_config
 from jobs import train
 from mlpipeline import artifacts, local_run
@@ -25,8 +24,15 @@ class JobIO:
     def __init__(self, store, session):
         self.store, self.session = store, session
 
-    def load(self, name, version):
-        return self.store.load(name, version)
+    def frame(self, name, version, split_col, split, limit=None):
+        rows = self.store.load(name, version)
+        rows = rows[rows[split_col] == split].reset_index(drop=True)
+        return rows if limit is None else rows.head(limit)
+
+    def connector(self, name, version, split_col, split):
+        # Several instances: the payload hands this to the distributed estimator, which does not
+        # import outside the ML container runtime, so training falls back to one node.
+        return ("connector", name, version, split)
 
     def save(self, path, data):
         artifacts.write_bytes(self.session, path, data)
@@ -51,7 +57,7 @@ class World:
         self.jobs = FakeJobs(make_job)
 
     def seams(self):
-        return {"store": self.store, "registry": self.registry, "jobs": self.jobs, "snowpark": fake_snowpark.api(), "now": NOW}
+        return {"store": self.store, "registry": self.registry, "jobs": self.jobs, "build": reference_build, "now": NOW}
 
     def run(self, overrides=(), **options):
         config = dict(graph_config(), **local_run.parse_overrides(overrides))
@@ -111,14 +117,14 @@ def test_force_refresh_rebuilds_the_dataset_versions():
     again, _ = world.run()
     assert json.loads(again["PREPARE_DATA"].return_value)["reused"] is True
     creates = [c for c in world.store.calls if c[0] == "create_version"]
-    assert len(creates) == 3
+    assert len(creates) == 1  # one dataset version holds both splits
 
     refreshed, _ = world.run(force_refresh=True)
     prepared = json.loads(refreshed["PREPARE_DATA"].return_value)
     assert prepared["reused"] is False
-    rebuilt = [c for c in world.store.calls if c[0] == "create_version"][3:]
+    rebuilt = [c for c in world.store.calls if c[0] == "create_version"][1:]
     deleted = [c for c in world.store.calls if c[0] == "delete_version"]
-    names = [prepared["dataset"][k] for k in ("version", "train", "test")]
+    names = [prepared["dataset"]["version"]]
     assert [c[2] for c in rebuilt] == names and [c[2] for c in deleted] == names
 
 

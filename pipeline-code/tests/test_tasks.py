@@ -10,8 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-import fake_snowpark
-from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import FIXTURE_PIPELINE, RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
 from mlpipeline.cleanup import CleanupError
 from mlpipeline.config import ConfigError
@@ -32,10 +31,11 @@ NOW = dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
 BRANCH = "PROMOTE_MODEL,SEND_ALERT"
 
 PREPARED = {
-    "dataset": {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000_train", "test": "v20240215_083000_test"},
+    "dataset": {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000", "test": "v20240215_083000"},
+    "split_col": "SPLIT",
     "feature_cols": ["MONTH", "INCOME_LOAN_RATIO"],
     "label_cols": ["MORTGAGERESPONSE"],
-    "exclude_cols": ["LOAN_ID", "TIMESTAMP"],
+    "exclude_cols": ["LOAN_ID", "TIMESTAMP", "SPLIT"],
 }
 TRAINED = {
     "job_id": "ML_DEV.PIPELINE.MLJOB_0A1B",
@@ -80,11 +80,11 @@ def session_with(config=None, *, task, **returned):
 # -- PREPARE_DATA ---------------------------------------------------------------------------------
 
 
-def test_prepare_data_writes_three_dataset_versions_named_after_the_source_change(sample):
+def test_prepare_data_writes_one_dataset_version_named_after_the_source_change(sample):
     session = session_with(task="PREPARE_DATA")
     session.add_table(SOURCE, sample, "20240215_083000")
     store = FakeDatasetStore()
-    value = prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+    value = prepare_data.main(session, store=store, build=reference_build)
 
     assert session.statements[0] == "CALL SYSTEM$GET_TASK_GRAPH_CONFIG()"
     (info_query,) = session.statements_matching("INFORMATION_SCHEMA")
@@ -94,42 +94,40 @@ def test_prepare_data_writes_three_dataset_versions_named_after_the_source_chang
     assert session.return_values == [value]
 
     result = json.loads(value)
-    assert result["dataset"] == {
-        "name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000_train", "test": "v20240215_083000_test",
+    # One version; train and test are its SPLIT column's two parts.
+    assert result["dataset"] == {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000", "test": "v20240215_083000"}
+    assert result["split_col"] == "SPLIT"
+    assert result["feature_state"] == {
+        "lookups": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_LOOKUPS", "means": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_MEANS",
     }
+    assert session.statements_matching("^SAVE_AS_TABLE") == [
+        "SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_LOOKUPS mode=overwrite",
+        "SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_MEANS mode=overwrite",
+    ]
     assert result["reused"] is False and result["sample_data_loaded"] is False
     assert result["source_table"] == SOURCE
-    assert result["label_cols"] == ["MORTGAGERESPONSE"] and result["exclude_cols"] == ["LOAN_ID", "TIMESTAMP"]
+    assert result["label_cols"] == ["MORTGAGERESPONSE"] and result["exclude_cols"] == ["LOAN_ID", "TIMESTAMP", "SPLIT"]
     assert len(result["feature_cols"]) == 12 and "AVG_THIRTY_DAY_LOAN_AMOUNT" in result["feature_cols"]
 
-    full = store.versions[(DATASET, "v20240215_083000")]
-    train = store.versions[(DATASET, "v20240215_083000_train")]["frame"]
-    test = store.versions[(DATASET, "v20240215_083000_test")]["frame"]
-    assert len(full["frame"]) == len(sample) == len(train) + len(test)
-    assert full["label_cols"] == ["MORTGAGERESPONSE"] and full["exclude_cols"] == ["LOAN_ID", "TIMESTAMP"]
-    assert list(train.columns) == ["LOAN_ID", "TIMESTAMP"] + result["feature_cols"] + ["MORTGAGERESPONSE"]
+    assert [call[0] for call in store.calls].count("create_version") == 1
+    (version,) = store.versions.values()
+    frame = version["frame"]
+    assert len(frame) == len(sample)
+    assert set(frame["SPLIT"]) == {"TRAIN", "TEST"}
+    assert version["label_cols"] == ["MORTGAGERESPONSE"] and version["exclude_cols"] == ["LOAN_ID", "TIMESTAMP", "SPLIT"]
+    assert list(frame.columns) == ["LOAN_ID", "TIMESTAMP", "SPLIT"] + result["feature_cols"] + ["MORTGAGERESPONSE"]
 
 
-def test_prepare_data_reuses_the_versions_when_the_source_is_unchanged(sample):
+def test_prepare_data_reuses_the_version_when_the_source_is_unchanged(sample):
     store = FakeDatasetStore()
     for _ in range(2):
         session = session_with(task="PREPARE_DATA")
         session.add_table(SOURCE, sample, "20240215_083000")
-        value = prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+        value = prepare_data.main(session, store=store, build=reference_build)
     assert json.loads(value)["reused"] is True
-    assert [call[0] for call in store.calls].count("create_version") == 3  # the first run's only
+    assert [call[0] for call in store.calls].count("create_version") == 1  # the first run's only
     assert not session.statements_matching(f"^TABLE {SOURCE}")  # no feature query the second time
     assert session.return_values == [value]
-
-
-def test_prepare_data_rebuilds_a_partial_version_set(sample):
-    store = FakeDatasetStore()
-    store.add(DATASET, "v20240215_083000_train", NOW)
-    session = session_with(task="PREPARE_DATA")
-    session.add_table(SOURCE, sample, "20240215_083000")
-    prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
-    assert ("delete_version", DATASET, "v20240215_083000_train") in store.calls
-    assert len(store.versions[(DATASET, "v20240215_083000_train")]["frame"]) > 0
 
 
 def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
@@ -137,7 +135,7 @@ def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
     sample_file = graph_config()["sample_data_file"]
     session.staged_csv[sample_file] = SAMPLE_FILE
     store = FakeDatasetStore()
-    result = json.loads(prepare_data.main(session, store=store, snowpark=fake_snowpark.api()))
+    result = json.loads(prepare_data.main(session, store=store, build=reference_build))
 
     (create,) = session.statements_matching("^CREATE TABLE")
     assert create.startswith(f"CREATE TABLE IF NOT EXISTS {SOURCE} (LOAN_ID NUMBER(38,0), TS TIMESTAMP_NTZ,")
@@ -153,7 +151,7 @@ def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
     session = session_with(graph_config(sample_data=False, sample_data_file=None), task="PREPARE_DATA")
     store = FakeDatasetStore()
     with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) does not exist"):
-        prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+        prepare_data.main(session, store=store, build=reference_build)
     assert session.return_values == [] and store.versions == {}
 
 
@@ -161,11 +159,11 @@ def test_prepare_data_loads_the_sample_into_an_empty_table_but_never_over_a_view
     session = session_with(task="PREPARE_DATA")
     session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
     session.staged_csv[graph_config()["sample_data_file"]] = SAMPLE_FILE
-    assert json.loads(prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api()))["sample_data_loaded"] is True
+    assert json.loads(prepare_data.main(session, store=FakeDatasetStore(), build=reference_build))["sample_data_loaded"] is True
 
     view = session_with(task="PREPARE_DATA")
     view.add_table(SOURCE, sample, "20240101_000000", view=True)
-    result = json.loads(prepare_data.main(view, store=FakeDatasetStore(), snowpark=fake_snowpark.api()))
+    result = json.loads(prepare_data.main(view, store=FakeDatasetStore(), build=reference_build))
     assert result["sample_data_loaded"] is False and not view.statements_matching("COPY INTO")
 
 
@@ -173,7 +171,7 @@ def test_prepare_data_with_an_empty_table_and_no_sample_data_fails(sample):
     session = session_with(graph_config(sample_data=False, sample_data_file=None), task="PREPARE_DATA")
     session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
     with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) is empty"):
-        prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api())
+        prepare_data.main(session, store=FakeDatasetStore(), build=reference_build)
 
 
 def test_prepare_data_with_a_missing_config_key_fails_before_any_work():
@@ -181,7 +179,7 @@ def test_prepare_data_with_a_missing_config_key_fails_before_any_work():
     del config["source_table"]
     session = session_with(config, task="PREPARE_DATA")
     with pytest.raises(ConfigError, match="missing key\\(s\\): source_table"):
-        prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api())
+        prepare_data.main(session, store=FakeDatasetStore(), build=reference_build)
     assert session.statements == ["CALL SYSTEM$GET_TASK_GRAPH_CONFIG()"]
 
 
@@ -230,8 +228,8 @@ def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
         "query_warehouse": "ML_DEV_WH",
         "args": [
             "--dataset", DATASET,
-            "--train-version", "v20240215_083000_train",
-            "--test-version", "v20240215_083000_test",
+            "--train-version", "v20240215_083000",
+            "--test-version", "v20240215_083000",
             "--label-col", "MORTGAGERESPONSE",
             "--feature-cols", "MONTH,INCOME_LOAN_RATIO",
             "--model-path", model_path,
@@ -456,12 +454,12 @@ def test_promote_model_registers_the_run_version_with_metrics_and_lineage_and_ma
     assert version["metrics"] == {
         **TRAINED["metrics"],
         "decision_threshold": 0.5,
-        "training_dataset": {"name": DATASET, "version": "v20240215_083000_train"},
+        "training_dataset": {"name": DATASET, "version": "v20240215_083000"},
         "ml_job_id": "ML_DEV.PIPELINE.MLJOB_0A1B",
         "graph_run_id": RUN_ID,
     }
     assert "ML Job ML_DEV.PIPELINE.MLJOB_0A1B" in version["comment"] and "P(1) >= 0.5" in version["comment"]
-    assert version["train_dataset"] == (DATASET, "v20240215_083000_train")
+    assert version["train_dataset"] == (DATASET, "v20240215_083000")
     # The registered model is a classifier: predict gives the class, predict_proba the probabilities.
     model = version["model"]
     assert isinstance(model, xgb.XGBClassifier)
@@ -474,7 +472,7 @@ def test_promote_model_registers_the_run_version_with_metrics_and_lineage_and_ma
     assert registry.defaults["MORTGAGE_MODEL"] == RUN_ID
     assert json.loads(value) == {
         "model": "ML_DEV.MODELS.MORTGAGE_MODEL", "version": RUN_ID, "is_default": True, "reused": False,
-        "train_dataset": {"name": DATASET, "version": "v20240215_083000_train"},
+        "train_dataset": {"name": DATASET, "version": "v20240215_083000"},
     }
     assert session.return_values == [value]
     for task in ("TRAIN_MODEL", "PREPARE_DATA"):
