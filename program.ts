@@ -109,6 +109,7 @@ const PLATFORM_TYPE = "snowflake-ml-pipeline:platform:Platform";
 /** Children that were the pipeline's before the platform was shared, and are the platform's now. */
 const MOVED_TYPES = new Set([
   "snowflake-ml-pipeline:stages:Stages",
+  "snowflake-ml-pipeline:access:PipelineRoleAccess",
   "snowflake-ml-pipeline:registry:ModelRegistry",
   "pulumi-nodejs:dynamic/snowflake-ml-pipeline:ComputePool",
   "pulumi-nodejs:dynamic/snowflake-ml-pipeline:StagedFiles",
@@ -168,6 +169,8 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
       computePool: settings.computePool,
       sourceTable: settings.sourceTable,
       pipelineRole: settings.pipelineRole,
+      notificationIntegration: settings.notificationIntegration,
+      errorIntegration: settings.errorIntegration,
       sampleData,
     },
     { ...withProvider, transformations: [...(opts.transformations ?? []), movedFromPipeline(platformName)] },

@@ -3,7 +3,8 @@
 export { ExistingPlatform, Pipeline, PipelineArgs, PipelineOutputs, validatePipelineArgs } from "./pipeline";
 export { buildPipelineCode, buildSampleData } from "./pipelineCode";
 export { Platform, PlatformArgs, platformArgsProblems } from "./platform";
-export { ModelRegistry, ModelRegistryArgs, REGISTRY_PRIVILEGES } from "./modelRegistry";
+export { ModelRegistry, ModelRegistryArgs } from "./modelRegistry";
+export { PipelineRoleAccess, PipelineRoleAccessArgs } from "./pipelineRoleAccess";
 export { Stages, StagesArgs } from "./stages";
 export { TaskGraph, TaskGraphArgs } from "./taskGraph";
 export { BRIDGED_TYPES_USED, previewFeaturesFor } from "./previewFeatures";

@@ -3,8 +3,11 @@ import * as snowflake from "@pulumi/snowflake";
 import { PipelineArtifacts } from "../lib/artifacts";
 import { ConfigurationError, identifierProblems, platformProblems } from "../lib/config/resolveConfiguration";
 import { PlatformNames, platformNames, sampleDataDirectory, sampleDataLocation } from "../lib/naming";
-import { ComputePoolSettings, StackSettings, WarehouseSettings } from "../lib/types";
+import { pipelineRoleDefaults } from "../lib/config/stackSettings";
+import { pipelineGrants } from "../lib/pipelineGrants";
+import { ComputePoolSettings, PipelineRoleSettings, StackSettings, WarehouseSettings } from "../lib/types";
 import { ModelRegistry } from "./modelRegistry";
+import { PipelineRoleAccess } from "./pipelineRoleAccess";
 import { ComputePool } from "./providers/computePool";
 import { StagedFiles } from "./providers/stagedFiles";
 import { Stages } from "./stages";
@@ -25,8 +28,15 @@ export interface PlatformArgs {
   computePool: { name: string; instanceFamily: string; minNodes: number; maxNodes: number; autoSuspendSecs?: number; autoResume?: boolean };
   /** Source table in dataSchema (default MORTGAGE_LENDING_DEMO_DATA). */
   sourceTable?: string;
-  /** A role that gets the registry privileges; may be another resource's output. */
-  pipelineRole?: pulumi.Input<string>;
+  /**
+   * The role that runs the pipeline's code: a name (an existing role) or `{name, create}`. It gets
+   * every privilege the code needs on this platform (lib/pipelineGrants).
+   */
+  pipelineRole?: string | PipelineRoleSettings;
+  /** SEND_ALERT's email or webhook integration: the pipeline role gets USAGE on it. */
+  notificationIntegration?: string;
+  /** The roots' ERROR_INTEGRATION (a queue integration): the pipeline role gets USAGE on it. */
+  errorIntegration?: string;
   /** The built sample data to stage (components/pipelineCode buildSampleData). */
   sampleData?: PipelineArtifacts["sampleData"];
 }
@@ -57,7 +67,7 @@ export function platformDefaults(args: PlatformArgs): {
 export function platformArgsProblems(name: string, args: PlatformArgs): ReturnType<typeof platformProblems> {
   const settings = platformDefaults(args);
   const file = `Platform "${name}"`;
-  const asStack = { ...settings, pipelineRole: typeof args.pipelineRole === "string" ? args.pipelineRole : undefined } as unknown as StackSettings;
+  const asStack = { ...settings, pipelineRole: pipelineRoleDefaults(args.pipelineRole), notificationIntegration: args.notificationIntegration, errorIntegration: args.errorIntegration } as unknown as StackSettings;
   return [...identifierProblems(asStack, file, (key) => key), ...platformProblems(settings, file, (key) => key)];
 }
 
@@ -76,6 +86,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly computePool: ComputePool;
   readonly registry: ModelRegistry;
   readonly sampleData?: StagedFiles;
+  /** The pipeline role's grants (and the role, when created). */
+  readonly access?: PipelineRoleAccess;
   /** Every Snowflake name of the platform. */
   readonly names: PlatformNames;
   /** Maximum instances of an ML Job on the pool. */
@@ -135,9 +147,21 @@ export class Platform extends pulumi.ComponentResource {
     );
     this.registry = new ModelRegistry(
       name,
-      { database: settings.database, registrySchema: settings.registrySchema, pipelineRole: args.pipelineRole },
+      { database: settings.database, registrySchema: settings.registrySchema },
       { parent: this, dependsOn: [this.database] },
     );
+    const role = pipelineRoleDefaults(args.pipelineRole);
+    if (role) {
+      this.access = new PipelineRoleAccess(
+        name,
+        {
+          role,
+          grants: pipelineGrants({ names: this.names, notificationIntegration: args.notificationIntegration, errorIntegration: args.errorIntegration }),
+          grantedObjects: [this.database, this.pipelineSchema, this.dataSchema, ...(this.warehouse ? [this.warehouse] : []), this.stages, this.computePool, this.registry],
+        },
+        { parent: this },
+      );
+    }
     if (args.sampleData) {
       this.sampleData = new StagedFiles(
         `${name}-sample-data`,

@@ -90,6 +90,14 @@ export interface PipelineStackOverrides {
   graphConfig?: GraphConfig;
 }
 
+
+/** `pipelineRole` after defaults: a string in the stack file means an existing role. */
+export interface PipelineRoleSettings {
+  name: string;
+  /** Create the role (the deployer then needs CREATE ROLE); false: grant to an existing role. */
+  create: boolean;
+}
+
 /** The stack configuration (namespace snowflake-ml-pipeline), with every default filled in (lib/config/stackSettings withStackDefaults). */
 export interface StackSettings {
   database: string;
@@ -108,10 +116,12 @@ export interface StackSettings {
   graphConfig: GraphConfig;
   /** Per-pipeline schedule, started and graphConfig, by pipeline name. */
   pipelineSettings: Record<string, PipelineStackOverrides>;
+  /** SEND_ALERT's integration: an email or webhook notification integration (SNOWFLAKE.NOTIFICATION.TEXT_PLAIN). */
   notificationIntegration?: string;
+  /** The root's ERROR_INTEGRATION: a queue notification integration (Amazon SNS, Google Pub/Sub, Azure Event Grid). */
   errorIntegration?: string;
-  /** Role that runs the pipeline (owner of the tasks); gets the registry grants. */
-  pipelineRole?: string;
+  /** The role that runs the pipeline's code; gets every privilege the code needs (lib/pipelineGrants). */
+  pipelineRole?: PipelineRoleSettings;
   /** Source table name inside dataSchema. */
   sourceTable: string;
   /** Stage the generated sample data and let PREPARE_DATA load it when the table is absent. */

@@ -24,7 +24,7 @@ try {
   const result = spawnSync(
     env.python,
     ["-m", "pytest", "-q", "-p", "no:cacheprovider", `--basetemp=${join(scratch, "pytest")}`, "tests", ...process.argv.slice(2)],
-    { cwd: codeDir, stdio: "inherit", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", TMPDIR: scratch, PIPELINE_PYTHON_KIND: env.kind } },
+    { cwd: codeDir, stdio: "inherit", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", TMPDIR: scratch, PIPELINE_PYTHON_KIND: env.kind, COVERAGE_FILE: join(scratch, ".coverage") } },
   );
   status = result.status ?? 1;
 } finally {

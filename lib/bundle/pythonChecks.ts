@@ -32,16 +32,19 @@ export function pythonProblems(
   pipelineFile: string,
 ): PythonCheckResult {
   const shown = (file: string) => (codeDir === "" || codeDir === "." ? file : `${codeDir}/${file}`);
-  const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
-  const seenProblems = new Set<string>();
-  const seenWarnings = new Set<string>();
-  const add = (problem: ConfigProblem) => {
+  /** One warning per import statement, naming every task that runs it. */
+  const missingPackages = new Map<string, string[]>();
+  /**
+   * One problem per file and line, naming every task it affects: a broken module that every task
+   * imports is one problem, not one per task. `suffix` renders the tasks.
+   */
+  const found = new Map<string, { file: string; path: string; message: string; suffix?: (tasks: string[]) => string; tasks: string[] }>();
+  const add = (problem: ConfigProblem, task?: string, suffix?: (tasks: string[]) => string) => {
     const key = `${problem.file}\u0000${problem.path}\u0000${problem.message}`;
-    if (!seenProblems.has(key)) {
-      seenProblems.add(key);
-      problems.push(problem);
-    }
+    const entry = found.get(key) ?? { ...problem, suffix, tasks: [] };
+    if (task !== undefined && !entry.tasks.includes(task)) entry.tasks.push(task);
+    found.set(key, entry);
   };
   const provided = providedModules(pipeline.packages);
   const stdlib = new Set(sources.stdlib);
@@ -58,11 +61,11 @@ export function pythonProblems(
     for (const file of closure.files) {
       const error = sources.files[file].error;
       if (error) {
-        add({
-          file: shown(file),
-          path: `line ${error.line}`,
-          message: `Python syntax error: ${error.message} (parsed by Python ${sources.python} for runtime ${pipeline.runtime}; task ${task} runs this file)`,
-        });
+        add(
+          { file: shown(file), path: `line ${error.line}`, message: `Python syntax error: ${error.message}` },
+          task,
+          (tasks) => ` (parsed by Python ${sources.python} for runtime ${pipeline.runtime}; ${taskList(tasks, "runs", "run")} this file)`,
+        );
       }
     }
     for (const u of closure.unresolved) {
@@ -70,11 +73,11 @@ export function pythonProblems(
         u.expected.length === 0
           ? `a name ${u.missing.split(".").pop()} defined in ${shown(u.definedIn!)}`
           : `${u.expected.map(shown).join(" or ")}${u.definedIn ? `, or a name ${u.missing.split(".").pop()} defined in ${shown(u.definedIn)}` : ""}`;
-      add({
-        file: shown(u.file),
-        path: `line ${u.line}`,
-        message: `\`${u.statement}\`: no local module ${u.missing}; expected ${expected} (task ${task} imports this file)`,
-      });
+      add(
+        { file: shown(u.file), path: `line ${u.line}`, message: `\`${u.statement}\`: no local module ${u.missing}; expected ${expected}` },
+        task,
+        (tasks) => ` (${taskList(tasks, "imports", "import")} this file)`,
+      );
     }
     if (kind === "entrypoint") {
       const entry = sources.files[entrypoint];
@@ -95,13 +98,10 @@ export function pythonProblems(
         if (stdlib.has(top) || RUNTIME_MODULES.has(top) || top === "__future__") continue;
         const imported = importedName(ext);
         if (provided.some((m) => imported === m || imported.startsWith(`${m}.`) || m.startsWith(`${imported}.`))) continue;
-        const warning = `${shown(ext.file)}: line ${ext.line}: imports ${imported}, which no package in ${pipelineFile} "packages" provides (${
-          pipeline.packages.join(", ") || "none listed"
-        }); task ${task} fails on that import unless a listed package brings it in`;
-        if (!seenWarnings.has(warning)) {
-          seenWarnings.add(warning);
-          warnings.push(warning);
-        }
+        const key = `${shown(ext.file)}: line ${ext.line}: imports ${imported}`;
+        const tasks = missingPackages.get(key) ?? [];
+        if (!tasks.includes(task)) tasks.push(task);
+        missingPackages.set(key, tasks);
       }
     }
   };
@@ -110,7 +110,23 @@ export function pythonProblems(
     if (task.entrypoint !== undefined) check(task.name, `${taskKey(pipeline.tasks, i)}.entrypoint`, task.entrypoint, "entrypoint");
     if (task.job !== undefined) check(task.name, `${taskKey(pipeline.tasks, i)}.job.payload`, task.job.payload, "payload");
   });
+  const problems = [...found.values()].map(({ file, path, message, suffix, tasks }) => ({
+    file,
+    path,
+    message: suffix ? `${message}${suffix(tasks)}` : message,
+  }));
+  const listed = pipeline.packages.join(", ") || "none listed";
+  for (const [where, tasks] of missingPackages) {
+    warnings.push(`${where}, which no package in ${pipelineFile} "packages" provides (${listed}); ${taskList(tasks, "fails", "fail")} on that import unless a listed package brings it in`);
+  }
   return { problems, warnings };
+}
+
+/** `task A fails`, `tasks A, B fail`, `tasks A, B, C and 2 more fail`. */
+function taskList(tasks: string[], one: string, many: string): string {
+  if (tasks.length === 1) return `task ${tasks[0]} ${one}`;
+  const named = tasks.length <= 3 ? tasks.join(", ") : `${tasks.slice(0, 3).join(", ")} and ${tasks.length - 3} more`;
+  return `tasks ${named} ${many}`;
 }
 
 /** The dotted name an external import reaches: `from snowflake import ml` -> snowflake.ml. */

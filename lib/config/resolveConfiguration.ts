@@ -94,7 +94,7 @@ export function identifierProblems(
     ["computePool.name", settings.computePool.name],
     ["notificationIntegration", settings.notificationIntegration],
     ["errorIntegration", settings.errorIntegration],
-    ["pipelineRole", settings.pipelineRole],
+    ["pipelineRole.name", settings.pipelineRole?.name],
     ["sourceTable", settings.sourceTable],
   ];
   return named.flatMap(([key, value]) => {
@@ -262,6 +262,16 @@ export function resolveConfiguration(args: {
 
   const at = (key: string) => `${PROJECT}:${key}`;
   const all = [...identifierProblems(settings, stackFile, at), ...platformProblems(settings, stackFile, at)];
+  if (settings.errorIntegration !== undefined && settings.errorIntegration === settings.notificationIntegration) {
+    all.push({
+      file: stackFile,
+      path: at("errorIntegration"),
+      message:
+        `${settings.errorIntegration} is also notificationIntegration; expected two integrations: errorIntegration a queue notification integration ` +
+        "(Amazon SNS, Google Pub/Sub or Azure Event Grid) for the root's ERROR_INTEGRATION, notificationIntegration an email or webhook " +
+        "notification integration for SEND_ALERT's message; one integration cannot be both types",
+    });
+  }
   const platform = platformNames(settings);
   const seenFiles = new Map<string, number>();
   const read: { file: string; path: string; definition: PipelineDefinition }[] = [];

@@ -3,7 +3,13 @@ test, save the model (model.ubj) to the artifact stage, return metrics.
 
 On the compute pool the ML Job launcher runs this file as a script with the arguments TRAIN_MODEL
 passed (mlpipeline.ml_jobs.payload_args) and returns the module global ``__return__`` as the job's
-result. With several instances training is distributed (snowflake-ml's XGBEstimator).
+result. The dataset version holds both splits (its SPLIT column, mlpipeline.features).
+
+- One instance: the train split is read into pandas and trained on this node.
+- Several instances: snowflake-ml's distributed XGBEstimator reads the train split through a
+  DataConnector, so no node holds it whole; the train metrics are then computed on at most
+  TRAIN_EVAL_ROWS of it. The test split is read into pandas for evaluation on both paths.
+
 
 Locally (tests) ``main(argv, io=...)`` runs the same code on pandas DataFrames served by ``io``.
 """
@@ -16,7 +22,10 @@ if __package__ in (None, ""):
     # Run as a script: the payload root (pipeline-code/ in the repository) holds mlpipeline/.
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from mlpipeline import artifacts, modeling  # noqa: E402
+from mlpipeline import artifacts, features, modeling  # noqa: E402
+
+
+TRAIN_EVAL_ROWS = 100_000
 
 
 def parse_args(argv):
@@ -28,6 +37,7 @@ def parse_args(argv):
     parser.add_argument("--feature-cols", required=True, help="comma-separated")
     parser.add_argument("--model-path", required=True, help="stage file the model is written to")
     parser.add_argument("--instances", type=int, default=1)
+    parser.add_argument("--split-col", default=features.SPLIT_COLUMN, help="column saying TRAIN or TEST")
     return parser.parse_args(argv)
 
 
@@ -41,10 +51,23 @@ class SnowflakeJobIO:
             session = get_active_session()
         self.session = session
 
-    def load(self, name, version):
+    def _split(self, name, version, split_col, split):
         from snowflake.ml.dataset import load_dataset
+        from snowflake.snowpark.functions import col, lit
 
-        return load_dataset(self.session, name, version).read.to_pandas()
+        frame = load_dataset(self.session, name, version).read.to_snowpark_dataframe()
+        return frame.filter(col(split_col) == lit(split))
+
+    def frame(self, name, version, split_col, split, limit=None):
+        """The split's rows as a pandas DataFrame (at most ``limit``)."""
+        rows = self._split(name, version, split_col, split)
+        return (rows if limit is None else rows.limit(limit)).to_pandas()
+
+    def connector(self, name, version, split_col, split):
+        """The split's rows as a DataConnector, read in batches by the distributed estimator."""
+        from snowflake.ml.data.data_connector import DataConnector
+
+        return DataConnector.from_dataframe(self._split(name, version, split_col, split))
 
     def save(self, path, data):
         artifacts.write_bytes(self.session, path, data)
@@ -52,18 +75,34 @@ class SnowflakeJobIO:
 
 def run(args, io, distributed_trainer=None):
     feature_cols = [c for c in args.feature_cols.split(",") if c]
-    train_df = io.load(args.dataset, args.train_version)
-    test_df = io.load(args.dataset, args.test_version)
-    booster, metrics, info = modeling.train_and_evaluate(
-        train_df,
-        test_df,
-        feature_cols,
-        args.label_col,
-        instances=args.instances,
-        distributed_trainer=distributed_trainer,
-    )
+    test_df = io.frame(args.dataset, args.test_version, args.split_col, features.TEST)
+    booster, distributed, train_df = None, False, None
+    if args.instances > 1:
+        try:
+            connector = io.connector(args.dataset, args.train_version, args.split_col, features.TRAIN)
+            booster = (distributed_trainer or modeling.train_distributed)(connector, feature_cols, args.label_col)
+            distributed = True
+        except ImportError as error:
+            print(f"distributed XGBoost unavailable ({error}); training on one node")
+    if booster is None:
+        train_df = io.frame(args.dataset, args.train_version, args.split_col, features.TRAIN)
+        booster = modeling.train_local(train_df, feature_cols, args.label_col)
+    else:
+        train_df = io.frame(args.dataset, args.train_version, args.split_col, features.TRAIN, limit=TRAIN_EVAL_ROWS)
+    metrics = {
+        **modeling.evaluate(booster, train_df, feature_cols, args.label_col, "train"),
+        **modeling.evaluate(booster, test_df, feature_cols, args.label_col, "test"),
+    }
     io.save(args.model_path, modeling.model_to_bytes(booster))
     print(f"model saved to {args.model_path}; metrics {metrics}")
+    info = {
+        "distributed": distributed,
+        "instances": args.instances,
+        "rounds": modeling.DEFAULT_ROUNDS,
+        "params": modeling.training_params(),
+        "train_rows": int(len(train_df)),  # the rows the train metrics cover
+        "test_rows": int(len(test_df)),
+    }
     return {"model_path": args.model_path, "metrics": metrics, **info}
 
 

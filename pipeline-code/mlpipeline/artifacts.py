@@ -1,6 +1,8 @@
 """Run artefacts on the artifact stage: where a run's files live, reading, writing, listing, removing.
 
-Layout: ``@<artifact_stage>/<pipeline_name>/runs/<run_id>/model.ubj``.
+Layout: ``@<artifact_stage>/<pipeline_name>/runs/<run_id>/attempts/<token>/model.ubj``: one folder per
+graph run, and in it one per training job submission, so a retried run's job never overwrites the
+model another attempt reported.
 """
 
 import datetime as dt
@@ -20,13 +22,21 @@ def runs_root(cfg: PipelineConfig) -> str:
 
 
 def run_dir(cfg: PipelineConfig, run_id: str) -> str:
-    if not re.match(r"^[A-Za-z0-9_]+$", run_id):
+    if not is_token(run_id):
         raise ValueError(f"run id {run_id!r} is not a plain token")
     return f"{runs_root(cfg)}{run_id}/"
 
 
-def model_path(cfg: PipelineConfig, run_id: str) -> str:
-    return run_dir(cfg, run_id) + MODEL_FILE
+def is_token(value: str) -> bool:
+    """Run ids and attempt tokens are plain tokens: they go into stage paths and LIST/REMOVE unquoted."""
+    return bool(re.match(r"^[A-Za-z0-9_]+$", value))
+
+
+def attempt_model_path(cfg: PipelineConfig, run_id: str, token: str) -> str:
+    """The model file of one training submission of a run."""
+    if not is_token(token):
+        raise ValueError(f"attempt token {token!r} is not a plain token")
+    return f"{run_dir(cfg, run_id)}attempts/{token}/{MODEL_FILE}"
 
 
 def write_bytes(session: Any, path: str, data: bytes) -> None:

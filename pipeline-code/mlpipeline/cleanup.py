@@ -10,7 +10,14 @@ Removed:
   kept, or whose own clean-up never ran);
 - model versions created before the window that are not the default version;
 - dataset versions (a version with its _train and _test splits, as a group) created before the
-  window that the default model version does not use (its upstream lineage).
+  window that no surviving model version uses (the union of the upstream lineage of every model
+  version that is kept, so a retained model never points at deleted data);
+- this pipeline's ML Jobs (job service and payload copy on the job stage, ``delete_job``) that ended
+  and were created before the window.
+
+The registry is opened inside the guarded section (``Registry()`` raises when its schema is missing),
+and a run folder whose name is not a plain token is skipped with a log line, so neither can fail
+the finalizer on every run.
 
 A missing object is logged, never a failure; other errors are collected and raised after every
 removal has been attempted.
@@ -20,7 +27,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from mlpipeline import artifacts
+from mlpipeline import artifacts, ml_jobs
 from mlpipeline.config import PipelineConfig
 from mlpipeline.datasets import VersionInfo, base_version
 from mlpipeline.errors import is_missing_error
@@ -72,7 +79,7 @@ def select_dataset_versions(versions: Iterable[VersionInfo], keep_bases: Set[str
 
 
 def run_id_of(file_name: str, pipeline_name: str) -> Optional[str]:
-    """The run id in a LIST name like 'artifact_stage/MORTGAGE_PIPELINE/runs/<run_id>/model.ubj'."""
+    """The run folder in a LIST name like 'artifact_stage/MORTGAGE_PIPELINE/runs/<run_id>/model.ubj'."""
     marker = f"/{pipeline_name}/runs/".lower()
     lowered = file_name.lower()
     at = lowered.find(marker)
@@ -90,9 +97,14 @@ def select_run_dirs(
     """This run's id (unless ``remove_current`` is false), plus every other run whose files are all
     older than the cutoff. A kept current run is never removed by the cutoff either."""
     runs: Dict[str, List[artifacts.StageFile]] = defaultdict(list)
+    skipped: Set[str] = set()
     for stage_file in files:
         run = run_id_of(stage_file.name, pipeline_name)
-        if run:
+        if run and not artifacts.is_token(run):
+            if run not in skipped:
+                print(f"cleanup: skipping run folder {run!r}: not a run id (letters, digits and _ only)")
+            skipped.add(run)
+        elif run:
             runs[run].append(stage_file)
     expired = [run for run, members in runs.items() if run != current_run and all(is_expired(m.last_modified, cutoff) for m in members)]
     return ([current_run] if remove_current else []) + sorted(expired)
@@ -139,13 +151,16 @@ def current_run_report(run_id: str, outcome: RunOutcome) -> Dict[str, Any]:
 
 
 def run_cleanup(
-    session: Any, cfg: PipelineConfig, run_id: str, outcome: RunOutcome, registry: Any, datasets_store: Any, now: dt.datetime
+    session: Any, cfg: PipelineConfig, run_id: str, outcome: RunOutcome, open_registry: Callable[[], Any], datasets_store: Any,
+    now: dt.datetime, jobs: Any = None,
 ) -> Dict[str, Any]:
     """Returns CLEANUP's return value, ``{"removed": {...}, "current_run": {...}, ...}``. ``outcome``
-    is the current graph run's (mlpipeline.run_outcome); its artefacts are removed only if it succeeded."""
+    is the current graph run's (mlpipeline.run_outcome); its artefacts are removed only if it succeeded.
+    ``open_registry`` builds the model registry (called inside the guard); ``jobs`` lists and deletes
+    ML Jobs (mlpipeline.ml_jobs.SnowflakeJobs), None to leave jobs alone."""
     cutoff = retention_cutoff(now, cfg.retention_days)
     attempts = _Attempts()
-    removed: Dict[str, List[str]] = {"run_artifacts": [], "model_versions": [], "dataset_versions": []}
+    removed: Dict[str, List[str]] = {"run_artifacts": [], "model_versions": [], "dataset_versions": [], "ml_jobs": []}
     current = current_run_report(run_id, outcome)
     if not outcome.succeeded:
         print(f"cleanup: graph run {run_id} outcome {outcome.outcome} ({outcome.detail}); keeping {artifacts.run_dir(cfg, run_id)}")
@@ -158,34 +173,44 @@ def run_cleanup(
             removed["run_artifacts"].append(run)
 
     errors_before = len(attempts.errors)
-    _, versions = attempts.run(f"list versions of model {cfg.model_fqn}", lambda: registry.versions(cfg.model_name))
-    model_listed = len(attempts.errors) == errors_before
+    registry_open, registry = attempts.run(f"open the model registry {cfg.registry_schema}", open_registry)
+    versions = None
+    if registry_open:
+        _, versions = attempts.run(f"list versions of model {cfg.model_fqn}", lambda: registry.versions(cfg.model_name))
+    # Dataset versions are judged only when every surviving model version's lineage is known.
+    lineage_known = len(attempts.errors) == errors_before
     default = None
+    keep: Set[str] = set()
     if versions is None:
         print(f"cleanup: model {cfg.model_fqn} not found; no model versions to remove")
     else:
         default = next((v.name for v in versions if v.is_default), None)
+        surviving = [v.name for v in versions]
         for name in select_model_versions(versions, cutoff):
             ok, _ = attempts.run(f"drop model version {cfg.model_fqn} {name}", lambda name=name: registry.delete_version(cfg.model_name, name))
             if ok:
                 removed["model_versions"].append(name)
-
-    # Dataset versions are only judged when the default version's lineage is known.
-    lineage_known = model_listed
-    keep: Set[str] = set()
-    if default:
-        errors_before = len(attempts.errors)
-        _, used = attempts.run(f"lineage of {cfg.model_fqn} {default}", lambda: registry.datasets_used_by(cfg.model_name, default))
-        lineage_known = len(attempts.errors) == errors_before
-        keep = {base_version(version) for name, version in used or () if _normalize_name(name) == _normalize_name(cfg.dataset_fqn)}
+                surviving.remove(name)
+        for name in surviving:
+            errors_before = len(attempts.errors)
+            _, used = attempts.run(f"lineage of {cfg.model_fqn} {name}", lambda name=name: registry.datasets_used_by(cfg.model_name, name))
+            lineage_known = lineage_known and len(attempts.errors) == errors_before
+            keep |= {base_version(version) for dataset, version in used or () if _normalize_name(dataset) == _normalize_name(cfg.dataset_fqn)}
     if not lineage_known:
-        print("cleanup: the default model's lineage is unknown; keeping every dataset version")
+        print("cleanup: the lineage of the surviving model versions is unknown; keeping every dataset version")
     else:
         _, dataset_versions = attempts.run(f"list versions of dataset {cfg.dataset_fqn}", lambda: datasets_store.list_versions(cfg.dataset_fqn))
         for name in select_dataset_versions(dataset_versions or [], keep, cutoff):
             ok, _ = attempts.run(f"delete dataset version {cfg.dataset_fqn} {name}", lambda name=name: datasets_store.delete_version(cfg.dataset_fqn, name))
             if ok:
                 removed["dataset_versions"].append(name)
+
+    if jobs is not None:
+        _, listed = attempts.run(f"list ML Jobs in {cfg.database}.{cfg.schema}", lambda: jobs.list(cfg.database, cfg.schema))
+        for job_id in ml_jobs.select_expired_jobs(listed or [], ml_jobs.job_name(cfg), cutoff, is_expired):
+            ok, _ = attempts.run(f"delete ML Job {job_id}", lambda job_id=job_id: jobs.delete(job_id))
+            if ok:
+                removed["ml_jobs"].append(job_id)
 
     if attempts.errors:
         raise CleanupError(f"clean-up of run {run_id} failed for {len(attempts.errors)} object(s): " + "; ".join(attempts.errors))
@@ -195,4 +220,5 @@ def run_cleanup(
         "missing": _summary(attempts.missing),
         "retention_days": cfg.retention_days,
         "kept_default_model_version": default,
+        "kept_dataset_versions_in_use": sorted(keep)[:LISTED_NAMES],
     }

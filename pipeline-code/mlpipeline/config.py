@@ -95,6 +95,9 @@ class PipelineConfig:
     metric_threshold: float
     retention_days: int
     run_token: Optional[str] = None
+    # Optional user key: the ML Job's container runtime (submit_from_stage runtime_environment, an
+    # image tag); unset, snowflake-ml uses the pool's default runtime.
+    ml_job_runtime: Optional[str] = None
 
     @property
     def dataset_fqn(self) -> str:
@@ -127,6 +130,11 @@ def parse_config(raw: Any) -> PipelineConfig:
     if not isinstance(metric_name, str) or not metric_name:
         raise ConfigError(f"graph config key 'metric_name' must be a non-empty string, got {metric_name!r}")
     run_token = raw.get("run_token")
+    ml_job_runtime = raw.get("ml_job_runtime")
+    if ml_job_runtime is not None and (not isinstance(ml_job_runtime, str) or not re.match(r"^[A-Za-z0-9_.:/-]*$", ml_job_runtime)):
+        raise ConfigError(
+            f"graph config key 'ml_job_runtime' must be a container runtime image tag like \"1.7.1\" (letters, digits, . _ : / -), got {ml_job_runtime!r}"
+        )
     return PipelineConfig(
         pipeline_name=_identifier(raw, "pipeline_name"),
         database=_identifier(raw, "database"),
@@ -148,6 +156,7 @@ def parse_config(raw: Any) -> PipelineConfig:
         metric_threshold=_number(raw, "metric_threshold"),
         retention_days=_whole_days(raw, "retention_days"),
         run_token=None if run_token is None else str(run_token),
+        ml_job_runtime=ml_job_runtime or None,
     )
 
 

@@ -1,8 +1,15 @@
-"""Versioned datasets (snowflake.ml.dataset) with train and test splits.
+"""Versioned datasets (snowflake.ml.dataset) with train and test splits, and the feature state.
 
 The dataset lives in the registry schema (graph config registry_schema) under the config's
-dataset_name. Its version comes from the source table's last-altered time
-(``v<YYYYMMDD_HH24MISS>``, plus ``_train`` and ``_test``); when all three exist they are reused.
+dataset_name. Its version comes from the source table's last-altered time (``v<YYYYMMDD_HH24MISS>``);
+when it exists it is reused. One version holds every row; its SPLIT column says TRAIN or TEST
+(mlpipeline.features), so train and test are read from the same files.
+
+A new version costs one run of the feature query: the per-row features (the 30-day window) are
+cached in a temporary table (Snowpark ``cache_result``, dropped with the session); the feature state
+fitted on its TRAIN rows is saved in two small tables beside the dataset
+(``<dataset>_<version>_LOOKUPS`` and ``_MEANS``, see ``state_tables``), which scoring queries join;
+the dataset version is written from the cached rows joined with those tables.
 """
 
 import datetime as dt
@@ -74,30 +81,47 @@ class SnowflakeDatasets:
         dataset.delete_version(version)
 
 
-def prepare(session: Any, cfg: PipelineConfig, store: Any, sp: Any = None) -> Dict[str, Any]:
-    """PREPARE_DATA's work: source table (sample data if enabled), features, dataset versions.
+def state_tables(cfg: PipelineConfig, version: str) -> Dict[str, str]:
+    """The feature state tables of a dataset version (in the registry schema, beside the dataset)."""
+    base = f"{cfg.registry_schema}.{cfg.dataset_name}_{version}".upper()
+    return {"lookups": base + "_LOOKUPS", "means": base + "_MEANS"}
 
-    Returns the dataset descriptors (PREPARE_DATA's return value, docs/design.md).
+
+def build_version_frame(session: Any, source: Any, tables: Dict[str, str], sp: Any = None) -> Any:
+    """The new dataset version's rows (lazy), after caching the per-row features and saving the
+    state fitted on their TRAIN rows to ``tables``."""
+    rows = features.row_features(source, sp).cache_result()  # the window query runs here, once
+    fitted = features.fit_state(rows, sp)
+    fitted.lookups.write.save_as_table(tables["lookups"], mode="overwrite")
+    fitted.means.write.save_as_table(tables["means"], mode="overwrite")
+    saved = features.FeatureState(lookups=session.table(tables["lookups"]), means=session.table(tables["means"]))
+    return features.apply_state(rows, saved, sp)
+
+
+def prepare(session: Any, cfg: PipelineConfig, store: Any, sp: Any = None, build: Any = None) -> Dict[str, Any]:
+    """PREPARE_DATA's work: source table (sample data if enabled), features, one dataset version.
+
+    Returns the dataset descriptor (PREPARE_DATA's return value, docs/design.md). ``train`` and
+    ``test`` name the version holding each split (the same one, selected by ``split_col``).
     """
     source = source_data.ensure_source(session, cfg)
-    names = version_names(source.last_altered)
-    wanted = [names["version"], names["train"], names["test"]]
+    version = version_names(source.last_altered)["version"]
+    tables = state_tables(cfg, version)
     existing = {info.name for info in store.list_versions(cfg.dataset_fqn)}
-    reused = all(version in existing for version in wanted)
+    reused = version in existing
     if reused:
-        print(f"dataset {cfg.dataset_fqn} versions {', '.join(wanted)} exist; source unchanged, reusing them")
+        print(f"dataset {cfg.dataset_fqn} version {version} exists; source unchanged, reusing it")
     else:
-        for version in wanted:
-            if version in existing:  # left by an interrupted run: rebuild the set
-                store.delete_version(cfg.dataset_fqn, version)
-        frame = features.build_feature_frame(session.table(cfg.source_table), sp)
-        train, test = features.split_frames(frame, sp)
-        kwargs = dict(label_cols=features.LABEL_COLUMNS, exclude_cols=features.EXCLUDE_COLUMNS)
-        store.create_version(cfg.dataset_fqn, names["version"], frame, comment=f"Features of {cfg.source_table}", **kwargs)
-        store.create_version(cfg.dataset_fqn, names["train"], train, comment=f"Training split ({features.TRAIN_PERCENT} %) of {names['version']}", **kwargs)
-        store.create_version(cfg.dataset_fqn, names["test"], test, comment=f"Test split of {names['version']}", **kwargs)
+        frame = (build or build_version_frame)(session, session.table(cfg.source_table), tables, sp)
+        store.create_version(
+            cfg.dataset_fqn, version, frame,
+            label_cols=features.LABEL_COLUMNS, exclude_cols=features.EXCLUDE_COLUMNS,
+            comment=f"Features of {cfg.source_table}; {features.SPLIT_COLUMN} is {features.TRAIN} for {features.TRAIN_PERCENT} % of rows; state in {tables['lookups']}, {tables['means']}",
+        )
     return {
-        "dataset": {"name": cfg.dataset_fqn, **names},
+        "dataset": {"name": cfg.dataset_fqn, "version": version, "train": version, "test": version},
+        "split_col": features.SPLIT_COLUMN,
+        "feature_state": tables,
         "feature_cols": list(features.FEATURE_COLUMNS),
         "label_cols": list(features.LABEL_COLUMNS),
         "exclude_cols": list(features.EXCLUDE_COLUMNS),

@@ -1,7 +1,8 @@
 """Training and evaluation of the XGBoost model: pure functions over pandas DataFrames.
 
 The ML Job payload (jobs/train.py) calls these on the compute pool; tests and the benchmark call
-them locally on generated data. Only ``train_distributed`` needs snowflake-ml (imported there).
+them locally on generated data. Only ``train_distributed`` needs snowflake-ml (imported there) and
+takes a DataConnector rather than a pandas frame.
 
 Hyperparameters: the seed used max_depth=50, n_estimators=3, learning_rate=0.75 (28 s and 1 GB on
 2 cores for 369,245 rows with the exact tree method, and it overfits). These defaults use the
@@ -10,7 +11,7 @@ on the same machine a 369,245-row generated table fits in about 1.7 s with a 330
 (bench_training.py), and test accuracy is within 0.001 of 150 rounds at learning rate 0.1.
 """
 
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -29,7 +30,7 @@ DEFAULT_ROUNDS = 80
 DECISION_THRESHOLD = 0.5
 
 
-def _params(params: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+def training_params(params: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     merged = dict(DEFAULT_PARAMS)
     merged.update(params or {})
     return merged
@@ -57,31 +58,40 @@ def train_local(
 
     if len(train_df) == 0:
         raise ValueError("the training data is empty")
-    return xgb.train(_params(params), _matrix(train_df, feature_cols, label_col), num_boost_round=rounds)
+    return xgb.train(training_params(params), _matrix(train_df, feature_cols, label_col), num_boost_round=rounds)
 
 
 def train_distributed(
-    train_df: Any,
+    data: Any,
     feature_cols: Sequence[str],
     label_col: str,
     params: Optional[Mapping[str, Any]] = None,
     rounds: int = DEFAULT_ROUNDS,
+    estimator_class: Any = None,
+    scaling_config_class: Any = None,
 ) -> Any:
     """Train across the ML Job's instances with snowflake-ml's XGBEstimator; returns a Booster.
 
-    Raises ImportError where the Container Runtime's distributor is not available.
+    ``data`` is a DataConnector (snowflake.ml.data), which the estimator reads in batches on its
+    workers, so the head node never holds the training split. The estimator and its scaling config
+    are snowflake.ml.modeling.distributors.xgboost's, which exist only in the ML container runtime
+    (https://docs.snowflake.com/en/developer-guide/snowflake-ml/reference/latest/api/modeling/snowflake.ml.modeling.distributors.xgboost.XGBEstimator);
+    the class arguments are seams for tests. Raises ImportError where the runtime is absent.
     """
     import xgboost as xgb
-    from snowflake.ml.modeling.distributors.xgboost.xgboost_estimator import XGBEstimator, XGBScalingConfig
 
-    merged = _params(params)
-    estimator = XGBEstimator(
+    if estimator_class is None or scaling_config_class is None:
+        from snowflake.ml.modeling.distributors.xgboost import XGBEstimator, XGBScalingConfig
+
+        estimator_class, scaling_config_class = XGBEstimator, XGBScalingConfig
+    merged = training_params(params)
+    estimator = estimator_class(
         n_estimators=rounds,
         objective=merged.pop("objective"),
         params=merged,
-        scaling_config=XGBScalingConfig(),
+        scaling_config=scaling_config_class(),
     )
-    fitted = estimator.fit(train_df[list(feature_cols) + [label_col]], input_cols=list(feature_cols), label_col=label_col)
+    fitted = estimator.fit(data, input_cols=list(feature_cols), label_col=label_col)
     for candidate in (fitted, getattr(estimator, "_sklearn_estimator", None)):
         if isinstance(candidate, xgb.Booster):
             return candidate
@@ -120,43 +130,22 @@ def evaluate(booster: Any, df: Any, feature_cols: Sequence[str], label_col: str,
     return {f"{prefix}_{name}": value for name, value in metrics.items()}
 
 
-Trainer = Callable[..., Any]
-
-
 def train_and_evaluate(
     train_df: Any,
     test_df: Any,
     feature_cols: Sequence[str],
     label_col: str,
     *,
-    instances: int = 1,
     params: Optional[Mapping[str, Any]] = None,
     rounds: int = DEFAULT_ROUNDS,
-    distributed_trainer: Optional[Trainer] = None,
 ) -> Tuple[Any, Dict[str, float], Dict[str, Any]]:
-    """Train (distributed when instances > 1 and the distributor imports), evaluate on both splits.
+    """Train on one node and evaluate on both splits (pandas frames): local runs, tests, benchmark.
 
     Returns (booster, flat metrics like test_accuracy, training info).
     """
-    distributed = False
-    booster = None
-    if instances > 1:
-        try:
-            booster = (distributed_trainer or train_distributed)(train_df, feature_cols, label_col, params, rounds)
-            distributed = True
-        except ImportError as error:
-            print(f"distributed XGBoost unavailable ({error}); training on one node")
-    if booster is None:
-        booster = train_local(train_df, feature_cols, label_col, params, rounds)
+    booster = train_local(train_df, feature_cols, label_col, params, rounds)
     metrics = {**evaluate(booster, train_df, feature_cols, label_col, "train"), **evaluate(booster, test_df, feature_cols, label_col, "test")}
-    info = {
-        "distributed": distributed,
-        "instances": instances,
-        "rounds": rounds,
-        "params": _params(params),
-        "train_rows": int(len(train_df)),
-        "test_rows": int(len(test_df)),
-    }
+    info = {"rounds": rounds, "params": training_params(params), "train_rows": int(len(train_df)), "test_rows": int(len(test_df))}
     return booster, metrics, info
 
 

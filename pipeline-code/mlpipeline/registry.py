@@ -14,6 +14,24 @@ from mlpipeline import modeling
 from mlpipeline.config import PipelineConfig, split_name
 
 
+# Where the registered model can run: warehouse functions (<model>!PREDICT) and Snowpark Container
+# Services (ModelVersion.create_service) without logging it again.
+TARGET_PLATFORMS = ("WAREHOUSE", "SNOWPARK_CONTAINER_SERVICES")
+
+
+def log_model_options() -> Dict[str, Any]:
+    """``options`` of Registry.log_model, set explicitly rather than left to the library's defaults
+    (enable_explainability defaulted to True for warehouse models from snowflake-ml-python 1.8.4 and
+    to False again from 1.47.0: https://github.com/snowflakedb/snowflake-ml-python/blob/1.48.0/CHANGELOG.md).
+
+    - enable_explainability False: no EXPLAIN function and no shap dependency (faster log_model);
+    - target_methods predict (the 0/1 class) and predict_proba (the probabilities of 0 and 1);
+    - relax_version False: the model's dependencies keep the exact xgboost and snowflake-ml-python
+      pins of pipeline.yaml instead of being widened to >=x.y,<x+1.
+    """
+    return {"enable_explainability": False, "target_methods": ["predict", "predict_proba"], "relax_version": False}
+
+
 @dataclass(frozen=True)
 class ModelVersionInfo:
     name: str
@@ -54,7 +72,7 @@ class SnowflakeRegistry:
     def log_model(self, model_name: str, version: str, model: Any, *, train_dataset: Tuple[str, str],
                   metrics: Dict[str, Any], comment: str) -> None:
         """Register ``model``; its sample input is read from the training dataset version, which
-        records the dataset -> model lineage."""
+        records the dataset -> model lineage. Options are explicit (log_model_options)."""
         from snowflake.ml.dataset import load_dataset
 
         name, dataset_version = train_dataset
@@ -66,7 +84,8 @@ class SnowflakeRegistry:
             sample_input_data=sample,
             metrics=dict(metrics),
             comment=comment,
-            target_platforms=["WAREHOUSE"],
+            target_platforms=list(TARGET_PLATFORMS),
+            options=log_model_options(),
         )
 
     def set_default(self, model_name: str, version: str) -> None:
@@ -96,7 +115,39 @@ class SnowflakeRegistry:
 
 
 def load_model_from_stage(session: Any, path: str) -> Any:
-    return modeling.model_from_bytes(artifacts.read_bytes(session, path))
+    """The model to register: an XGBClassifier carrying the trained booster, so ``predict`` returns the
+    class (probability >= modeling.DECISION_THRESHOLD) and ``predict_proba`` the probabilities."""
+    return classifier_from_bytes(artifacts.read_bytes(session, path))
+
+
+def classifier_from_bytes(data: bytes) -> Any:
+    """An ``xgboost.XGBClassifier`` carrying the booster saved by modeling.model_to_bytes.
+
+    XGBClassifier.predict of a binary:logistic model returns 1 where P(1) >= 0.5, so it applies
+    modeling.DECISION_THRESHOLD only while that is 0.5; a different threshold needs a CustomModel.
+    """
+    import xgboost as xgb
+
+    if modeling.DECISION_THRESHOLD != 0.5:
+        raise ValueError(
+            f"modeling.DECISION_THRESHOLD is {modeling.DECISION_THRESHOLD}; XGBClassifier.predict applies 0.5, "
+            "so the registered model would not predict what was scored"
+        )
+    classifier = xgb.XGBClassifier()
+    classifier.load_model(bytearray(data))
+    return classifier
+
+
+def version_metadata(run_id: str, trained: Dict[str, Any], train_dataset: Tuple[str, str]) -> Dict[str, Any]:
+    """What the model version records besides the metrics (log_model ``metrics`` takes any JSON value;
+    ModelVersion.show_metrics reads them back): the decision threshold, the training dataset version
+    and the ML Job that trained it."""
+    return {
+        "decision_threshold": modeling.DECISION_THRESHOLD,
+        "training_dataset": {"name": train_dataset[0], "version": train_dataset[1]},
+        "ml_job_id": trained.get("job_id"),
+        "graph_run_id": run_id,
+    }
 
 
 def promote(cfg: PipelineConfig, run_id: str, trained: Dict[str, Any], prepared: Dict[str, Any], registry: Any,
@@ -118,13 +169,19 @@ def promote(cfg: PipelineConfig, run_id: str, trained: Dict[str, Any], prepared:
     if reused:
         print(f"model {cfg.model_fqn} version {version} exists (retried run); reusing it")
     else:
+        if not isinstance(metrics, dict):
+            raise ValueError(f"the training result's metrics must be an object, got {type(metrics).__name__}")
         registry.log_model(
             cfg.model_name,
             version,
             load_model(model_path),
             train_dataset=train_dataset,
-            metrics=metrics,
-            comment=f"XGBoost mortgage model trained by {cfg.pipeline_name} run {run_id} (ML Job {trained.get('job_id')})",
+            metrics={**metrics, **version_metadata(run_id, trained, train_dataset)},
+            comment=(
+                f"XGBoost classifier trained by {cfg.pipeline_name} run {run_id} (ML Job {trained.get('job_id')}) on "
+                f"{train_dataset[0]} version {train_dataset[1]}; PREDICT returns the class 1 when P(1) >= "
+                f"{modeling.DECISION_THRESHOLD}, PREDICT_PROBA the probabilities"
+            ),
         )
     registry.set_default(cfg.model_name, version)
     return {"model": cfg.model_fqn, "version": version, "is_default": True, "reused": reused,

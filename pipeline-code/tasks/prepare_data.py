@@ -8,11 +8,15 @@ import json
 from mlpipeline import datasets
 from mlpipeline.graph_context import GraphContext
 
+# This task builds the dataset versions (the standalone run's --force-refresh rebuilds them).
+BUILDS_DATASET = True
 
-def main(session, *, store=None, snowpark=None):
+
+def main(session, *, store=None, snowpark=None, build=None):
     """Handler. ``store`` (dataset versions) and ``snowpark`` (functions/Window/types) are seams
-    for tests; in Snowflake they default to snowflake.ml.dataset and snowflake.snowpark."""
+    for tests; in Snowflake they default to snowflake.ml.dataset and snowflake.snowpark. ``build``
+    (datasets.build_version_frame's signature) is a seam for tests too."""
     ctx = GraphContext(session)
     cfg = ctx.config()
-    result = datasets.prepare(session, cfg, store or datasets.SnowflakeDatasets(session), snowpark)
+    result = datasets.prepare(session, cfg, store or datasets.SnowflakeDatasets(session), snowpark, build)
     return ctx.set_return_value(json.dumps(result, sort_keys=True))

@@ -12,6 +12,9 @@ import json
 from mlpipeline import registry as model_registry
 from mlpipeline.graph_context import GraphContext
 
+# This task registers the model (the standalone run's --no-register skips it).
+REGISTERS_MODEL = True
+
 
 def main(session, *, registry=None, load_model=None):
     """Handler. ``registry`` and ``load_model`` are seams for tests; in Snowflake they default to

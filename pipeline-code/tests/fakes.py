@@ -9,7 +9,27 @@ import re
 
 import pandas as pd
 
-import fake_snowpark
+from mlpipeline import features
+
+
+def parse_snowflake_timestamp(value):
+    """What TO_TIMESTAMP_LTZ accepts of the forms used here ('2024-03-01 02:00:00.000 +0000',
+    ISO 8601 with T or Z); anything else fails as in Snowflake. A value without offset is UTC."""
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S.%f %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
+        try:
+            parsed = dt.datetime.strptime(text.replace(" +00:00", " +0000"), fmt)
+            break
+        except ValueError:
+            continue
+    else:
+        try:
+            if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+                raise ValueError(text)
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise FakeSQLError(f"Timestamp '{text}' is not recognized") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 class FakeSQLError(Exception):
@@ -97,9 +117,13 @@ class FakeSession:
         self.stage = {}  # '@DB.SCHEMA.STAGE/path' -> (bytes, last_modified)
         self.now = now or dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
         self.file = FakeFileOperations(self)
-        # TASK_HISTORY rows: (database of the INFORMATION_SCHEMA, graph run group id, task name, state);
-        # an exception here is raised by the history query instead.
+        # TASK_HISTORY rows: (database of the INFORMATION_SCHEMA, graph run group id, task name, state),
+        # optionally followed by a dict of ROOT_TASK_ID, RUN_ID (epoch ms) and SCHEDULED_TIME; a plain
+        # 4-tuple is a run of this session's graph (runtime CURRENT_ROOT_TASK_UUID) scheduled at the
+        # runtime's original scheduled time. An exception here is raised by the history query instead.
         self.task_history = []
+        # SHOW PARAMETERS ... IN TASK answers: task name -> {parameter: value}.
+        self.task_parameters = {}
         self.dependents = list(dependents) if dependents is not None else None
 
     # -- graph functions ---------------------------------------------------------------------------
@@ -137,11 +161,8 @@ class FakeSession:
                 r"^SELECT \* FROM TABLE\((\w+)\.INFORMATION_SCHEMA\.TASK_DEPENDENTS\(TASK_NAME => '((?:[^'\\]|\\.)*)', RECURSIVE => TRUE\)\)$",
                 self._task_dependents,
             ),
-            (
-                r"^SELECT NAME, STATE FROM TABLE\((\w+)\.INFORMATION_SCHEMA\.TASK_HISTORY\(RESULT_LIMIT => (\d+)\)\)"
-                r" WHERE TO_CHAR\(GRAPH_RUN_GROUP_ID\) = '([^']*)' AND NAME <> '([^']*)'$",
-                self._task_history,
-            ),
+            (r"^SELECT NAME, STATE FROM TABLE\((\w+)\.INFORMATION_SCHEMA\.TASK_HISTORY\((.*?)\)\) WHERE (.*)$", self._task_history),
+            (r"^SHOW PARAMETERS LIKE '(\w+)' IN TASK ([\w.$\"]+)$", self._show_parameters),
             (r"FROM (\w+)\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = '(\w+)' AND TABLE_NAME = '(\w+)'", self._table_info),
             (r"^CREATE TABLE IF NOT EXISTS ([\w.]+) \(", self._create_table),
             (r"^COPY INTO ([\w.]+) FROM (@\S+) ", self._copy_into),
@@ -154,8 +175,39 @@ class FakeSession:
         raise FakeSQLError(f"FakeSession has no answer for: {text}")
 
     def _runtime_info(self, _match, text):
-        props = re.findall(r"SYSTEM\$TASK_RUNTIME_INFO\('(\w+)'\)", text)
-        return [tuple(self.runtime.get(p) for p in props)]
+        """SELECT list items over SYSTEM$TASK_RUNTIME_INFO, evaluated as Snowflake would: TO_CHAR of the
+        string, TO_TIMESTAMP(_LTZ) parsing it (an unparseable timestamp is an error, as in Snowflake),
+        TO_CHAR(..., 'YYYYMMDD_HH24MISS') and DATE_PART(EPOCH_MILLISECOND, ...)."""
+        items = re.split(r",\s*(?=(?:TO_CHAR|DATE_PART|SYSTEM\$))", text[len("SELECT "):]) if text.startswith("SELECT ") else []
+        values = []
+        for item in items:
+            prop = re.search(r"SYSTEM\$TASK_RUNTIME_INFO\('(\w+)'\)", item).group(1)
+            if prop not in self.runtime:
+                values.append(None)  # an unknown property: NULL, which the code treats as unavailable
+                continue
+            raw = self.runtime[prop]
+            if "TO_TIMESTAMP" in item:
+                stamp = parse_snowflake_timestamp(raw)
+                if "DATE_PART(EPOCH_MILLISECOND" in item:
+                    values.append(int(stamp.timestamp() * 1000))
+                elif "'YYYYMMDD_HH24MISS'" in item:
+                    values.append(stamp.strftime("%Y%m%d_%H%M%S"))
+                else:
+                    raise FakeSQLError(f"FakeSession cannot evaluate {item}")
+            else:
+                values.append(raw)
+        return [tuple(values)]
+
+    def _show_parameters(self, match, _text):
+        name, task = match.group(1), match.group(2)
+        short = _name_parts(task)[-1]
+        if short not in self.task_parameters:
+            raise FakeSQLError(f"Task '{task}' does not exist or not authorized.")
+        value = self.task_parameters[short].get(name)
+        if value is None:
+            return []
+        # columns key, value, default, level, description, type (SHOW PARAMETERS); values are strings.
+        return [(name, str(value), "3600000", "TASK", "", "NUMBER")]
 
     def _task_dependents(self, match, _text):
         """TASK_DEPENDENTS of the named root: its rows when database, schema and name match (the root's
@@ -186,10 +238,35 @@ class FakeSession:
     def _task_history(self, match, _text):
         if isinstance(self.task_history, Exception):
             raise self.task_history
-        database, limit, group, excluded = match.group(1), int(match.group(2)), match.group(3), match.group(4)
+        database, arguments, condition = match.group(1), match.group(2), match.group(3)
+        limit = int(re.search(r"RESULT_LIMIT => (\d+)", arguments).group(1))
         assert 1 <= limit <= 10000, "TASK_HISTORY RESULT_LIMIT is 1..10000"
-        rows = [(name, state) for db, run_group, name, state in self.task_history if db == database and run_group == group]
-        return [row for row in rows if row[0] != excluded][:limit]
+        start_match = re.search(r"SCHEDULED_TIME_RANGE_START => TO_TIMESTAMP_LTZ\('([^']*)'\)", arguments)
+        start = parse_snowflake_timestamp(start_match.group(1)) if start_match else None
+        if start is not None and start < self.now - dt.timedelta(days=7):
+            raise FakeSQLError("Invalid argument: SCHEDULED_TIME_RANGE_START must be within the last 7 days")
+        root_match = re.search(r"ROOT_TASK_ID => '([^']*)'", arguments)
+        cond = re.match(r"^\((.*)\) AND NAME <> '([^']*)'$", condition)
+        assert cond, f"unexpected TASK_HISTORY condition: {condition}"
+        group_match = re.search(r"LOWER\(TO_CHAR\(GRAPH_RUN_GROUP_ID\)\) = '([^']*)'", cond.group(1))
+        run_match = re.search(r"RUN_ID = (\d+)", cond.group(1))
+        excluded = cond.group(2)
+        default_scheduled = parse_snowflake_timestamp(self.runtime["CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP"]) \
+            if "CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP" in self.runtime else self.now
+        rows = []
+        for entry in self.task_history:
+            db, run_group, name, state = entry[:4]
+            extra = entry[4] if len(entry) > 4 else {}
+            root = extra.get("ROOT_TASK_ID", self.runtime.get("CURRENT_ROOT_TASK_UUID"))
+            scheduled = extra.get("SCHEDULED_TIME", default_scheduled)
+            run_id = extra.get("RUN_ID")
+            if db != database or (root_match and root != root_match.group(1)) or (start and scheduled < start):
+                continue
+            in_group = group_match is not None and str(run_group).lower() == group_match.group(1)
+            in_run = run_match is not None and run_id is not None and int(run_id) == int(run_match.group(1))
+            if (in_group or in_run) and name != excluded:
+                rows.append((name, state))
+        return rows[:limit]
 
     def _table_info(self, match, _text):
         fqn = ".".join(match.groups())
@@ -225,7 +302,7 @@ class FakeSession:
         self.statements.append(f"TABLE {fqn}")
         if fqn not in self.tables:
             raise FakeSQLError(f"Object '{fqn}' does not exist or not authorized.")
-        return fake_snowpark.FakeDataFrame(self.tables[fqn]["frame"].copy())
+        return FakeFrame(self.tables[fqn]["frame"])
 
     @staticmethod
     def _list_name(path):
@@ -249,6 +326,26 @@ class FakeSession:
 
     def statements_matching(self, pattern):
         return [s for s in self.statements if re.search(pattern, s)]
+
+
+class FakeFrame:
+    """A source table or computed frame, already in pandas (Snowpark DataFrame.to_pandas's shape)."""
+
+    def __init__(self, frame):
+        self._frame = frame
+
+    def to_pandas(self):
+        return self._frame.reset_index(drop=True).copy()
+
+
+def reference_build(session, source, tables, sp=None):
+    """Stand-in for mlpipeline.datasets.build_version_frame in task tests: the same features through
+    features.reference_features, the pandas implementation that test_features.py checks against
+    Snowpark's local testing mode (which needs minutes for the sample, too slow for every task test).
+    The split is features.local_is_train (LOAN_ID % 5), Snowflake's HASH being unavailable here."""
+    for table in (tables["lookups"], tables["means"]):
+        session.statements.append(f"SAVE_AS_TABLE {table} mode=overwrite")
+    return FakeFrame(features.reference_features(source.to_pandas()))
 
 
 class FakeVersion:
@@ -321,6 +418,10 @@ class FakeRegistry:
 
     def log_model(self, model_name, version, model, *, train_dataset, metrics, comment):
         self.calls.append(("log_model", model_name, version))
+        # Registry.log_model accepts model objects of the supported libraries only (1.48.0 raises for
+        # anything else, e.g. a string).
+        if not (hasattr(model, "predict") and hasattr(model, "save_model")):
+            raise TypeError(f"{type(model).__name__} is not a supported model type")
         versions = self.models.setdefault(model_name, {})
         if version in versions:
             raise FakeSQLError(f"Version {version} already exists in model {model_name}")
@@ -354,16 +455,27 @@ class FakeRegistry:
 
 
 class FakeJob:
-    def __init__(self, job_id, status, result=None, logs="", run=None):
+    """An ML Job as snowflake.ml.jobs.MLJob (1.48.0) behaves for the calls used: ``wait(timeout)``
+    returns the final status or raises TimeoutError when the job would run longer than ``timeout``
+    seconds (``duration``), ``cancel()`` ends it CANCELLED, ``result()`` raises unless DONE."""
+
+    def __init__(self, job_id, status, result=None, logs="", run=None, duration=0.0, cancel_error=None):
         self.id = job_id
         self._status = status
         self._result = result
         self._logs = logs
         self._run = run
+        self.duration = duration
+        self.cancel_error = cancel_error
         self.waited = False
+        self.wait_timeouts = []
+        self.cancelled = False
 
     def wait(self, timeout=-1):
         self.waited = True
+        self.wait_timeouts.append(timeout)
+        if timeout >= 0 and self.duration > timeout:
+            raise TimeoutError(f"Job {self.id} did not complete within {timeout} seconds")
         if self._run is not None:
             try:
                 self._result = self._run()
@@ -371,6 +483,12 @@ class FakeJob:
                 self._status = "FAILED"
                 self._logs += f"\nTraceback (most recent call last):\n{type(error).__name__}: {error}"
         return self._status
+
+    def cancel(self):
+        if self.cancel_error is not None:
+            raise self.cancel_error
+        self.cancelled = True
+        self._status = "CANCELLED"
 
     def result(self, timeout=-1):
         if self._status != "DONE":
@@ -382,12 +500,30 @@ class FakeJob:
 
 
 class FakeJobs:
-    """Records submit_from_stage's arguments; returns the job a test prepared."""
+    """Records submit_from_stage's arguments and returns the job a test prepared; lists and deletes
+    jobs as list_jobs / delete_job do (``listed`` rows: id, name, status, created_time)."""
 
-    def __init__(self, make_job):
+    def __init__(self, make_job=None, listed=None):
         self.make_job = make_job
         self.submissions = []
+        self.made = []
+        self.listed = list(listed or [])
+        self.deleted = []
+        self.fail_delete = {}
 
     def submit(self, **kwargs):
         self.submissions.append(kwargs)
-        return self.make_job(kwargs)
+        job = self.make_job(kwargs)
+        self.made.append(job)
+        return job
+
+    def list(self, database, schema):
+        return [dict(job) for job in self.listed]
+
+    def delete(self, job_id):
+        if job_id in self.fail_delete:
+            raise self.fail_delete[job_id]
+        if not any(job["id"] == job_id for job in self.listed):
+            raise FakeSQLError(f"Service '{job_id}' does not exist or not authorized.")
+        self.listed = [job for job in self.listed if job["id"] != job_id]
+        self.deleted.append(job_id)

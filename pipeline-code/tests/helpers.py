@@ -37,9 +37,14 @@ def graph_config(**overrides):
     return config
 
 
+# SYSTEM$TASK_RUNTIME_INFO values (strings; the run group and root task ids are documented as UUIDs,
+# https://docs.snowflake.com/en/sql-reference/functions/system_task_runtime_info). The scheduled
+# timestamp is a timestamp string that TO_TIMESTAMP parses: the fake session evaluates the SQL
+# functions around it as Snowflake does.
 RUNTIME = {
     "CURRENT_TASK_GRAPH_RUN_GROUP_ID": "01b2c3d4-0000-1111-2222-333344445555",
-    "CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP": "20240301_020000",
+    "CURRENT_ROOT_TASK_UUID": "01b2c3d4-aaaa-bbbb-cccc-000000000001",
+    "CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP": "2024-03-01 02:00:00.000 +0000",
 }
 # GraphContext.run_id for RUNTIME, worked out by hand from its documented format.
 RUN_ID = "RUN_20240301_020000_01B2C3D4_0000_1111_2222_333344445555"

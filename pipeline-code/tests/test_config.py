@@ -80,3 +80,14 @@ def test_whole_number_retention_given_as_float_is_accepted_and_run_token_kept():
 def test_not_an_object():
     with pytest.raises(ConfigError, match="must be a JSON object"):
         parse_config(["pipeline_name"])
+
+
+def test_the_optional_ml_job_runtime_is_an_image_tag():
+    assert parse_config(graph_config()).ml_job_runtime is None
+    assert parse_config(graph_config(ml_job_runtime="")).ml_job_runtime is None
+    assert parse_config(graph_config(ml_job_runtime="1.7.1")).ml_job_runtime == "1.7.1"
+    assert parse_config(graph_config(ml_job_runtime="repo/image:2.10")).ml_job_runtime == "repo/image:2.10"
+    with pytest.raises(ConfigError, match="'ml_job_runtime' must be a container runtime image tag like \"1.7.1\".*got '1.7; DROP'"):
+        parse_config(graph_config(ml_job_runtime="1.7; DROP"))
+    with pytest.raises(ConfigError, match="ml_job_runtime.*got 3"):
+        parse_config(graph_config(ml_job_runtime=3))

@@ -14,15 +14,15 @@ its successors from the procedure argument, so no task code depends on what a ta
 import datetime as dt
 import json
 import os
+import re
 
 import numpy as np
 import pytest
 
-import fake_snowpark
-from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
 from jobs import train
-from mlpipeline import artifacts, modeling
+from mlpipeline import artifacts
 from tasks import check_model_quality, cleanup, prepare_data, promote_model, train_model
 
 CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -76,8 +76,15 @@ class JobIO:
     def __init__(self, store, session):
         self.store, self.session = store, session
 
-    def load(self, name, version):
-        return self.store.load(name, version)
+    def frame(self, name, version, split_col, split, limit=None):
+        rows = self.store.load(name, version)
+        rows = rows[rows[split_col] == split].reset_index(drop=True)
+        return rows if limit is None else rows.head(limit)
+
+    def connector(self, name, version, split_col, split):
+        # Several instances: the payload hands this to the distributed estimator, which does not
+        # import outside the ML container runtime, so training falls back to one node.
+        return ("connector", name, version, split)
 
     def save(self, path, data):
         artifacts.write_bytes(self.session, path, data)
@@ -86,7 +93,7 @@ class JobIO:
 def run_to_the_quality_check(account, store):
     """Root, LOAD (PREPARE_DATA's code), FIT (TRAIN_MODEL's) and GATE (CHECK_MODEL_QUALITY's), each recorded as succeeded."""
     account.ran(None, "SUCCEEDED")
-    account.returned["LOAD"] = prepare_data.main(account.session("LOAD"), store=store, snowpark=fake_snowpark.api())
+    account.returned["LOAD"] = prepare_data.main(account.session("LOAD"), store=store, build=reference_build)
     account.ran("LOAD", "SUCCEEDED")
 
     job_session = account.session("FIT")  # the ML Job's own session (same account)
@@ -107,7 +114,7 @@ def test_a_graph_run_end_to_end():
     registry = FakeRegistry(now=NOW)
 
     prepared, trained = run_to_the_quality_check(account, store)
-    assert trained["model_path"] == f"@ML_DEV.PIPELINE.ARTIFACT_STAGE/LOANS/runs/{RUN_ID}/model.ubj"
+    assert re.match(rf"^@ML_DEV\.PIPELINE\.ARTIFACT_STAGE/LOANS/runs/{RUN_ID}/attempts/[0-9a-f]{{12}}/model\.ubj$", trained["model_path"])
     assert trained["model_path"] in account.stage
     assert trained["metrics"]["test_accuracy"] >= 0.7
 
@@ -116,15 +123,18 @@ def test_a_graph_run_end_to_end():
     assert promoted["version"] == RUN_ID and registry.defaults["MORTGAGE_MODEL"] == RUN_ID
     registered = registry.models["MORTGAGE_MODEL"][RUN_ID]
     assert registered["train_dataset"] == (prepared["dataset"]["name"], prepared["dataset"]["train"])
-    assert registered["metrics"] == trained["metrics"]
+    assert {k: v for k, v in registered["metrics"].items() if k in trained["metrics"]} == trained["metrics"]
+    assert registered["metrics"]["ml_job_id"] == "ML_DEV.PIPELINE.MLJOB_E2E" and registered["metrics"]["decision_threshold"] == 0.5
     # The registered model is the one the job trained: it reproduces the job's test accuracy.
-    test = store.load(prepared["dataset"]["name"], prepared["dataset"]["test"])
-    predicted = modeling.predict(registered["model"], test, prepared["feature_cols"])
+    full = store.load(prepared["dataset"]["name"], prepared["dataset"]["test"])
+    test = full[full[prepared["split_col"]] == "TEST"]
+    # Its predict returns the 0/1 class, as the quality gate scored it.
+    predicted = registered["model"].predict(test[prepared["feature_cols"]].astype("float64"))
     accuracy = float(np.mean(predicted == test["MORTGAGERESPONSE"].to_numpy()))
     assert round(accuracy, 4) == trained["metrics"]["test_accuracy"]
 
     account.ran("TIDY", "EXECUTING")
-    cleaned = json.loads(cleanup.main(account.session("TIDY"), registry=registry, store=store, now=NOW))
+    cleaned = json.loads(cleanup.main(account.session("TIDY"), registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert cleaned["current_run"]["outcome"] == "succeeded" and cleaned["current_run"]["artefacts"] == "removed"
     assert cleaned["removed"]["run_artifacts"]["names"] == [RUN_ID]
     assert trained["model_path"] not in account.stage
@@ -148,7 +158,7 @@ def test_a_run_that_failed_in_promote_model_can_be_retried_after_cleanup():
     account.ran("PUBLISH", "FAILED")
 
     account.ran("TIDY", "EXECUTING")
-    cleaned = json.loads(cleanup.main(account.session("TIDY"), registry=registry, store=store, now=NOW))
+    cleaned = json.loads(cleanup.main(account.session("TIDY"), registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert cleaned["current_run"]["outcome"] == "failed" and cleaned["current_run"]["artefacts"] == "kept"
     assert cleaned["removed"]["run_artifacts"]["count"] == 0
     assert trained["model_path"] in account.stage
@@ -164,6 +174,6 @@ def test_a_run_that_failed_in_promote_model_can_be_retried_after_cleanup():
     # The retry's CLEANUP still sees the first attempt's FAILED row of this run group: it keeps the
     # artefacts (conservative); a later run's retention rule removes them.
     account.ran("TIDY", "EXECUTING")
-    again = json.loads(cleanup.main(account.session("TIDY"), registry=registry, store=store, now=NOW))
+    again = json.loads(cleanup.main(account.session("TIDY"), registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert again["current_run"]["outcome"] == "failed" and again["current_run"]["artefacts"] == "kept"
     assert trained["model_path"] in account.stage

@@ -49,7 +49,7 @@ def test_training_on_the_sample_meets_the_quality_gate(splits):
     majority = max(test[features.LABEL_COLUMN].mean(), 1 - test[features.LABEL_COLUMN].mean())
     assert metrics["test_accuracy"] > majority + 0.05
     assert quality.decide(metrics, "test_accuracy", 0.7) == "pass"
-    assert info["distributed"] is False and info["train_rows"] == len(train) and info["test_rows"] == len(test)
+    assert info["train_rows"] == len(train) and info["test_rows"] == len(test)
 
 
 def test_without_signal_the_gate_sends_an_alert(splits):
@@ -72,39 +72,67 @@ def test_the_saved_model_predicts_like_the_trained_one(splits):
     )
 
 
-def test_several_instances_use_the_distributed_trainer(splits):
-    train, test = splits
-    calls = []
+class XGBScalingConfig:
+    """Stand-in of snowflake.ml.modeling.distributors.xgboost.XGBScalingConfig, which exists only in
+    the ML container runtime (not on PyPI's snowflake-ml-python 1.48.0). Signature as documented:
+    https://docs.snowflake.com/en/developer-guide/snowflake-ml/reference/latest/api/modeling/snowflake.ml.modeling.distributors.xgboost.XGBScalingConfig"""
 
-    def distributed(frame, feature_cols, label_col, params, rounds):
-        calls.append((len(frame), list(feature_cols), label_col, rounds))
-        return modeling.train_local(frame, feature_cols, label_col, params, rounds)
+    def __init__(self, num_workers: int = -1, num_cpu_per_worker: int = -1, use_gpu=None):
+        pass  # the documented parameters; the project passes none (the runtime's defaults: all nodes)
 
-    _, metrics, info = modeling.train_and_evaluate(
-        train, test, features.FEATURE_COLUMNS, features.LABEL_COLUMN, instances=2, rounds=30, distributed_trainer=distributed
+
+class XGBEstimator:
+    """Stand-in of the runtime's XGBEstimator with its documented signature (same page, XGBEstimator):
+    ``__init__(n_estimators=100, objective='reg:squarederror', params=None, scaling_config=None)`` and
+    ``fit(dataset, input_cols, label_col, ...)`` (its further optional parameters are not used here and
+    left out, so passing one fails)."""
+
+    def __init__(self, n_estimators: int = 100, objective: str = "reg:squarederror", params=None, scaling_config=None):
+        pass
+
+    def fit(self, dataset, input_cols, label_col):
+        raise NotImplementedError
+
+
+def test_distributed_training_hands_the_data_connector_to_the_estimator(splits):
+    from unittest import mock
+
+    train, _ = splits
+    booster = modeling.train_local(train, features.FEATURE_COLUMNS, features.LABEL_COLUMN, rounds=5)
+    estimator_class = mock.create_autospec(XGBEstimator)
+    estimator_class.return_value.fit.return_value = booster
+    scaling_class = mock.create_autospec(XGBScalingConfig)
+    connector = object()  # what jobs/train.py passes: a DataConnector over the TRAIN rows
+
+    result = modeling.train_distributed(
+        connector, features.FEATURE_COLUMNS, features.LABEL_COLUMN, rounds=30, estimator_class=estimator_class, scaling_config_class=scaling_class
     )
-    assert calls == [(len(train), list(features.FEATURE_COLUMNS), "MORTGAGERESPONSE", 30)]
-    assert info["distributed"] is True and info["instances"] == 2
-    assert metrics["test_accuracy"] >= 0.7
 
-
-def test_without_the_distributor_training_falls_back_to_one_node(splits):
-    train, test = splits
-
-    def unavailable(*_args):
-        raise ImportError("No module named 'snowflake'")
-
-    _, metrics, info = modeling.train_and_evaluate(
-        train, test, features.FEATURE_COLUMNS, features.LABEL_COLUMN, instances=2, rounds=30, distributed_trainer=unavailable
+    assert result is booster
+    expected_params = {k: v for k, v in modeling.DEFAULT_PARAMS.items() if k != "objective"}
+    estimator_class.assert_called_once_with(
+        n_estimators=30, objective="binary:logistic", params=expected_params, scaling_config=scaling_class.return_value
     )
-    assert info["distributed"] is False
-    assert metrics["test_accuracy"] >= 0.7
+    estimator_class.return_value.fit.assert_called_once_with(connector, input_cols=list(features.FEATURE_COLUMNS), label_col="MORTGAGERESPONSE")
 
 
-def test_the_real_distributor_is_absent_here_so_the_default_falls_back(splits):
-    train, test = splits
-    _, _, info = modeling.train_and_evaluate(train, test, features.FEATURE_COLUMNS, features.LABEL_COLUMN, instances=3, rounds=5)
-    assert info["distributed"] is False
+def test_distributed_training_accepts_a_sklearn_model_and_rejects_anything_else(splits):
+    from unittest import mock
+
+    train, _ = splits
+    booster = modeling.train_local(train, features.FEATURE_COLUMNS, features.LABEL_COLUMN, rounds=5)
+    estimator_class = mock.create_autospec(XGBEstimator)
+    estimator_class.return_value.fit.return_value = mock.Mock(get_booster=lambda: booster)
+    args = (object(), features.FEATURE_COLUMNS, features.LABEL_COLUMN)
+    assert modeling.train_distributed(*args, estimator_class=estimator_class, scaling_config_class=XGBScalingConfig) is booster
+    estimator_class.return_value.fit.return_value = "not a model"
+    with pytest.raises(RuntimeError, match="returned str, not an XGBoost model"):
+        modeling.train_distributed(*args, estimator_class=estimator_class, scaling_config_class=XGBScalingConfig)
+
+
+def test_outside_the_container_runtime_the_distributor_does_not_import(splits):
+    with pytest.raises(ImportError):
+        modeling.train_distributed(object(), features.FEATURE_COLUMNS, features.LABEL_COLUMN)
 
 
 def test_bad_training_data_is_rejected(splits):

@@ -4,13 +4,13 @@ read, predecessor values used, return value set, errors named."""
 import datetime as dt
 import json
 import os
+import re
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 
-import fake_snowpark
-from fakes import FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import FIXTURE_PIPELINE, RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
 from mlpipeline.cleanup import CleanupError
 from mlpipeline.config import ConfigError
@@ -31,10 +31,11 @@ NOW = dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
 BRANCH = "PROMOTE_MODEL,SEND_ALERT"
 
 PREPARED = {
-    "dataset": {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000_train", "test": "v20240215_083000_test"},
+    "dataset": {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000", "test": "v20240215_083000"},
+    "split_col": "SPLIT",
     "feature_cols": ["MONTH", "INCOME_LOAN_RATIO"],
     "label_cols": ["MORTGAGERESPONSE"],
-    "exclude_cols": ["LOAN_ID", "TIMESTAMP"],
+    "exclude_cols": ["LOAN_ID", "TIMESTAMP", "SPLIT"],
 }
 TRAINED = {
     "job_id": "ML_DEV.PIPELINE.MLJOB_0A1B",
@@ -48,26 +49,42 @@ def sample():
     return pd.read_csv(SAMPLE_FILE, parse_dates=["TS"])
 
 
+def tiny_model_bytes():
+    """A real (tiny) XGBoost model in the UBJ format jobs/train.py writes."""
+    import xgboost as xgb
+
+    frame = pd.DataFrame({"MONTH": [1, 2, 3, 4, 5, 6, 7, 8], "INCOME_LOAN_RATIO": [0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6]})
+    label = [0, 1, 0, 1, 0, 1, 0, 1]
+    booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(frame, label=label, feature_names=list(frame.columns)), num_boost_round=2)
+    return bytes(booster.save_raw("ubj"))
+
+
+MODEL_BYTES = tiny_model_bytes()
+TIMEOUT_MS = 14_400_000  # TRAIN_MODEL's timeoutMs in the fixtures below (4 h)
+
+
 def session_with(config=None, *, task, **returned):
     """A session of ``task`` of FIXTURE_PIPELINE, whose ancestors returned ``returned`` (task -> value)."""
     values = {f"MORTGAGE_PIPELINE${name}": value if isinstance(value, str) else json.dumps(value) for name, value in returned.items()}
-    return FakeSession(
+    session = FakeSession(
         config or graph_config(),
         predecessors=values,
         runtime=runtime_for("MORTGAGE_PIPELINE", task),
         now=NOW,
         dependents=task_dependents_rows(FIXTURE_PIPELINE),
     )
+    session.task_parameters["MORTGAGE_PIPELINE$TRAIN_MODEL"] = {"USER_TASK_TIMEOUT_MS": TIMEOUT_MS}
+    return session
 
 
 # -- PREPARE_DATA ---------------------------------------------------------------------------------
 
 
-def test_prepare_data_writes_three_dataset_versions_named_after_the_source_change(sample):
+def test_prepare_data_writes_one_dataset_version_named_after_the_source_change(sample):
     session = session_with(task="PREPARE_DATA")
     session.add_table(SOURCE, sample, "20240215_083000")
     store = FakeDatasetStore()
-    value = prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+    value = prepare_data.main(session, store=store, build=reference_build)
 
     assert session.statements[0] == "CALL SYSTEM$GET_TASK_GRAPH_CONFIG()"
     (info_query,) = session.statements_matching("INFORMATION_SCHEMA")
@@ -77,42 +94,40 @@ def test_prepare_data_writes_three_dataset_versions_named_after_the_source_chang
     assert session.return_values == [value]
 
     result = json.loads(value)
-    assert result["dataset"] == {
-        "name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000_train", "test": "v20240215_083000_test",
+    # One version; train and test are its SPLIT column's two parts.
+    assert result["dataset"] == {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000", "test": "v20240215_083000"}
+    assert result["split_col"] == "SPLIT"
+    assert result["feature_state"] == {
+        "lookups": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_LOOKUPS", "means": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_MEANS",
     }
+    assert session.statements_matching("^SAVE_AS_TABLE") == [
+        "SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_LOOKUPS mode=overwrite",
+        "SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_MEANS mode=overwrite",
+    ]
     assert result["reused"] is False and result["sample_data_loaded"] is False
     assert result["source_table"] == SOURCE
-    assert result["label_cols"] == ["MORTGAGERESPONSE"] and result["exclude_cols"] == ["LOAN_ID", "TIMESTAMP"]
+    assert result["label_cols"] == ["MORTGAGERESPONSE"] and result["exclude_cols"] == ["LOAN_ID", "TIMESTAMP", "SPLIT"]
     assert len(result["feature_cols"]) == 12 and "AVG_THIRTY_DAY_LOAN_AMOUNT" in result["feature_cols"]
 
-    full = store.versions[(DATASET, "v20240215_083000")]
-    train = store.versions[(DATASET, "v20240215_083000_train")]["frame"]
-    test = store.versions[(DATASET, "v20240215_083000_test")]["frame"]
-    assert len(full["frame"]) == len(sample) == len(train) + len(test)
-    assert full["label_cols"] == ["MORTGAGERESPONSE"] and full["exclude_cols"] == ["LOAN_ID", "TIMESTAMP"]
-    assert list(train.columns) == ["LOAN_ID", "TIMESTAMP"] + result["feature_cols"] + ["MORTGAGERESPONSE"]
+    assert [call[0] for call in store.calls].count("create_version") == 1
+    (version,) = store.versions.values()
+    frame = version["frame"]
+    assert len(frame) == len(sample)
+    assert set(frame["SPLIT"]) == {"TRAIN", "TEST"}
+    assert version["label_cols"] == ["MORTGAGERESPONSE"] and version["exclude_cols"] == ["LOAN_ID", "TIMESTAMP", "SPLIT"]
+    assert list(frame.columns) == ["LOAN_ID", "TIMESTAMP", "SPLIT"] + result["feature_cols"] + ["MORTGAGERESPONSE"]
 
 
-def test_prepare_data_reuses_the_versions_when_the_source_is_unchanged(sample):
+def test_prepare_data_reuses_the_version_when_the_source_is_unchanged(sample):
     store = FakeDatasetStore()
     for _ in range(2):
         session = session_with(task="PREPARE_DATA")
         session.add_table(SOURCE, sample, "20240215_083000")
-        value = prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+        value = prepare_data.main(session, store=store, build=reference_build)
     assert json.loads(value)["reused"] is True
-    assert [call[0] for call in store.calls].count("create_version") == 3  # the first run's only
+    assert [call[0] for call in store.calls].count("create_version") == 1  # the first run's only
     assert not session.statements_matching(f"^TABLE {SOURCE}")  # no feature query the second time
     assert session.return_values == [value]
-
-
-def test_prepare_data_rebuilds_a_partial_version_set(sample):
-    store = FakeDatasetStore()
-    store.add(DATASET, "v20240215_083000_train", NOW)
-    session = session_with(task="PREPARE_DATA")
-    session.add_table(SOURCE, sample, "20240215_083000")
-    prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
-    assert ("delete_version", DATASET, "v20240215_083000_train") in store.calls
-    assert len(store.versions[(DATASET, "v20240215_083000_train")]["frame"]) > 0
 
 
 def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
@@ -120,7 +135,7 @@ def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
     sample_file = graph_config()["sample_data_file"]
     session.staged_csv[sample_file] = SAMPLE_FILE
     store = FakeDatasetStore()
-    result = json.loads(prepare_data.main(session, store=store, snowpark=fake_snowpark.api()))
+    result = json.loads(prepare_data.main(session, store=store, build=reference_build))
 
     (create,) = session.statements_matching("^CREATE TABLE")
     assert create.startswith(f"CREATE TABLE IF NOT EXISTS {SOURCE} (LOAN_ID NUMBER(38,0), TS TIMESTAMP_NTZ,")
@@ -136,7 +151,7 @@ def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
     session = session_with(graph_config(sample_data=False, sample_data_file=None), task="PREPARE_DATA")
     store = FakeDatasetStore()
     with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) does not exist"):
-        prepare_data.main(session, store=store, snowpark=fake_snowpark.api())
+        prepare_data.main(session, store=store, build=reference_build)
     assert session.return_values == [] and store.versions == {}
 
 
@@ -144,11 +159,11 @@ def test_prepare_data_loads_the_sample_into_an_empty_table_but_never_over_a_view
     session = session_with(task="PREPARE_DATA")
     session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
     session.staged_csv[graph_config()["sample_data_file"]] = SAMPLE_FILE
-    assert json.loads(prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api()))["sample_data_loaded"] is True
+    assert json.loads(prepare_data.main(session, store=FakeDatasetStore(), build=reference_build))["sample_data_loaded"] is True
 
     view = session_with(task="PREPARE_DATA")
     view.add_table(SOURCE, sample, "20240101_000000", view=True)
-    result = json.loads(prepare_data.main(view, store=FakeDatasetStore(), snowpark=fake_snowpark.api()))
+    result = json.loads(prepare_data.main(view, store=FakeDatasetStore(), build=reference_build))
     assert result["sample_data_loaded"] is False and not view.statements_matching("COPY INTO")
 
 
@@ -156,7 +171,7 @@ def test_prepare_data_with_an_empty_table_and_no_sample_data_fails(sample):
     session = session_with(graph_config(sample_data=False, sample_data_file=None), task="PREPARE_DATA")
     session.add_table(SOURCE, sample.iloc[:0], "20240101_000000")
     with pytest.raises(SourceTableMissing, match=f"{SOURCE} \\(graph config source_table\\) is empty"):
-        prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api())
+        prepare_data.main(session, store=FakeDatasetStore(), build=reference_build)
 
 
 def test_prepare_data_with_a_missing_config_key_fails_before_any_work():
@@ -164,44 +179,57 @@ def test_prepare_data_with_a_missing_config_key_fails_before_any_work():
     del config["source_table"]
     session = session_with(config, task="PREPARE_DATA")
     with pytest.raises(ConfigError, match="missing key\\(s\\): source_table"):
-        prepare_data.main(session, store=FakeDatasetStore(), snowpark=fake_snowpark.api())
+        prepare_data.main(session, store=FakeDatasetStore(), build=reference_build)
     assert session.statements == ["CALL SYSTEM$GET_TASK_GRAPH_CONFIG()"]
 
 
 # -- TRAIN_MODEL ----------------------------------------------------------------------------------
 
 
-def job_returning(result_extra=None, status="DONE", logs=""):
+def job_returning(result_extra=None, status="DONE", logs="", session=None, model_bytes=MODEL_BYTES, **job_options):
+    """A job that, when it runs, writes ``model_bytes`` to the model path it was given (on
+    ``session``'s stage) and returns the training result."""
     def make(kwargs):
         args = kwargs["args"]
         model_path = args[args.index("--model-path") + 1]
+        if session is not None and status == "DONE":
+            session.stage[model_path] = (model_bytes, NOW)
         result = {"model_path": model_path, "metrics": dict(TRAINED["metrics"]), "distributed": True, "instances": 2, **(result_extra or {})}
-        return FakeJob("ML_DEV.PIPELINE.MLJOB_0A1B", status, result=result, logs=logs)
+        return FakeJob("ML_DEV.PIPELINE.MLJOB_0A1B", status, result=result, logs=logs, **job_options)
 
     return make
 
 
+ATTEMPT_MODEL = re.compile(rf"^@ML_DEV\.PIPELINE\.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/{RUN_ID}/attempts/[0-9a-f]{{12}}/model\.ubj$")
+
+
 def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
     session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
-    jobs = FakeJobs(job_returning())
+    jobs = FakeJobs(job_returning(session=session))
     value = train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
 
     assert "CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$PREPARE_DATA')" in session.statements
+    assert session.statements_matching("^SHOW PARAMETERS") == ["SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK ML_DEV.PIPELINE.\"MORTGAGE_PIPELINE$TRAIN_MODEL\""]
     (submission,) = jobs.submissions
-    model_path = f"@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/{RUN_ID}/model.ubj"
+    model_path = submission["args"][submission["args"].index("--model-path") + 1]
+    assert ATTEMPT_MODEL.match(model_path)
+    token = model_path.split("/attempts/")[1].split("/")[0]
     assert submission == {
         "source": PAYLOAD,
         "entrypoint": "jobs/train.py",
         "compute_pool": "ML_DEV_POOL",
         "stage_name": "@ML_DEV.PIPELINE.JOB_STAGE",
         "target_instances": 2,
+        "min_instances": 1,
+        "name": f"MORTGAGE_PIPELINE_TRAINING_{token}",  # the attempt's token: a payload folder of its own
+        "runtime_environment": None,
         "database": "ML_DEV",
         "schema": "PIPELINE",
         "query_warehouse": "ML_DEV_WH",
         "args": [
             "--dataset", DATASET,
-            "--train-version", "v20240215_083000_train",
-            "--test-version", "v20240215_083000_test",
+            "--train-version", "v20240215_083000",
+            "--test-version", "v20240215_083000",
             "--label-col", "MORTGAGERESPONSE",
             "--feature-cols", "MONTH,INCOME_LOAN_RATIO",
             "--model-path", model_path,
@@ -209,8 +237,11 @@ def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
         ],
     }
     result = json.loads(value)
-    assert result["job_id"] == "ML_DEV.PIPELINE.MLJOB_0A1B"
+    assert result["job_id"] == "ML_DEV.PIPELINE.MLJOB_0A1B" and result["job_status"] == "DONE"
     assert result["model_path"] == model_path
+    # The wait is bounded by the task's 4 h timeout less the 120 s margin (less the little time spent).
+    (waited,) = jobs_wait_timeouts(jobs)
+    assert 14_400 - 120 - 5 < waited <= 14_400 - 120
     assert result["metrics"]["test_accuracy"] == 0.79  # flat key: config metric_name resolves
     assert result["distributed"] is True
     assert session.return_values == [value]
@@ -247,8 +278,9 @@ def test_train_model_rejects_a_result_without_metrics():
 
 @pytest.mark.parametrize("instances, expected", [(Decimal(2), 2), ("3", 3), (1, 1)])
 def test_train_model_takes_target_instances_as_a_number(instances, expected):
-    jobs = FakeJobs(job_returning())
-    train_model.main(session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED), PAYLOAD, "jobs/train.py", instances, jobs=jobs)
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    jobs = FakeJobs(job_returning(session=session))
+    train_model.main(session, PAYLOAD, "jobs/train.py", instances, jobs=jobs)
     assert jobs.submissions[0]["target_instances"] == expected
     assert jobs.submissions[0]["args"][-1] == str(expected)
 
@@ -265,6 +297,82 @@ def test_train_model_needs_the_dataset_descriptor():
     session = session_with(task="TRAIN_MODEL", PREPARE_DATA={"dataset": {"name": DATASET}})
     with pytest.raises(ValueError, match="dataset descriptor"):
         train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=FakeJobs(job_returning()))
+
+
+def jobs_wait_timeouts(jobs):
+    return [timeout for job in jobs.made for timeout in job.wait_timeouts]
+
+
+def test_train_model_cancels_a_job_that_runs_past_the_tasks_timeout():
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    session.task_parameters["MORTGAGE_PIPELINE$TRAIN_MODEL"] = {"USER_TASK_TIMEOUT_MS": 600_000}  # 10 min
+    jobs = FakeJobs(job_returning(session=session, duration=3_600.0, logs="epoch 1\nepoch 2"))
+    with pytest.raises(TrainingJobFailed) as error:
+        train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
+    (job,) = jobs.made
+    assert job.cancelled is True
+    assert 600 - 120 - 5 < job.wait_timeouts[0] <= 480
+    message = str(error.value)
+    assert "ML Job ML_DEV.PIPELINE.MLJOB_0A1B did not finish within 480 s (the task's timeout of 600000 ms less 120 s); cancelled" in message
+    assert "epoch 2" in message
+    assert session.return_values == []
+
+
+def test_train_model_cancels_the_job_when_the_procedure_fails_while_waiting():
+    class Interrupted(FakeJob):
+        def wait(self, timeout=-1):
+            raise FakeSQLError("SQL execution canceled")
+
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    jobs = FakeJobs(lambda kw: Interrupted("MLJOB_Z", "RUNNING"))
+    with pytest.raises(FakeSQLError, match="canceled"):
+        train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
+    assert jobs.made[0].cancelled is True
+
+
+def test_train_model_reports_a_cancel_that_fails_but_still_fails_for_the_timeout():
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    jobs = FakeJobs(job_returning(session=session, duration=1e9, cancel_error=RuntimeError("Failed to cancel job")))
+    with pytest.raises(TrainingJobFailed, match="cancel failed: Failed to cancel job"):
+        train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs, task_timeout_ms=1)
+
+
+def test_train_model_falls_back_to_the_default_timeout_when_the_parameter_cannot_be_read(capsys):
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    session.task_parameters.clear()  # SHOW PARAMETERS fails: "does not exist or not authorized"
+    jobs = FakeJobs(job_returning(session=session))
+    train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
+    assert 3_600 - 120 - 5 < jobs_wait_timeouts(jobs)[0] <= 3_480
+    assert "assuming 3600000 ms" in capsys.readouterr().out
+
+
+def test_a_retried_run_writes_its_model_to_its_own_attempt_folder():
+    # EXECUTE TASK ... RETRY LAST runs TRAIN_MODEL again with the same run id: the second job must not
+    # write the file the first one (maybe still running) writes.
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    jobs = FakeJobs(job_returning(session=session))
+    first = json.loads(train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs))
+    jobs.make_job = job_returning(session=session)
+    second = json.loads(train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs))
+    assert ATTEMPT_MODEL.match(first["model_path"]) and ATTEMPT_MODEL.match(second["model_path"])
+    assert first["model_path"] != second["model_path"]
+
+
+def test_train_model_fails_when_the_written_model_does_not_load_in_the_warehouse_xgboost():
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    jobs = FakeJobs(job_returning(session=session, model_bytes=b"{not a model written by this xgboost"))
+    import xgboost
+
+    with pytest.raises(TrainingJobFailed, match=rf"does not load in this warehouse's xgboost {re.escape(xgboost.__version__)}: .*Choose an ML Job runtime \(graph config ml_job_runtime\)"):
+        train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
+    assert session.return_values == []
+
+
+def test_train_model_passes_the_configured_job_runtime():
+    session = session_with(graph_config(ml_job_runtime="2.10.1"), task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    jobs = FakeJobs(job_returning(session=session))
+    train_model.main(session, PAYLOAD, "jobs/train.py", 1, jobs=jobs)
+    assert jobs.submissions[0]["runtime_environment"] == "2.10.1"
 
 
 # -- CHECK_MODEL_QUALITY --------------------------------------------------------------------------
@@ -333,21 +441,38 @@ def test_check_model_quality_without_an_ancestor_returning_metrics_fails_naming_
 
 
 def test_promote_model_registers_the_run_version_with_metrics_and_lineage_and_makes_it_default():
+    import xgboost as xgb
+
     registry = FakeRegistry(now=NOW)
     registry.add("MORTGAGE_MODEL", "RUN_OLDER", NOW - dt.timedelta(days=3), default=True)
-    loaded = []
     session = session_with(task="PROMOTE_MODEL", TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
-    value = promote_model.main(session, registry=registry, load_model=lambda path: loaded.append(path) or "booster")
+    session.stage[TRAINED["model_path"]] = (MODEL_BYTES, NOW)  # what the ML Job wrote
+    value = promote_model.main(session, registry=registry)  # the real loader: model.ubj from the stage
 
-    assert loaded == [TRAINED["model_path"]]
+    assert f"GET_STREAM {TRAINED['model_path']}" in session.statements
     version = registry.models["MORTGAGE_MODEL"][RUN_ID]
-    assert version["metrics"] == TRAINED["metrics"]
-    assert version["train_dataset"] == (DATASET, "v20240215_083000_train")
-    assert version["model"] == "booster"
+    assert version["metrics"] == {
+        **TRAINED["metrics"],
+        "decision_threshold": 0.5,
+        "training_dataset": {"name": DATASET, "version": "v20240215_083000"},
+        "ml_job_id": "ML_DEV.PIPELINE.MLJOB_0A1B",
+        "graph_run_id": RUN_ID,
+    }
+    assert "ML Job ML_DEV.PIPELINE.MLJOB_0A1B" in version["comment"] and "P(1) >= 0.5" in version["comment"]
+    assert version["train_dataset"] == (DATASET, "v20240215_083000")
+    # The registered model is a classifier: predict gives the class, predict_proba the probabilities.
+    model = version["model"]
+    assert isinstance(model, xgb.XGBClassifier)
+    rows = pd.DataFrame({"MONTH": [1.0, 8.0], "INCOME_LOAN_RATIO": [0.1, 0.6]})
+    booster = xgb.Booster()
+    booster.load_model(bytearray(MODEL_BYTES))
+    p1 = booster.predict(xgb.DMatrix(rows, feature_names=["MONTH", "INCOME_LOAN_RATIO"]))
+    assert model.predict(rows).tolist() == [int(p >= 0.5) for p in p1]
+    assert model.predict_proba(rows)[:, 1].tolist() == pytest.approx(p1.tolist())
     assert registry.defaults["MORTGAGE_MODEL"] == RUN_ID
     assert json.loads(value) == {
         "model": "ML_DEV.MODELS.MORTGAGE_MODEL", "version": RUN_ID, "is_default": True, "reused": False,
-        "train_dataset": {"name": DATASET, "version": "v20240215_083000_train"},
+        "train_dataset": {"name": DATASET, "version": "v20240215_083000"},
     }
     assert session.return_values == [value]
     for task in ("TRAIN_MODEL", "PREPARE_DATA"):
@@ -359,7 +484,8 @@ def test_promote_model_is_idempotent_when_the_run_is_retried():
     results = []
     for _ in range(2):
         session = session_with(task="PROMOTE_MODEL", TRAIN_MODEL=TRAINED, PREPARE_DATA=PREPARED)
-        results.append(json.loads(promote_model.main(session, registry=registry, load_model=lambda path: "booster")))
+        session.stage[TRAINED["model_path"]] = (MODEL_BYTES, NOW)
+        results.append(json.loads(promote_model.main(session, registry=registry)))
     assert [c for c in registry.calls if c[0] == "log_model"] == [("log_model", "MORTGAGE_MODEL", RUN_ID)]
     assert [c for c in registry.calls if c[0] == "set_default"] == [("set_default", "MORTGAGE_MODEL", RUN_ID)] * 2
     assert [r["reused"] for r in results] == [False, True]
@@ -386,10 +512,14 @@ def days_ago(days):
 
 
 GROUP = RUNTIME["CURRENT_TASK_GRAPH_RUN_GROUP_ID"]
-# The history query CLEANUP sends, written out by hand from the graph config and RUNTIME.
+# The history query CLEANUP sends, written out by hand from the graph config, RUNTIME and NOW: the
+# graph's root task id, from a minute before the original scheduled time (2024-03-01 02:00 UTC =
+# 1709258400000 ms), this run group's rows or this run's RUN_ID.
 HISTORY_SQL = (
-    "SELECT NAME, STATE FROM TABLE(ML_DEV.INFORMATION_SCHEMA.TASK_HISTORY(RESULT_LIMIT => 10000))"
-    " WHERE TO_CHAR(GRAPH_RUN_GROUP_ID) = '01b2c3d4-0000-1111-2222-333344445555'"
+    "SELECT NAME, STATE FROM TABLE(ML_DEV.INFORMATION_SCHEMA.TASK_HISTORY("
+    "SCHEDULED_TIME_RANGE_START => TO_TIMESTAMP_LTZ('2024-03-01 01:59:00 +00:00'), RESULT_LIMIT => 10000,"
+    " ROOT_TASK_ID => '01b2c3d4-aaaa-bbbb-cccc-000000000001'))"
+    " WHERE (LOWER(TO_CHAR(GRAPH_RUN_GROUP_ID)) = '01b2c3d4-0000-1111-2222-333344445555' OR RUN_ID = 1709258400000)"
     " AND NAME <> 'MORTGAGE_PIPELINE$CLEANUP'"
 )
 
@@ -436,13 +566,14 @@ def cleanup_world(promote="SUCCEEDED"):
 
 def test_cleanup_removes_the_run_and_what_is_past_retention_except_the_default_and_its_data():
     session, registry, store = cleanup_world()
-    value = cleanup.main(session, registry=registry, store=store, now=NOW)
+    value = cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW)
     result = json.loads(value)
 
     assert result["removed"] == {
         "run_artifacts": {"count": 2, "names": [RUN_ID, "RUN_OLD"]},
         "model_versions": {"count": 1, "names": ["V_OLD"]},
         "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
+        "ml_jobs": {"count": 0, "names": []},
     }
     assert result["missing"] == {"count": 0, "names": []}
     assert result["kept_default_model_version"] == "V_OLD_DEFAULT"
@@ -469,7 +600,7 @@ def test_cleanup_logs_missing_objects_without_failing():
     session, registry, store = cleanup_world()
     registry.fail_delete["V_OLD"] = FakeSQLError("Model version V_OLD does not exist or not authorized.")
     store.fail_delete["v20240105_000000_train"] = FakeSQLError("Dataset version does not exist")
-    result = json.loads(cleanup.main(session, registry=registry, store=store, now=NOW))
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert result["missing"]["count"] == 2
     assert result["removed"]["model_versions"]["count"] == 0
     assert result["removed"]["dataset_versions"]["names"] == ["v20240105_000000_test", "v20240105_000000"]
@@ -479,7 +610,7 @@ def test_cleanup_attempts_everything_then_fails_on_other_errors():
     session, registry, store = cleanup_world()
     store.fail_delete["v20240105_000000_train"] = FakeSQLError("Insufficient privileges to operate on dataset")
     with pytest.raises(CleanupError, match="v20240105_000000_train: Insufficient privileges"):
-        cleanup.main(session, registry=registry, store=store, now=NOW)
+        cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW)
     assert "V_OLD" not in registry.models["MORTGAGE_MODEL"]  # the other removals still happened
     assert (DATASET, "v20240105_000000_test") not in store.versions
     assert f"{ARTIFACTS}RUN_OLD/model.ubj" not in session.stage
@@ -494,13 +625,13 @@ def test_cleanup_keeps_every_dataset_when_the_default_models_lineage_is_unknown(
 
     registry.datasets_used_by = lineage_fails
     with pytest.raises(CleanupError, match="lineage"):
-        cleanup.main(session, registry=registry, store=store, now=NOW)
+        cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW)
     assert not [c for c in store.calls if c[0] == "delete_version"]
 
 
 def test_cleanup_before_any_model_exists_removes_old_datasets_and_the_run():
     session, _, store = cleanup_world()
-    result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=store, now=NOW))
+    result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=store, jobs=FakeJobs(), now=NOW))
     assert result["kept_default_model_version"] is None
     assert result["removed"]["model_versions"]["count"] == 0
     assert result["removed"]["dataset_versions"]["count"] == 6  # v20231201 and v20240105 groups
@@ -510,14 +641,14 @@ def test_cleanup_before_any_model_exists_removes_old_datasets_and_the_run():
 def test_cleanup_of_a_run_without_artefacts():
     session = session_with(task="CLEANUP")
     record_run(session)
-    result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=FakeDatasetStore(now=NOW), now=NOW))
+    result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=FakeDatasetStore(now=NOW), jobs=FakeJobs(), now=NOW))
     assert result["removed"]["run_artifacts"] == {"count": 0, "names": []}
     assert session.statements_matching("^REMOVE ") == [f"REMOVE {ARTIFACTS}{RUN_ID}/"]
 
 
 def test_cleanup_uses_the_configured_retention():
     session, registry, store = cleanup_world()
-    result = json.loads(cleanup.main(session_with(graph_config(retention_days=100), task="CLEANUP"), registry=registry, store=store, now=NOW))
+    result = json.loads(cleanup.main(session_with(graph_config(retention_days=100), task="CLEANUP"), registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert result["removed"]["model_versions"]["count"] == 0 and result["removed"]["dataset_versions"]["count"] == 0
     assert result["retention_days"] == 100
 
@@ -533,7 +664,7 @@ RETAINED_STAGE = [
 
 def test_cleanup_after_a_failed_task_keeps_the_runs_artefacts_and_still_applies_retention(capsys):
     session, registry, store = cleanup_world(promote="FAILED")
-    value = cleanup.main(session, registry=registry, store=store, now=NOW)
+    value = cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW)
     result = json.loads(value)
 
     assert result["current_run"] == {
@@ -551,6 +682,7 @@ def test_cleanup_after_a_failed_task_keeps_the_runs_artefacts_and_still_applies_
         "run_artifacts": {"count": 1, "names": ["RUN_OLD"]},
         "model_versions": {"count": 1, "names": ["V_OLD"]},
         "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
+        "ml_jobs": {"count": 0, "names": []},
     }
     assert session.return_values == [value]
     assert f"keeping {ARTIFACTS}{RUN_ID}/" in capsys.readouterr().out
@@ -558,7 +690,7 @@ def test_cleanup_after_a_failed_task_keeps_the_runs_artefacts_and_still_applies_
 
 def test_cleanup_after_a_cancelled_task_keeps_the_runs_artefacts():
     session, registry, store = cleanup_world(promote="CANCELLED")
-    result = json.loads(cleanup.main(session, registry=registry, store=store, now=NOW))
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert result["current_run"]["outcome"] == "cancelled" and result["current_run"]["artefacts"] == "kept"
     assert result["current_run"]["tasks"] == ["MORTGAGE_PIPELINE$PROMOTE_MODEL"]
     assert f"{ARTIFACTS}{RUN_ID}/model.ubj" in session.stage
@@ -567,7 +699,7 @@ def test_cleanup_after_a_cancelled_task_keeps_the_runs_artefacts():
 def test_cleanup_keeps_the_runs_artefacts_when_the_history_query_fails(capsys):
     session, registry, store = cleanup_world()
     session.task_history = FakeSQLError("Insufficient privileges to operate on task 'MORTGAGE_PIPELINE'")
-    value = cleanup.main(session, registry=registry, store=store, now=NOW)  # not a failure
+    value = cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW)  # not a failure
     result = json.loads(value)
 
     assert result["current_run"] == {
@@ -594,7 +726,7 @@ def test_cleanup_keeps_the_runs_artefacts_when_the_history_has_no_rows_for_the_r
         ("ML_DEV", "01b2c3d4-0000-0000-0000-000000000000", "MORTGAGE_PIPELINE$PROMOTE_MODEL", "SUCCEEDED"),
         ("ML_DEV", GROUP, "MORTGAGE_PIPELINE$CLEANUP", "EXECUTING"),  # the finalizer itself does not count
     ]
-    result = json.loads(cleanup.main(session, registry=registry, store=store, now=NOW))
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert result["current_run"] == {
         "run_id": RUN_ID, "outcome": "unknown", "artefacts": "kept", "detail": "no task runs of this graph run group in TASK_HISTORY",
     }
@@ -609,7 +741,89 @@ def test_a_kept_run_is_not_removed_by_retention_even_when_its_files_are_past_it(
     record_run(session, promote="FAILED")
     session.stage[f"{ARTIFACTS}{RUN_ID}/model.ubj"] = (b"m", days_ago(1))
     session.stage[f"{ARTIFACTS}RUN_OLD/model.ubj"] = (b"m", days_ago(1))
-    result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=FakeDatasetStore(now=NOW), now=NOW))
+    result = json.loads(cleanup.main(session, registry=FakeRegistry(now=NOW), store=FakeDatasetStore(now=NOW), jobs=FakeJobs(), now=NOW))
     assert result["current_run"]["artefacts"] == "kept"
     assert sorted(session.stage) == [f"{ARTIFACTS}{RUN_ID}/model.ubj"]
     assert result["removed"]["run_artifacts"]["names"] == ["RUN_OLD"]
+
+
+# -- CLEANUP: lineage of every kept model version, the registry inside the guard, odd folders, ML Jobs
+
+
+def test_cleanup_keeps_the_data_of_every_model_version_it_keeps():
+    session, registry, store = cleanup_world()
+    # V_RECENT (10 days old, kept) was trained on the v20240105 group, which is past retention.
+    registry.models["MORTGAGE_MODEL"]["V_RECENT"]["train_dataset"] = (DATASET, "v20240105_000000_train")
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert result["removed"]["dataset_versions"] == {"count": 0, "names": []}
+    assert {v for _, v in store.versions} >= {"v20240105_000000", "v20240105_000000_train", "v20240105_000000_test"}
+    assert result["kept_dataset_versions_in_use"] == ["v20231201_000000", "v20240105_000000"]
+    # The dropped version's data is not kept for it: V_OLD's lineage is not even asked.
+    assert ("datasets_used_by", "MORTGAGE_MODEL", "V_OLD") not in registry.calls
+
+
+def test_cleanup_keeps_every_dataset_when_a_kept_versions_lineage_is_unknown():
+    session, registry, store = cleanup_world()
+    looked_up = registry.datasets_used_by
+
+    def lineage(model_name, version):
+        if version == "V_RECENT":
+            raise FakeSQLError("Insufficient privileges to read lineage")
+        return looked_up(model_name, version)
+
+    registry.datasets_used_by = lineage
+    with pytest.raises(CleanupError, match="lineage of ML_DEV.MODELS.MORTGAGE_MODEL V_RECENT"):
+        cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW)
+    assert not [c for c in store.calls if c[0] == "delete_version"]
+
+
+def test_cleanup_opens_the_registry_inside_its_guard(monkeypatch):
+    from mlpipeline import registry as model_registry
+
+    class MissingSchema:
+        def __init__(self, session, registry_schema):
+            # What Registry.__init__ raises (snowflake-ml-python 1.48.0) when the schema is missing.
+            raise ValueError(f"Schema {registry_schema} does not exist.")
+
+    monkeypatch.setattr(model_registry, "SnowflakeRegistry", MissingSchema)
+    session, _, store = cleanup_world()
+    result = json.loads(cleanup.main(session, store=store, jobs=FakeJobs(), now=NOW))
+    # The run's artefacts and expired runs are still removed; the registry counts as missing.
+    assert result["removed"]["run_artifacts"]["names"] == [RUN_ID, "RUN_OLD"]
+    assert result["missing"] == {"count": 1, "names": ["open the model registry ML_DEV.MODELS"]}
+    assert session.return_values
+
+
+def test_cleanup_skips_a_run_folder_that_is_not_a_run_id(capsys):
+    session, registry, store = cleanup_world()
+    session.stage[f"{ARTIFACTS}odd-folder.v2/model.ubj"] = (b"m", days_ago(90))
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert result["removed"]["run_artifacts"]["names"] == [RUN_ID, "RUN_OLD"]
+    assert f"{ARTIFACTS}odd-folder.v2/model.ubj" in session.stage
+    assert "skipping run folder 'odd-folder.v2': not a run id" in capsys.readouterr().out
+
+
+def test_cleanup_deletes_the_pipelines_ended_ml_jobs_past_retention():
+    def job(job_id, status, age_days):
+        return {"id": f"ML_DEV.PIPELINE.{job_id}", "name": job_id, "status": status, "created_time": days_ago(age_days)}
+
+    jobs = FakeJobs(listed=[
+        job("MORTGAGE_PIPELINE_TRAINING_1A2B3C4D", "DONE", 40),
+        job("MORTGAGE_PIPELINE_TRAINING_5E6F7A8B", "FAILED", 31),
+        job("MORTGAGE_PIPELINE_TRAINING_9C0D1E2F", "DONE", 5),  # within retention
+        job("MORTGAGE_PIPELINE_TRAINING_3A4B5C6D", "RUNNING", 45),  # still running: never deleted
+        job("OTHER_PIPELINE_TRAINING_7E8F9A0B", "DONE", 90),  # another pipeline's
+    ])
+    session, registry, store = cleanup_world()
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=jobs, now=NOW))
+    assert jobs.deleted == ["ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_1A2B3C4D", "ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_5E6F7A8B"]
+    assert result["removed"]["ml_jobs"] == {"count": 2, "names": jobs.deleted}
+
+
+def test_cleanup_reports_a_job_that_cannot_be_deleted_after_trying_the_rest():
+    jobs = FakeJobs(listed=[{"id": "ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_1", "name": "MORTGAGE_PIPELINE_TRAINING_1", "status": "DONE", "created_time": days_ago(60)}])
+    jobs.fail_delete["ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_1"] = FakeSQLError("Insufficient privileges to operate on service")
+    session, registry, store = cleanup_world()
+    with pytest.raises(CleanupError, match="delete ML Job ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_1: Insufficient privileges"):
+        cleanup.main(session, registry=registry, store=store, jobs=jobs, now=NOW)
+    assert "V_OLD" not in registry.models["MORTGAGE_MODEL"]

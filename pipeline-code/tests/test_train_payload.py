@@ -9,7 +9,6 @@ import types
 import pandas as pd
 import pytest
 
-import fake_snowpark
 from fakes import FakeSession
 from helpers import graph_config
 from jobs import train
@@ -18,61 +17,89 @@ from mlpipeline import features, modeling
 CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE_FILE = os.path.join(CODE_ROOT, "sample_data", "mortgage_sample.csv")
 MODEL_PATH = "@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/RUN_1/model.ubj"
+DATASET = "ML_DEV.MODELS.MORTGAGE_DATASET"
 
 
 @pytest.fixture(scope="module")
 def dataset():
-    frame = features.build_feature_frame(fake_snowpark.FakeDataFrame(pd.read_csv(SAMPLE_FILE, parse_dates=["TS"])), fake_snowpark.api())
-    train_part, test_part = features.split_frames(frame, fake_snowpark.api())
-    return {"v1_train": train_part.to_pandas(), "v1_test": test_part.to_pandas()}
+    """One dataset version holding both splits, as PREPARE_DATA writes it."""
+    return {"v1": features.reference_features(pd.read_csv(SAMPLE_FILE, parse_dates=["TS"]))}
 
 
 def argv(instances=1):
     return [
-        "--dataset", "ML_DEV.MODELS.MORTGAGE_DATASET", "--train-version", "v1_train", "--test-version", "v1_test",
+        "--dataset", DATASET, "--train-version", "v1", "--test-version", "v1",
         "--label-col", "MORTGAGERESPONSE", "--feature-cols", ",".join(features.FEATURE_COLUMNS),
         "--model-path", MODEL_PATH, "--instances", str(instances),
     ]
+
+
+def rows_of(frame, split):
+    return frame[frame["SPLIT"] == split].reset_index(drop=True)
 
 
 class LocalIO:
     def __init__(self, versions):
         self.versions = versions
         self.loaded = []
+        self.connected = []
         self.saved = {}
 
-    def load(self, name, version):
-        self.loaded.append((name, version))
-        return self.versions[version].copy()
+    def frame(self, name, version, split_col, split, limit=None):
+        self.loaded.append((name, version, split_col, split, limit))
+        rows = rows_of(self.versions[version], split)
+        return rows if limit is None else rows.head(limit)
+
+    def connector(self, name, version, split_col, split):
+        self.connected.append((name, version, split_col, split))
+        return ("connector", version, split)
 
     def save(self, path, data):
         self.saved[path] = data
 
 
-def test_payload_trains_evaluates_and_saves_the_model(dataset):
+def test_payload_trains_on_the_train_rows_evaluates_on_the_test_rows_and_saves_the_model(dataset):
     io = LocalIO(dataset)
     result = train.main(argv(), io=io)
-    assert io.loaded == [("ML_DEV.MODELS.MORTGAGE_DATASET", "v1_train"), ("ML_DEV.MODELS.MORTGAGE_DATASET", "v1_test")]
-    assert result["model_path"] == MODEL_PATH
+    assert io.loaded == [(DATASET, "v1", "SPLIT", "TEST", None), (DATASET, "v1", "SPLIT", "TRAIN", None)]
+    assert io.connected == []  # one instance: no DataConnector
+    assert result["model_path"] == MODEL_PATH and result["distributed"] is False
     assert result["metrics"]["test_accuracy"] >= 0.7
-    assert result["train_rows"] == len(dataset["v1_train"]) and result["test_rows"] == len(dataset["v1_test"])
-    # The saved bytes are a model that reproduces the reported test accuracy.
+    full = dataset["v1"]
+    assert result["train_rows"] == int((full["SPLIT"] == "TRAIN").sum()) and result["test_rows"] == int((full["SPLIT"] == "TEST").sum())
+    # The saved bytes are a model that reproduces the reported test accuracy on the TEST rows.
     booster = modeling.model_from_bytes(io.saved[MODEL_PATH])
-    test = dataset["v1_test"]
+    test = rows_of(full, "TEST")
     predictions = modeling.predict(booster, test, features.FEATURE_COLUMNS)
     assert round(float((predictions == test["MORTGAGERESPONSE"].to_numpy()).mean()), 4) == result["metrics"]["test_accuracy"]
 
 
-def test_payload_passes_instances_to_training(dataset):
+def test_several_instances_train_through_a_data_connector_of_the_train_rows(dataset):
     seen = []
+    train_rows = rows_of(dataset["v1"], "TRAIN")
 
-    def distributed(frame, feature_cols, label_col, params, rounds):
-        seen.append(len(frame))
-        return modeling.train_local(frame, feature_cols, label_col, params, rounds)
+    def distributed(connector, feature_cols, label_col):
+        seen.append((connector, list(feature_cols), label_col))
+        return modeling.train_local(train_rows, feature_cols, label_col, rounds=20)
 
-    result = train.main(argv(instances=2), io=LocalIO(dataset), distributed_trainer=distributed)
-    assert seen == [len(dataset["v1_train"])]
+    io = LocalIO(dataset)
+    result = train.main(argv(instances=2), io=io, distributed_trainer=distributed)
+    assert seen == [(("connector", "v1", "TRAIN"), list(features.FEATURE_COLUMNS), "MORTGAGERESPONSE")]
+    assert io.connected == [(DATASET, "v1", "SPLIT", "TRAIN")]
+    # The head node reads the test split and at most TRAIN_EVAL_ROWS train rows (for the train metrics).
+    assert io.loaded == [(DATASET, "v1", "SPLIT", "TEST", None), (DATASET, "v1", "SPLIT", "TRAIN", train.TRAIN_EVAL_ROWS)]
     assert result["distributed"] is True and result["instances"] == 2
+    assert result["metrics"]["test_accuracy"] >= 0.7
+
+
+def test_without_the_distributor_several_instances_train_on_one_node(dataset):
+    def unavailable(*_args):
+        raise ImportError("No module named 'snowflake.ml.modeling.distributors'")
+
+    io = LocalIO(dataset)
+    result = train.main(argv(instances=2), io=io, distributed_trainer=unavailable)
+    assert result["distributed"] is False and result["metrics"]["test_accuracy"] >= 0.7
+    assert io.loaded[-1] == (DATASET, "v1", "SPLIT", "TRAIN", None)
 
 
 def test_payload_arguments_are_required():
@@ -83,20 +110,43 @@ def test_payload_arguments_are_required():
 def test_payload_runs_as_the_launchers_script_with_its_session(dataset, monkeypatch):
     """The launcher creates a session (get_active_session) and runs the file with runpy."""
     session = FakeSession(graph_config())
+    full = dataset["v1"]
+
+    class Filtered:
+        def __init__(self, frame):
+            self.frame = frame
+
+        def filter(self, condition):
+            return Filtered(self.frame[self.frame[condition[0]] == condition[1]])
+
+        def limit(self, n):
+            return Filtered(self.frame.head(n))
+
+        def to_pandas(self):
+            return self.frame.reset_index(drop=True).copy()
 
     def load_dataset(sess, name, version):
-        assert sess is session
-        frame = dataset[version]
-        return types.SimpleNamespace(read=types.SimpleNamespace(to_pandas=lambda: frame.copy()))
+        assert sess is session and (name, version) == (DATASET, "v1")
+        return types.SimpleNamespace(read=types.SimpleNamespace(to_snowpark_dataframe=lambda: Filtered(full)))
+
+    class Col:
+        def __init__(self, name):
+            self.name = name
+
+        def __eq__(self, other):
+            return (self.name, other)
 
     modules = {
         "snowflake": types.ModuleType("snowflake"),
         "snowflake.snowpark": types.ModuleType("snowflake.snowpark"),
         "snowflake.snowpark.context": types.ModuleType("snowflake.snowpark.context"),
+        "snowflake.snowpark.functions": types.ModuleType("snowflake.snowpark.functions"),
         "snowflake.ml": types.ModuleType("snowflake.ml"),
         "snowflake.ml.dataset": types.ModuleType("snowflake.ml.dataset"),
     }
     modules["snowflake.snowpark.context"].get_active_session = lambda: session
+    modules["snowflake.snowpark.functions"].col = Col
+    modules["snowflake.snowpark.functions"].lit = lambda value: value
     modules["snowflake.ml.dataset"].load_dataset = load_dataset
     for name, module in modules.items():
         monkeypatch.setitem(sys.modules, name, module)
@@ -106,5 +156,6 @@ def test_payload_runs_as_the_launchers_script_with_its_session(dataset, monkeypa
 
     result = globals_after["__return__"]
     assert result["model_path"] == MODEL_PATH and result["metrics"]["test_accuracy"] >= 0.7
+    assert result["test_rows"] == int((full["SPLIT"] == "TEST").sum())
     assert MODEL_PATH in session.stage  # uploaded through the session's put_stream, uncompressed
     assert f"PUT_STREAM {MODEL_PATH} auto_compress=False overwrite=True" in session.statements

@@ -16,6 +16,7 @@ const T = {
   platform: "snowflake-ml-pipeline:platform:Platform",
   stages: "snowflake-ml-pipeline:stages:Stages",
   registry: "snowflake-ml-pipeline:registry:ModelRegistry",
+  access: "snowflake-ml-pipeline:access:PipelineRoleAccess",
   graph: "snowflake-ml-pipeline:tasks:TaskGraph",
   database: "snowflake:index/database:Database",
   schema: "snowflake:index/schema:Schema",
@@ -44,7 +45,18 @@ const EXPECTED = [
   [T.pool, "demo-flow-compute-pool"],
   [T.registry, "demo-flow"],
   [T.schema, "demo-flow-registry-schema"],
-  [T.grant, "demo-flow-registry-grant"],
+  [T.access, "demo-flow"],
+  [T.grant, "demo-flow-grant-artifact-stage"],
+  [T.grant, "demo-flow-grant-code-stage"],
+  [T.grant, "demo-flow-grant-compute-pool"],
+  [T.grant, "demo-flow-grant-data-schema"],
+  [T.grant, "demo-flow-grant-data-stage"],
+  [T.grant, "demo-flow-grant-database"],
+  [T.grant, "demo-flow-grant-job-stage"],
+  [T.grant, "demo-flow-grant-notification-integration"],
+  [T.grant, "demo-flow-grant-registry-schema"],
+  [T.grant, "demo-flow-grant-schema"],
+  [T.grant, "demo-flow-grant-warehouse"],
   [T.files, "demo-flow-sample-data"],
   [T.graph, "demo-flow"],
   [T.task, "demo-flow-root"],
@@ -71,7 +83,7 @@ for (const preview of [true, false]) {
   describe(`dev stack under mocks (${preview ? "preview" : "update"})`, () => {
     let plan: Plan;
     const byName = (name: string): PlannedResource => {
-      const found = plan.resources.find((r) => r.name === name && r.type !== T.platform && r.type !== T.stages && r.type !== T.registry && r.type !== T.graph && r.type !== T.pipeline);
+      const found = plan.resources.find((r) => r.name === name && r.type !== T.platform && r.type !== T.stages && r.type !== T.registry && r.type !== T.access && r.type !== T.graph && r.type !== T.pipeline);
       assert.ok(found, `no resource ${name}`);
       return found;
     };

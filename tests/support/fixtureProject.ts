@@ -135,7 +135,7 @@ export function devAndProdProject(): FixtureProject {
         computePool: { name: "FX_PROD_POOL", ...pool },
         pipelineRole: "FX_ENGINEER",
         notificationIntegration: "FX_PROD_ALERTS",
-        errorIntegration: "FX_PROD_ALERTS",
+        errorIntegration: "FX_PROD_TASK_ERRORS",
         taskTimeoutMs: 3600000,
         taskRetries: 2,
         suspendAfterFailures: 3,

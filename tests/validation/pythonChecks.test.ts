@@ -49,6 +49,22 @@ describe("pythonProblems", () => {
     assert.match(problems[0].message, /^Python syntax error: invalid syntax \(parsed by Python 3\.\d+\.\d+ for runtime 3\.11; task A runs this file\)$/);
   });
 
+  it("a broken module several tasks import is one problem naming them", () => {
+    const tasks = ["A", "B", "C", "D"].map((name) => ({ name, entrypoint: "tasks/a.py" }));
+    const { problems } = run({ "lib/helpers.py": "X = (\n", "tasks/b.py": "import lib.gone\n\ndef main(session):\n    pass\n" }, [
+      ...tasks,
+      { name: "E", entrypoint: "tasks/b.py" },
+      { name: "F", entrypoint: "tasks/b.py" },
+    ]);
+    assert.deepEqual(
+      problems.map((p) => `${p.file}: ${p.path}: ${p.message.replace(/Python 3\.\d+\.\d+/, "Python 3.x")}`),
+      [
+        "code/lib/helpers.py: line 1: Python syntax error: '(' was never closed (parsed by Python 3.x for runtime 3.11; tasks A, B, C and 1 more run this file)",
+        "code/tasks/b.py: line 1: `import lib.gone`: no local module lib.gone; expected code/lib/gone.py or code/lib/gone/__init__.py (tasks E, F import this file)",
+      ],
+    );
+  });
+
   it("a syntax error in a file no task imports is not the plan's concern", () => {
     assert.deepEqual(run({ "lib/unused.py": "def (:\n" }, [A]).problems, []);
   });
@@ -122,6 +138,15 @@ describe("pythonProblems", () => {
       ],
     });
     assert.deepEqual(run(files, [A], ["snowflake-ml-python", "requests==2.32.0"]).warnings, []);
+  });
+
+  it("one warning per import statement, naming every task that runs it", () => {
+    const files = { "lib/helpers.py": "import requests\nX = 1\n" };
+    const tasks = ["A", "B", "C", "D", "E"].map((name) => ({ name, entrypoint: "tasks/a.py" }));
+    const warning = (named: string) =>
+      `code/lib/helpers.py: line 1: imports requests, which no package in ${PIPE} "packages" provides (snowflake-snowpark-python); ${named} on that import unless a listed package brings it in`;
+    assert.deepEqual(run(files, tasks.slice(0, 2)).warnings, [warning("tasks A, B fail")]);
+    assert.deepEqual(run(files, tasks).warnings, [warning("tasks A, B, C and 2 more fail")]);
   });
 });
 
