@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     .option("--json", "print one JSON document: {stack, resources, outputs} (with --diff: the diff)")
     .option("--update", "run as `pulumi up` would (default: as `pulumi preview`)")
     .option("--project <dir>", "project directory with Pulumi.yaml", PROJECT_DIR)
-    .option("--diff <stack|plan.json>", "show what changes from this stack, or this saved --json plan (a path ending in .json or containing /), to --stack")
+    .option("--diff <stack|plan.json>", "show what changes from this stack, or this saved --json plan (a path ending in .json or containing /; save one with npm run -s plan -- --json > plan.json), to --stack")
     .option(
       "--source-outputs <file>",
       "for a stack with promoteFrom: the source stack's outputs (pulumi stack output --json --stack dev) instead of planning it offline",

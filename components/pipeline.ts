@@ -3,7 +3,9 @@ import { artifactShas, PipelineArtifacts } from "../lib/artifacts";
 import { ResolvedConfiguration, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
 import { sampleDataDirectory, sampleDataLocation } from "../lib/naming";
 import { taskGraphDefinition } from "../lib/tasks/taskDefinitions";
+import { pipelineGrants } from "../lib/pipelineGrants";
 import { ModelRegistry } from "./modelRegistry";
+import { PipelineRoleAccess } from "./pipelineRoleAccess";
 import { Platform } from "./platform";
 import { ComputePool } from "./providers/computePool";
 import { GraphActivation } from "./providers/graphActivation";
@@ -46,6 +48,7 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly computePool: ComputePool;
   readonly registry: ModelRegistry;
   readonly sampleData?: StagedFiles;
+  readonly access?: PipelineRoleAccess;
   readonly graph: TaskGraph;
   readonly activation: GraphActivation;
   readonly outputs: PipelineOutputs;
@@ -76,9 +79,20 @@ export class Pipeline extends pulumi.ComponentResource {
     );
     this.registry = new ModelRegistry(
       name,
-      { database: names.database, registrySchema: names.registrySchema, pipelineRole: settings.pipelineRole },
+      { database: names.database, registrySchema: names.registrySchema },
       { parent: this, dependsOn: [this.platform.database] },
     );
+    if (settings.pipelineRole) {
+      this.access = new PipelineRoleAccess(
+        name,
+        {
+          role: settings.pipelineRole,
+          grants: pipelineGrants({ names, notificationIntegration: settings.notificationIntegration, errorIntegration: settings.errorIntegration }),
+          grantedObjects: [this.platform, this.stages, this.computePool, this.registry],
+        },
+        { parent: this },
+      );
+    }
 
     let sampleDataFile: string | undefined;
     if (artifacts.sampleData) {

@@ -5,8 +5,12 @@
  *
  * Accepted forms:
  * - the seed's intervals: "1d", "12h", "30m" (units case-insensitive, also day(s)/hour(s)/min(s)/minute(s),
- *   spaces allowed), a bare number or numeric string meaning days (2, "2", "1.5"). The total must be a
- *   whole number of minutes from 1 to 11,520 (8 days): snowflake-core enforces the same range client-side.
+ *   spaces allowed). The total must be a whole number of minutes from 1 to 11,520 (8 days):
+ *   snowflake-core enforces the same range client-side.
+ * - a bare number (2, "1440") is refused with a message saying it would be read as days and how to
+ *   write minutes or days: "1440" meant as minutes would otherwise silently become 1440 days (or an
+ *   out-of-range error that does not say why). The engine hands YAML numbers over as text, so
+ *   numbers and numeric strings are treated alike.
  * - a cron expression with an IANA time zone, optionally prefixed "USING CRON":
  *   "0 3 * * * UTC", "30 2 * * 1-5 Europe/Berlin". Fields follow Snowflake's cron subset: minute 0-59,
  *   hour 0-23, day of month 1-31 or L, month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT, L or nL;
@@ -28,7 +32,7 @@ export const MIN_SCHEDULE_MINUTES = 1;
 export const MAX_SCHEDULE_MINUTES = 11520;
 
 const EXPECTED =
-  'expected an interval like "1d", "12h", "30m" or a number of days, or a cron expression with a time zone like "0 3 * * * UTC"';
+  'expected an interval with a unit like "1d", "12h", "30m", or a cron expression with a time zone like "0 3 * * * UTC"';
 const RANGE = `Snowflake allows ${MIN_SCHEDULE_MINUTES} to ${MAX_SCHEDULE_MINUTES} minutes (8 days)`;
 
 const INTERVAL = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i;
@@ -36,17 +40,20 @@ const UNIT_MINUTES: Record<string, number> = {
   d: 1440, day: 1440, days: 1440,
   h: 60, hr: 60, hrs: 60, hour: 60, hours: 60,
   m: 1, min: 1, mins: 1, minute: 1, minutes: 1,
-  "": 1440, // a bare number means days, as in the seed
 };
 
 export function parseSchedule(raw: string | number | undefined | null): TaskScheduleSpec | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (typeof raw === "number") return parseDays(raw);
+  if (typeof raw === "number") {
+    if (!Number.isFinite(raw)) throw new ScheduleError(`${EXPECTED}; got ${raw}`);
+    throw bareNumber(String(raw), String(raw));
+  }
   if (typeof raw !== "string") throw new ScheduleError(`${EXPECTED}; got ${describeValue(raw)}`);
   const text = raw.trim();
   if (text === "") return undefined;
   if (/^using\s+cron(\s|$)/i.test(text) || text.split(/\s+/).length >= 5) return parseCron(raw, text);
   const match = INTERVAL.exec(text);
+  if (match && match[2] === "") throw bareNumber(JSON.stringify(raw), match[1]);
   const unitMinutes = match ? UNIT_MINUTES[match[2].toLowerCase()] : undefined;
   if (!match || unitMinutes === undefined) throw new ScheduleError(`${EXPECTED}; got ${JSON.stringify(raw)}`);
   return { minutes: exactMinutes(match[1], unitMinutes, JSON.stringify(raw)) };
@@ -75,19 +82,11 @@ function exactMinutes(decimal: string, unitMinutes: number, label: string): numb
   return Number(minutes);
 }
 
-function parseDays(days: number): TaskScheduleSpec {
-  if (!Number.isFinite(days)) throw new ScheduleError(`${EXPECTED}; got ${days}`);
-  const label = `${days} day${days === 1 ? "" : "s"}`;
-  const minutes = days * 1440;
-  const rounded = Math.round(minutes);
-  // days * 1440 in floating point: 1.1 days is 1584.0000000000002, which is 1584 whole minutes.
-  if (Math.abs(minutes - rounded) > 1e-9 * Math.max(1, Math.abs(minutes))) {
-    throw new ScheduleError(`${label} is ${Number(minutes.toPrecision(12))} minutes; Snowflake schedules are whole minutes`);
-  }
-  if (rounded < MIN_SCHEDULE_MINUTES || rounded > MAX_SCHEDULE_MINUTES) {
-    throw new ScheduleError(`${label} is ${rounded} minutes; ${RANGE}`);
-  }
-  return { minutes: rounded };
+/** A number without a unit: say what it would be read as, and how to write what was meant. */
+function bareNumber(label: string, number: string): ScheduleError {
+  return new ScheduleError(
+    `${label} has no unit, so it would be read as ${number} day${number === "1" ? "" : "s"}; write the unit: "${number}m" for minutes, "${number}h" for hours or "${number}d" for days`,
+  );
 }
 
 interface CronField {

@@ -82,6 +82,13 @@ export interface ComputePoolSettings {
   autoResume?: boolean;
 }
 
+/** `pipelineRole` after defaults: a string in the stack file means an existing role. */
+export interface PipelineRoleSettings {
+  name: string;
+  /** Create the role (the deployer then needs CREATE ROLE); false: grant to an existing role. */
+  create: boolean;
+}
+
 /** The stack configuration (namespace snowflake-ml-pipeline), with defaults applied. */
 export interface StackSettings {
   database: string;
@@ -94,11 +101,13 @@ export interface StackSettings {
   schedule?: string | number;
   started: boolean;
   graphConfig: GraphConfig;
+  /** SEND_ALERT's integration: an email or webhook notification integration (SNOWFLAKE.NOTIFICATION.TEXT_PLAIN). */
   notificationIntegration?: string;
+  /** The root's ERROR_INTEGRATION: a queue notification integration (Amazon SNS, Google Pub/Sub, Azure Event Grid). */
   errorIntegration?: string;
   pipelineFile: string;
-  /** Role that runs the pipeline (owner of the tasks); gets the registry grants. */
-  pipelineRole?: string;
+  /** The role that runs the pipeline's code; gets every privilege the code needs (lib/pipelineGrants). */
+  pipelineRole?: PipelineRoleSettings;
   /** Source table name inside dataSchema. */
   sourceTable: string;
   /** Stage the generated sample data and let PREPARE_DATA load it when the table is absent. */

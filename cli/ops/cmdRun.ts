@@ -7,15 +7,21 @@
  *   SELECT … FROM TABLE(<DB>.INFORMATION_SCHEMA.CURRENT_TASK_GRAPHS(…))   (a run already executing?)
  *   EXECUTE TASK <DB>.<SCHEMA>.<ROOT> USING CONFIG = $${…,"run_token":"<uuid>"}$$
  *   then the polls of runWatch.ts (TASK_HISTORY, COMPLETE_TASK_GRAPHS).
+ *
+ * `run --retry-last`:
+ *   SHOW TASKS IN SCHEMA <DB>.<SCHEMA>
+ *   SELECT … FROM TABLE(<DB>.INFORMATION_SCHEMA.TASK_HISTORY(… 7 days …))   (the last graph run and its outcome)
+ *   EXECUTE TASK <DB>.<SCHEMA>.<ROOT> RETRY LAST
+ *   then the same polls, for that run id, counting only rows newer than the failed attempt.
  */
 import { PROGRAM_CONFIG_KEYS, RUN_CONFIG_KEYS } from "../../lib/graphConfig";
 import type { GraphConfig } from "../../lib/types";
 import { loadGraph, snowflake, writeJson, type CommandContext } from "./context";
 import { formatDuration, formatTime } from "./duration";
 import { CliError, EXIT, type ExitCode } from "./exitCodes";
-import { allTasks, type DeployedGraph } from "./graph";
+import { allTasks, isActive, outcomeFromRows, type DeployedGraph } from "./graph";
 import { canRedraw, FrameView, LineView, silentView, type LiveView } from "./liveView";
-import { currentGraphsSql, executeTaskSql, parseCurrentGraph } from "./queries";
+import { currentGraphsSql, executeTaskSql, parseCurrentGraph, parseTaskRun, retryLastSql, taskHistorySql, type TaskRun } from "./queries";
 import { renderRunSummary, runJson, type RunContext } from "./renderRun";
 import { watchRun, type WatchOutcome, type WatchResult } from "./runWatch";
 
@@ -84,6 +90,7 @@ async function follow(
     startedMs: number;
     timeoutMs: number;
     searchSinceMs?: number;
+    retryAfterMs?: number;
     unidentifiedWhen?: "root-run-ended" | "no-pending-root-run";
   },
 ): Promise<number> {
@@ -156,13 +163,89 @@ export async function runCommand(ctx: CommandContext, options: { config: GraphCo
   return follow(ctx, runCtx, graph, { token, startedMs, timeoutMs: options.timeoutMs });
 }
 
+/** TASK_HISTORY answers for the last 7 days; a minute less, so the window start is always accepted. */
+const HISTORY_WINDOW_MS = 7 * 86_400_000 - 60_000;
+
+/** The newest graph run in `rows` (a root row only scheduled for later is the next run, not a past one). */
+export function lastGraphRun(rows: TaskRun[], nowMs: number): { runId: number; rows: TaskRun[] } | undefined {
+  const past = rows.filter((r) => r.runId !== undefined && !(r.state === "SCHEDULED" && (r.scheduledMs ?? 0) > nowMs));
+  if (past.length === 0) return undefined;
+  const runId = Math.max(...past.map((r) => r.runId!));
+  return { runId, rows: past.filter((r) => r.runId === runId) };
+}
+
+/**
+ * `run --retry-last`: EXECUTE TASK <root> RETRY LAST retries the last graph run from its failed or
+ * cancelled tasks (Snowflake refuses unless that run FAILED or was CANCELLED, within 14 days, and
+ * the graph is unchanged since). The retry keeps the failed run's RUN_ID (TASK_HISTORY's RUN_ID is
+ * the run's original schedule time), so it is followed by that run id, counting only task rows
+ * scheduled after the failed attempt ended. Refused before anything is sent: no run in the last
+ * 7 days, or the last one succeeded (NOTHING_TO_RETRY), or one is executing (ALREADY_RUNNING).
+ */
+export async function retryLastCommand(ctx: CommandContext, options: { timeoutMs: number }): Promise<number> {
+  const { deps } = ctx;
+  const startedMs = deps.clock.now();
+  const graph = await loadGraph(ctx);
+  const problems = runnableProblems(graph, ctx.target.declaredTasks);
+  if (problems.length) {
+    throw new CliError(
+      `${graph.root.fullName} is not runnable as deployed:\n  ${problems.join("\n  ")}\n` +
+        `Resume the children with \`${ctx.commandLine("resume --children-only")}\` (or \`pulumi up\`, whose GraphActivation repairs this).`,
+      EXIT.NOT_RUNNABLE,
+    );
+  }
+  const rootTaskId = graph.root.id;
+  if (!rootTaskId) throw new CliError(`SHOW TASKS gave no id for ${graph.root.fullName}; TASK_HISTORY needs it`, EXIT.SNOWFLAKE);
+  const history = await snowflake(ctx, () =>
+    ctx.session.execute(taskHistorySql(graph.ref, { rootTaskId, sinceMs: startedMs - HISTORY_WINDOW_MS, limit: 1000 })),
+  );
+  const last = lastGraphRun(history.map(parseTaskRun), startedMs);
+  if (!last) {
+    throw new CliError(`nothing to retry: ${graph.root.fullName} has no run in TASK_HISTORY's last 7 days; start one with \`${ctx.commandLine("run")}\``, EXIT.NOTHING_TO_RETRY);
+  }
+  const outcome = outcomeFromRows(graph, last.rows);
+  const when = formatTime(last.runId);
+  if (outcome === "running" || last.rows.some(isActive)) {
+    throw new CliError(
+      `run id ${last.runId} of ${graph.root.fullName} (${when}) is still running; nothing was retried. Follow it with \`${ctx.commandLine(`watch --run-id ${last.runId}`)}\``,
+      EXIT.ALREADY_RUNNING,
+    );
+  }
+  if (outcome !== "failed" && outcome !== "cancelled") {
+    throw new CliError(
+      `nothing to retry: the last run of ${graph.root.fullName} (run id ${last.runId}, ${when}) ${outcome}; RETRY LAST retries only a run that failed or was cancelled`,
+      EXIT.NOTHING_TO_RETRY,
+    );
+  }
+  // Snowflake's clock: the retry's rows are scheduled after the failed attempt's last row.
+  const retryAfterMs = Math.max(...last.rows.map((r) => r.completedMs ?? r.startedMs ?? r.scheduledMs ?? 0));
+  try {
+    await ctx.session.execute(retryLastSql(graph.ref));
+  } catch (err) {
+    throw new CliError(
+      `EXECUTE TASK … RETRY LAST was refused: ${(err as Error).message}\n` +
+        "Snowflake retries only the last run, when it failed or was cancelled within 14 days and the graph has not changed since; " +
+        `if the statement reached Snowflake a retry may have started: \`${ctx.commandLine(`watch --run-id ${last.runId}`)}\`.`,
+      EXIT.SNOWFLAKE,
+    );
+  }
+  if (!ctx.global.json) deps.stdout.write(`Retrying run id ${last.runId} of ${graph.root.fullName} (${when}, ${outcome}) from its ${outcome} tasks.\n`);
+  const runCtx: RunContext = { command: "run", graph, follow: ctx.commandLine(`watch --run-id ${last.runId}`) };
+  return follow(ctx, runCtx, graph, { runId: last.runId, retryAfterMs, startedMs, timeoutMs: options.timeoutMs, unidentifiedWhen: "no-pending-root-run" });
+}
+
+/** Usage of `watch`, checked before anything is resolved or connected. */
+export function checkWatchUsage(options: { token?: string; runId?: number }): void {
+  if ((options.token === undefined) === (options.runId === undefined)) {
+    throw new CliError("watch needs exactly one of --run-token TOKEN or --run-id ID", EXIT.USAGE);
+  }
+}
+
 export async function watchCommand(
   ctx: CommandContext,
   options: { token?: string; runId?: number; timeoutMs: number; sinceMs: number },
 ): Promise<number> {
-  if ((options.token === undefined) === (options.runId === undefined)) {
-    throw new CliError("watch needs exactly one of --run-token TOKEN or --run-id ID", EXIT.USAGE);
-  }
+  checkWatchUsage(options);
   const startedMs = ctx.deps.clock.now();
   const graph = await loadGraph(ctx);
   // TASK_HISTORY answers only for the last 7 days.

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { createColors } from "picocolors";
-import { DEFAULT_TIMEOUT, parseConfigOverrides, runCommand, watchCommand } from "./cmdRun";
+import { checkWatchUsage, DEFAULT_TIMEOUT, parseConfigOverrides, retryLastCommand, runCommand, watchCommand } from "./cmdRun";
 import { historyCommand } from "./cmdHistory";
 import { statusCommand } from "./cmdStatus";
 import { suspendResumeCommand } from "./cmdSuspendResume";
@@ -42,6 +42,7 @@ Examples:
   npm run pipeline -- run --stack dev
   npm run pipeline -- status --stack dev --pipeline MORTGAGE_PIPELINE
   npm run pipeline -- run --stack dev --config metric_threshold=0.8 --timeout 2h
+  npm run pipeline -- run --stack prod --retry-last
   npm run pipeline -- status --root-task ML_DEV.PIPELINE.MORTGAGE_PIPELINE --connection dev
   npm run pipeline -- history --stack dev --limit 5 --json
   npm run pipeline -- resume --stack prod`;
@@ -65,7 +66,14 @@ never more than ${DEFAULT_MAX_STATEMENTS_PER_MINUTE} statements a minute. A drop
 
 Ctrl-C stops following and prints the \`watch\` command that picks the run up again; the run
 itself continues in Snowflake (exit ${EXIT.INTERRUPTED}). So does --timeout (exit ${EXIT.TIMEOUT}).
-Exit ${EXIT.OK} only when the graph run succeeded; ${EXIT.FAILED} when it failed or was cancelled.`;
+Exit ${EXIT.OK} only when the graph run succeeded; ${EXIT.FAILED} when it failed or was cancelled.
+
+--retry-last retries the last run from its failed or cancelled tasks instead:
+  EXECUTE TASK <DB>.<SCHEMA>.<ROOT> RETRY LAST
+after reading the last run from TASK_HISTORY (7 days). Nothing is sent when that run succeeded or
+there is none (exit ${EXIT.NOTHING_TO_RETRY}), or it is still running (exit ${EXIT.ALREADY_RUNNING}). Snowflake refuses it
+when the graph changed since that run or the run is older than 14 days (exit ${EXIT.SNOWFLAKE}). The
+retry keeps the run id, and is followed like any run (\`watch --run-id\` picks it up again).`;
 
 const WATCH_HELP = `
 Follows a run that is already going (or finished), e.g. after Ctrl-C or --timeout of \`run\`:
@@ -98,6 +106,8 @@ A root without a schedule is left suspended (it would never run by itself; \`run
 every child started). Exit ${EXIT.FAILED} if Snowflake refuses a statement (the rest are not run).`;
 
 type Action = (ctx: CommandContext, opts: Record<string, unknown>) => Promise<number>;
+/** Checks the command's own options; runs before the target and connection are resolved, so a usage error is reported as one. */
+type Validate = (opts: Record<string, unknown>) => void;
 
 function positiveInt(name: string) {
   return (value: string) => {
@@ -135,9 +145,10 @@ export function buildProgram(deps: CliDeps & { local?: LocalDeps }, setCode: (co
     .configureOutput({ writeOut: write, writeErr })
     .exitOverride();
 
-  const act = (fn: Action) =>
+  const act = (fn: Action, validate?: Validate) =>
     async function (this: Command) {
       const opts = this.opts();
+      validate?.(opts);
       const global = this.optsWithGlobals() as GlobalOptions;
       const enabled = deps.color ?? (global.color !== false && deps.stdout.isTTY === true && !deps.env.NO_COLOR);
       const pc = createColors(enabled);
@@ -153,16 +164,22 @@ export function buildProgram(deps: CliDeps & { local?: LocalDeps }, setCode: (co
       .configureOutput({ writeOut: write, writeErr })
       .exitOverride();
 
+  const validateRun: Validate = (opts) => {
+    parseConfigOverrides(opts.config as string[]);
+    if (opts.retryLast === true && (opts.config as string[]).length > 0) {
+      throw new CliError("--retry-last retries the failed run with its own config; --config cannot be combined with it", EXIT.USAGE);
+    }
+  };
   sub("run", "execute the graph once and follow exactly this run until it ends", RUN_HELP)
     .option("--config <key=value>", "per-run graph config override (repeatable); numbers and true/false are typed", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--retry-last", "retry the last run, which failed, from its failed tasks (EXECUTE TASK … RETRY LAST), and follow it")
     .addOption(new Option("--timeout <duration>", "stop following after this long (45s, 90m, 2h30m)").default(DEFAULT_TIMEOUT).argParser(duration("--timeout")))
     .action(
-      act((ctx, opts) =>
-        runCommand(ctx, {
-          config: parseConfigOverrides(opts.config as string[]),
-          timeoutMs: typeof opts.timeout === "number" ? opts.timeout : parseDuration(String(opts.timeout)),
-        }),
-      ),
+      act((ctx, opts) => {
+        const timeoutMs = typeof opts.timeout === "number" ? opts.timeout : parseDuration(String(opts.timeout));
+        if (opts.retryLast === true) return retryLastCommand(ctx, { timeoutMs });
+        return runCommand(ctx, { config: parseConfigOverrides(opts.config as string[]), timeoutMs });
+      }, validateRun),
     );
 
   sub("watch", "follow a run already started (by run token or run id)", WATCH_HELP)
@@ -178,6 +195,7 @@ export function buildProgram(deps: CliDeps & { local?: LocalDeps }, setCode: (co
           timeoutMs: typeof opts.timeout === "number" ? opts.timeout : parseDuration(String(opts.timeout)),
           sinceMs: typeof opts.since === "number" ? opts.since : parseDuration(String(opts.since)),
         }),
+        (opts) => checkWatchUsage({ token: opts.runToken as string | undefined, runId: opts.runId as number | undefined }),
       ),
     );
 

@@ -54,6 +54,11 @@ export function executeTaskSql(ref: RootTaskRef, config: GraphConfig): string {
   return `EXECUTE TASK ${fqn(ref)} USING CONFIG = $$${json}$$`;
 }
 
+/** Retries the last failed graph run from its failed or cancelled tasks (docs.snowflake.com/en/sql-reference/sql/execute-task). */
+export function retryLastSql(ref: RootTaskRef): string {
+  return `EXECUTE TASK ${fqn(ref)} RETRY LAST`;
+}
+
 const where = (ref: RootTaskRef) => `DATABASE_NAME = ${sqlString(ref.database)} AND SCHEMA_NAME = ${sqlString(ref.schema)}`;
 
 /** Graph runs executing now or scheduled next (CURRENT_TASK_GRAPHS). */

@@ -75,6 +75,13 @@ export interface WatchOptions {
   token?: string;
   /** ... or the run with this RUN_ID. */
   runId?: number;
+  /**
+   * Follow a retry (EXECUTE TASK … RETRY LAST) of run `runId`: only task rows scheduled after this
+   * time (epoch ms, Snowflake's clock: the failed attempt's last completion) and COMPLETE_TASK_GRAPHS
+   * rows completed after it belong to the retry. Until such a row appears the retry is "queued", and
+   * if none appears within `unidentifiedGraceMs` the outcome is "unidentified" (never the old failure).
+   */
+  retryAfterMs?: number;
   /** When the command started (epoch ms, client clock). */
   startedMs: number;
   /** TASK_HISTORY window start for finding the token (epoch ms); default startedMs - 10 min. */
@@ -129,6 +136,9 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
   let failedSince: number | undefined;
   const failureGrace = options.failureGraceMs ?? 30_000;
   let note: string | undefined;
+  const retryAfter = options.retryAfterMs;
+  /** The rows of the attempt being followed: all rows of the run, or only the retry's. */
+  const ownRows = () => (retryAfter === undefined ? rows : rows.filter((r) => (r.scheduledMs ?? 0) > retryAfter));
 
   const history = (filter: { sinceMs?: number; runId?: number }) =>
     runner.execute(taskHistorySql(ref, { rootTaskId, limit: 1000, ...filter })).then((r) => r.map(parseTaskRun));
@@ -136,7 +146,7 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
   const snapshot = (): RunSnapshot => {
     const graphState = complete?.state ?? derivedState;
     return {
-      phase: graphState ? "done" : runId === undefined ? "queued" : "running",
+      phase: graphState ? "done" : runId === undefined || (retryAfter !== undefined && ownRows().length === 0) ? "queued" : "running",
       token: options.token,
       runId,
       tasks: taskViews(graph, rows, graphState),
@@ -176,13 +186,15 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
         }
       } else {
         rows = await history({ sinceMs: runId - 60_000, runId });
-        if (rows.length === 0 && options.runId !== undefined) {
+        if (ownRows().length === 0 && options.runId !== undefined) {
           noPendingSince ??= clock.now();
-          note = `no task run with run id ${runId} yet`;
+          note = retryAfter !== undefined ? `waiting for the retry of run id ${runId} to appear in TASK_HISTORY` : `no task run with run id ${runId} yet`;
         } else noPendingSince = undefined;
       }
-      if (runId !== undefined && rows.length > 0 && !rows.some(isActive)) {
-        const ends = (await runner.execute(completeGraphSql(ref, runId))).map(parseCompleteGraph);
+      if (runId !== undefined && ownRows().length > 0 && !rows.some(isActive)) {
+        const ends = (await runner.execute(completeGraphSql(ref, runId)))
+          .map(parseCompleteGraph)
+          .filter((end) => retryAfter === undefined || (end.completedMs ?? 0) > retryAfter);
         const found = ends.sort((a, b) => (b.completedMs ?? 0) - (a.completedMs ?? 0))[0];
         if (found?.state && found.state !== "SUCCEEDED") failedSince ??= clock.now();
         if (found?.state && (found.state === "SUCCEEDED" || clock.now() - failedSince! >= failureGrace)) {
@@ -218,7 +230,7 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
       return finish(state === "SUCCEEDED" ? "succeeded" : state === "CANCELLED" ? "cancelled" : "failed");
     }
     const now = clock.now();
-    if ((runId === undefined || rows.length === 0) && noPendingSince !== undefined && now - noPendingSince >= unidentifiedGrace) {
+    if ((runId === undefined || ownRows().length === 0) && noPendingSince !== undefined && now - noPendingSince >= unidentifiedGrace) {
       return finish("unidentified");
     }
     if (signal?.aborted) return finish("interrupted");

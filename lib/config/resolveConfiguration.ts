@@ -73,7 +73,7 @@ function identifierProblems(settings: StackSettings, file: string): ConfigProble
     ["computePool.name", settings.computePool.name],
     ["notificationIntegration", settings.notificationIntegration],
     ["errorIntegration", settings.errorIntegration],
-    ["pipelineRole", settings.pipelineRole],
+    ["pipelineRole.name", settings.pipelineRole?.name],
     ["sourceTable", settings.sourceTable],
   ];
   return named.flatMap(([key, value]) => {
@@ -104,6 +104,16 @@ function stackSemanticProblems(settings: StackSettings, file: string): { problem
     schedule = parseSchedule(settings.schedule);
   } catch (error) {
     problems.push({ file, path: at("schedule"), message: (error as Error).message });
+  }
+  if (settings.errorIntegration !== undefined && settings.errorIntegration === settings.notificationIntegration) {
+    problems.push({
+      file,
+      path: at("errorIntegration"),
+      message:
+        `${settings.errorIntegration} is also notificationIntegration; expected two integrations: errorIntegration a queue notification integration ` +
+        "(Amazon SNS, Google Pub/Sub or Azure Event Grid) for the root's ERROR_INTEGRATION, notificationIntegration an email or webhook " +
+        "notification integration for SEND_ALERT's message; one integration cannot be both types",
+    });
   }
   if (settings.started && settings.schedule === undefined) {
     problems.push({ file, path: at("started"), message: "started: true needs a schedule (a root task without a schedule cannot be resumed); use started: false for manual runs" });

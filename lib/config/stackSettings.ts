@@ -1,4 +1,4 @@
-import { ConfigProblem, StackSettings } from "../types";
+import { ConfigProblem, PipelineRoleSettings, StackSettings } from "../types";
 import { CONNECTION_KEYS, SECRET_CONNECTION_KEYS } from "../../snowflake/settings";
 import { schemaProblems } from "./schemaProblems";
 
@@ -21,13 +21,25 @@ const JSON_KEYS = new Set([
   "allowUnpromotedCode",
 ]);
 
+/** Stack keys that are either a plain string or an object (JSON text); decoded only when they look like JSON. */
+const STRING_OR_JSON_KEYS = new Set(["pipelineRole"]);
+
 function decode(key: string, text: string): unknown {
-  if (!JSON_KEYS.has(key)) return text;
+  const json = JSON_KEYS.has(key) || (STRING_OR_JSON_KEYS.has(key) && text.trimStart().startsWith("{"));
+  if (!json) return text;
   try {
     return JSON.parse(text);
   } catch {
     return text; // left as text, so the schema reports the type that was expected
   }
+}
+
+/** `pipelineRole: NAME` is an existing role; `{name, create}` creates it when create is true (default false). */
+export function pipelineRoleDefaults(raw: unknown): PipelineRoleSettings | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === "string") return { name: raw, create: false };
+  const role = raw as { name: string; create?: boolean };
+  return { name: role.name, create: role.create ?? false };
 }
 
 /** Defaults that the stack may override; kept here so they are tested as a table. */
@@ -49,6 +61,7 @@ export function withStackDefaults(raw: Record<string, unknown>): StackSettings {
     sourceTable: input.sourceTable ?? "MORTGAGE_LENDING_DEMO_DATA",
     allowOverlappingExecution: input.allowOverlappingExecution ?? false,
     allowUnpromotedCode: input.allowUnpromotedCode ?? false,
+    pipelineRole: pipelineRoleDefaults(raw.pipelineRole),
   };
 }
 

@@ -42,12 +42,13 @@ describe("plan diff on known pairs", () => {
   it("dev against dev: no changes", () => {
     const diff = diffPlans(dev, dev);
     assert.deepEqual(diff, { added: [], removed: [], changed: [], outputs: [] });
-    assert.match(renderDiffText(diff, dev, dev, LABELS), /\n\nNo changes\.\n\n0 added, 0 removed, 0 changed, 32 unchanged/);
+    assert.match(renderDiffText(diff, dev, dev, LABELS), /\n\nNo changes\.\n\n0 added, 0 removed, 0 changed, 43 unchanged/);
   });
 
   it("prod against dev: configuration only, with the same bundles", () => {
     const diff = diffPlans(dev, prod);
-    assert.deepEqual(diff.added, []);
+    // prod has a separate (queue) integration for task errors; dev has none.
+    assert.deepEqual(diff.added.map((r) => r.name), ["mortgage-pipeline-grant-error-integration"]);
     assert.deepEqual(diff.removed.map((r) => r.name), ["mortgage-pipeline-sample-data"]);
     const keys = changedKeys(diff);
     assert.deepEqual(keys["mortgage-pipeline-root"], [
@@ -76,7 +77,7 @@ describe("plan diff on known pairs", () => {
     for (const line of [
       '      config.database: "ML_DEV" → "ML_PROD"',
       "      config.sample_data: true → false",
-      '      errorIntegration: (none) → "ML_PROD_ALERTS"',
+      '      errorIntegration: (none) → "ML_PROD_TASK_ERRORS"',
       '      schedule: (none) → {"usingCron":"0 3 * * * UTC"}',
       "      started: false → true",
       "      taskAutoRetryAttempts: (none) → 2",
@@ -96,7 +97,7 @@ describe("plan diff on known pairs", () => {
       "Platform and other resources",
     ]);
     assert.match(text, /Task SEND_ALERT\n {2}~ Task mortgage-pipeline-task-send-alert\n[\s\S]*? {6}sqlStatement:\n {10}- .*'ML_DEV_ALERTS'\)\)\n {10}- -- [0-9a-f]{12}\n {10}\+ .*'ML_PROD_ALERTS'\)\)\n {10}\+ -- [0-9a-f]{12}\n/);
-    assert.match(text, /\n0 added, 1 removed, 26 changed, 5 unchanged \(32 resources in stack "dev", 31 in stack "prod"\)\n$/);
+    assert.match(text, /\n1 added, 1 removed, 36 changed, 6 unchanged \(43 resources in stack "dev", 43 in stack "prod"\)\n$/);
   });
 
   it("a PR's edit of one task against the base's plan: that task's bundle and definition, and its output", async () => {
@@ -177,14 +178,14 @@ describe("npm run plan -- --diff", () => {
     assert.equal(text.status, 0, text.stderr);
     assert.ok(text.stdout.startsWith(`Plan diff: what changes from plan ${join(dir, "base-dev.json")} (stack "dev") to stack "dev"`), text.stdout);
     assert.match(text.stdout, /\nTask CLEANUP\n {2}~ StagedFiles mortgage-pipeline-bundle-cleanup\n/);
-    assert.match(text.stdout, /\n0 added, 0 removed, 2 changed, 30 unchanged /);
+    assert.match(text.stdout, /\n0 added, 0 removed, 2 changed, 41 unchanged /);
 
     const json = runPlanCli(["--project", dir, "--stack", "prod", "--diff", join(dir, "base-dev.json"), "--json"]);
     assert.equal(json.status, 0, json.stderr);
     const doc = JSON.parse(json.stdout);
     assert.equal(doc.fromStack, "dev");
     assert.equal(doc.toStack, "prod");
-    assert.deepEqual(doc.summary, { added: 0, removed: 1, changed: 26, unchanged: 5 });
+    assert.deepEqual(doc.summary, { added: 1, removed: 1, changed: 36, unchanged: 6 });
     assert.deepEqual(doc.removed.map((r: { name: string }) => r.name), ["mortgage-pipeline-sample-data"]);
     const cleanup = doc.changed.filter((c: { task: string }) => c.task === "CLEANUP").map((c: { name: string }) => c.name);
     assert.deepEqual(cleanup, ["mortgage-pipeline-bundle-cleanup", "mortgage-pipeline-finalizer"]);
@@ -196,13 +197,15 @@ describe("npm run plan -- --diff", () => {
     const dir = scratchProject();
     writeFileSync(join(dir, "bad.json"), '{"stack": "dev"}');
     writeFileSync(join(dir, "not-json.json"), "{");
-    assert.throws(() => readPlanFile(join(dir, "missing.json")), /missing\.json: no such plan file \(save one with: npm run plan -- --stack <name> --json > /);
-    assert.throws(() => readPlanFile(join(dir, "not-json.json")), /not-json\.json: not JSON: /);
+    assert.throws(() => readPlanFile(join(dir, "missing.json")), /missing\.json: no such plan file \(save one with: npm run -s plan -- --stack <name> --json > .*missing\.json; -s keeps npm's banner out of the file\)/);
+    assert.throws(() => readPlanFile(join(dir, "not-json.json")), /not-json\.json: not JSON: [^;]*$/);
+    writeFileSync(join(dir, "banner.json"), '\n> snowflake-ml-pipeline@0.1.0 plan\n> node --import tsx cli/plan.ts --json\n\n{"stack": "dev"}\n');
+    assert.throws(() => readPlanFile(join(dir, "banner.json")), /banner\.json: not JSON: [\s\S]*; it starts with npm's banner: save it with npm run -s plan -- --json$/);
     assert.throws(() => readPlanFile(join(dir, "bad.json")), PlanFileError);
     const result = runPlanCli(["--stack", "dev", "--diff", join(dir, "bad.json")]);
     assert.equal(result.status, 1);
     assert.equal(result.stdout, "");
-    assert.match(result.stderr, /bad\.json: not a plan saved with npm run plan -- --json \(expected \{stack, resources: /);
+    assert.match(result.stderr, /bad\.json: not a plan saved with npm run -s plan -- --json \(expected \{stack, resources: /);
   });
 
   it("takes a value ending in .json or containing / as a saved plan, anything else as a stack", () => {

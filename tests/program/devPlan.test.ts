@@ -14,6 +14,7 @@ const T = {
   platform: "snowflake-ml-pipeline:platform:Platform",
   stages: "snowflake-ml-pipeline:stages:Stages",
   registry: "snowflake-ml-pipeline:registry:ModelRegistry",
+  access: "snowflake-ml-pipeline:access:PipelineRoleAccess",
   graph: "snowflake-ml-pipeline:tasks:TaskGraph",
   database: "snowflake:index/database:Database",
   schema: "snowflake:index/schema:Schema",
@@ -42,7 +43,10 @@ const EXPECTED = [
   [T.pool, "mortgage-pipeline-compute-pool"],
   [T.registry, "mortgage-pipeline"],
   [T.schema, "mortgage-pipeline-registry-schema"],
-  [T.grant, "mortgage-pipeline-registry-grant"],
+  [T.access, "mortgage-pipeline"],
+  ...["database", "warehouse", "compute-pool", "schema", "data-schema", "registry-schema", "code-stage", "job-stage", "artifact-stage", "data-stage", "notification-integration"].map(
+    (key) => [T.grant, `mortgage-pipeline-grant-${key}`],
+  ),
   [T.files, "mortgage-pipeline-sample-data"],
   [T.graph, "mortgage-pipeline"],
   [T.task, "mortgage-pipeline-root"],
@@ -69,7 +73,7 @@ for (const preview of [true, false]) {
   describe(`dev stack under mocks (${preview ? "preview" : "update"})`, () => {
     let plan: Plan;
     const byName = (name: string): PlannedResource => {
-      const found = plan.resources.find((r) => r.name === name && r.type !== T.platform && r.type !== T.stages && r.type !== T.registry && r.type !== T.graph && r.type !== T.pipeline);
+      const found = plan.resources.find((r) => r.name === name && r.type !== T.platform && r.type !== T.stages && r.type !== T.registry && r.type !== T.access && r.type !== T.graph && r.type !== T.pipeline);
       assert.ok(found, `no resource ${name}`);
       return found;
     };

@@ -76,3 +76,40 @@ describe("stackSettingsFromConfig", () => {
     assert.deepEqual(problems.map((p) => p.path).sort(), ["snowflake-ml-pipeline:databse", "snowflake-ml-pipeline:schema", "snowflake:acount"]);
   });
 });
+
+describe("pipelineRole: a name (existing role) or {name, create}", () => {
+  const ID_PROBLEM = (value: string) =>
+    `expected an unquoted upper-case Snowflake identifier (A-Z, 0-9, _ and $, not starting with a digit or $), got ${JSON.stringify(value)}`;
+  const settingsOf = (value: unknown) => {
+    const cfg = withConfig(devStackConfig(), { pipelineRole: value });
+    return stackSettingsFromConfig(cfg.config, new Set(cfg.secretKeys), FILE);
+  };
+  const accepted: [string, unknown, unknown][] = [
+    ["a plain name is an existing role", "ML_ENGINEER", { name: "ML_ENGINEER", create: false }],
+    ["an object with create: true creates it", { name: "ML_RUNNER", create: true }, { name: "ML_RUNNER", create: true }],
+    ["an object without create is an existing role", { name: "ML_RUNNER" }, { name: "ML_RUNNER", create: false }],
+  ];
+  for (const [title, value, expected] of accepted) {
+    it(title, () => assert.deepEqual(settingsOf(value).settings?.pipelineRole, expected));
+  }
+  const refused: [string, unknown, { path: string; message: string }[]][] = [
+    ["a lower-case name", "ml engineer", [{ path: "snowflake-ml-pipeline:pipelineRole", message: ID_PROBLEM("ml engineer") }]],
+    ["create that is not a boolean", { name: "X", create: "yes" }, [{ path: "snowflake-ml-pipeline:pipelineRole.create", message: 'expected true or false, got "yes"' }]],
+    [
+      "an object without name",
+      { nam: "X" },
+      [
+        { path: "snowflake-ml-pipeline:pipelineRole.name", message: "is missing; this key is required" },
+        { path: "snowflake-ml-pipeline:pipelineRole.nam", message: 'unknown key (did you mean "name"?); expected one of create, name' },
+      ],
+    ],
+    // The engine hands a YAML number over as text, so it is checked as a name.
+    ["a number", 5, [{ path: "snowflake-ml-pipeline:pipelineRole", message: ID_PROBLEM("5") }]],
+  ];
+  for (const [title, value, expected] of refused) {
+    it(`refuses ${title} with exactly one message per problem`, () => {
+      const problems = settingsOf(value).problems.map(({ path, message }) => ({ path, message }));
+      assert.deepEqual(problems, expected);
+    });
+  }
+});
