@@ -3,7 +3,8 @@
 // Node 20's --test takes no glob patterns and only discovers .js files in directories,
 // so the TypeScript test files are listed here. Arguments filter by substring.
 "use strict";
-const { readdirSync, statSync } = require("node:fs");
+const { mkdtempSync, readdirSync, rmSync, statSync } = require("node:fs");
+const { tmpdir } = require("node:os");
 const { join, relative } = require("node:path");
 const { spawnSync } = require("node:child_process");
 
@@ -23,9 +24,18 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", ...files.map((f) => relative(process.cwd(), f))],
-  { stdio: "inherit", env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
-);
-process.exit(result.status ?? 1);
+// Every temporary folder the tests (and tsx's cache) make goes into one scratch folder, removed
+// afterwards, so a test that forgets its clean-up leaves nothing in /tmp.
+const scratch = mkdtempSync(join(tmpdir(), "mlpipe-node-tests-"));
+let status = 1;
+try {
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--test", "--test-reporter=spec", ...files.map((f) => relative(process.cwd(), f))],
+    { stdio: "inherit", env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", TMPDIR: scratch } },
+  );
+  status = result.status ?? 1;
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.exit(status);

@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 
 from mlpipeline import artifacts, ml_jobs
 from mlpipeline.config import PipelineConfig
-from mlpipeline.datasets import VersionInfo, base_version
+from mlpipeline.datasets import VersionInfo, base_version, state_tables
 from mlpipeline.errors import is_missing_error
 from mlpipeline.registry import ModelVersionInfo
 from mlpipeline.run_outcome import RunOutcome
@@ -150,6 +150,11 @@ def current_run_report(run_id: str, outcome: RunOutcome) -> Dict[str, Any]:
     return report
 
 
+def drop_table(session: Any, table: str) -> None:
+    """DROP TABLE IF EXISTS: a state table that is already gone (or was never written) is not an error."""
+    session.sql(f"DROP TABLE IF EXISTS {table}").collect()
+
+
 def run_cleanup(
     session: Any, cfg: PipelineConfig, run_id: str, outcome: RunOutcome, open_registry: Callable[[], Any], datasets_store: Any,
     now: dt.datetime, jobs: Any = None,
@@ -160,7 +165,7 @@ def run_cleanup(
     ML Jobs (mlpipeline.ml_jobs.SnowflakeJobs), None to leave jobs alone."""
     cutoff = retention_cutoff(now, cfg.retention_days)
     attempts = _Attempts()
-    removed: Dict[str, List[str]] = {"run_artifacts": [], "model_versions": [], "dataset_versions": [], "ml_jobs": []}
+    removed: Dict[str, List[str]] = {"run_artifacts": [], "model_versions": [], "dataset_versions": [], "feature_state_tables": [], "ml_jobs": []}
     current = current_run_report(run_id, outcome)
     if not outcome.succeeded:
         print(f"cleanup: graph run {run_id} outcome {outcome.outcome} ({outcome.detail}); keeping {artifacts.run_dir(cfg, run_id)}")
@@ -204,6 +209,14 @@ def run_cleanup(
             ok, _ = attempts.run(f"delete dataset version {cfg.dataset_fqn} {name}", lambda name=name: datasets_store.delete_version(cfg.dataset_fqn, name))
             if ok:
                 removed["dataset_versions"].append(name)
+                if name != base_version(name):
+                    continue  # a _train/_test member of an older layout: it had no state tables
+                # PREPARE_DATA saved the features' fitted state beside the version (datasets.state_tables);
+                # without the version nothing can score with it, so it goes too.
+                for table in state_tables(cfg, name).values():
+                    dropped, _ = attempts.run(f"drop table {table}", lambda table=table: drop_table(session, table))
+                    if dropped:
+                        removed["feature_state_tables"].append(table)
 
     if jobs is not None:
         _, listed = attempts.run(f"list ML Jobs in {cfg.database}.{cfg.schema}", lambda: jobs.list(cfg.database, cfg.schema))

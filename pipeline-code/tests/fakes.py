@@ -168,6 +168,7 @@ class FakeSession:
             (r"^COPY INTO ([\w.]+) FROM (@\S+) ", self._copy_into),
             (r"^LIST (@\S+)$", self._list),
             (r"^REMOVE (@\S+)$", self._remove),
+            (r"^DROP TABLE IF EXISTS ([\w.$]+)$", self._drop_table),
         ):
             match = re.search(pattern, text)
             if match:
@@ -323,6 +324,12 @@ class FakeSession:
         for path in gone:
             del self.stage[path]
         return [(self._list_name(path), "removed") for path in sorted(gone)]
+
+    def _drop_table(self, match, _text):
+        """DROP TABLE IF EXISTS: Snowflake answers with a status row whether or not the table existed."""
+        name = match.group(1).upper()
+        existed = self.tables.pop(name, None) is not None
+        return [(f"{name.rsplit('.', 1)[-1]} successfully dropped." if existed else "Drop statement executed successfully.",)]
 
     def statements_matching(self, pattern):
         return [s for s in self.statements if re.search(pattern, s)]

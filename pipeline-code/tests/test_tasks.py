@@ -538,6 +538,14 @@ def record_run(session, *, promote="SUCCEEDED", group=GROUP):
         session.task_history.append(("ML_DEV", group, name, state))
 
 
+# The fitted feature state PREPARE_DATA saves beside dataset version v20240105_000000 (registry schema
+# ML_DEV.MODELS, dataset mortgage_dataset): CLEANUP drops it with the version.
+STATE_TABLES_V20240105 = {
+    "lookups": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240105_000000_LOOKUPS",
+    "means": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240105_000000_MEANS",
+}
+
+
 def cleanup_world(promote="SUCCEEDED"):
     session = session_with(task="CLEANUP")
     record_run(session, promote=promote)
@@ -573,6 +581,7 @@ def test_cleanup_removes_the_run_and_what_is_past_retention_except_the_default_a
         "run_artifacts": {"count": 2, "names": [RUN_ID, "RUN_OLD"]},
         "model_versions": {"count": 1, "names": ["V_OLD"]},
         "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
+        "feature_state_tables": {"count": 2, "names": [STATE_TABLES_V20240105["lookups"], STATE_TABLES_V20240105["means"]]},
         "ml_jobs": {"count": 0, "names": []},
     }
     assert result["missing"] == {"count": 0, "names": []}
@@ -583,6 +592,9 @@ def test_cleanup_removes_the_run_and_what_is_past_retention_except_the_default_a
     assert session.statements_matching("TASK_HISTORY") == [HISTORY_SQL]
     assert session.statements_matching("^LIST ") == [f"LIST {ARTIFACTS}"]
     assert session.statements_matching("^REMOVE ") == [f"REMOVE {ARTIFACTS}{RUN_ID}/", f"REMOVE {ARTIFACTS}RUN_OLD/"]
+    assert session.statements_matching("^DROP TABLE") == [
+        f"DROP TABLE IF EXISTS {STATE_TABLES_V20240105['lookups']}", f"DROP TABLE IF EXISTS {STATE_TABLES_V20240105['means']}",
+    ]
     assert sorted(session.stage) == sorted([
         f"{ARTIFACTS}RUN_RECENT/model.ubj", f"{ARTIFACTS}RUN_MIXED/model.ubj", f"{ARTIFACTS}RUN_MIXED/notes.txt",
         "@ML_DEV.PIPELINE.ARTIFACT_STAGE/OTHER_PIPELINE/runs/RUN_X/model.ubj",
@@ -682,6 +694,7 @@ def test_cleanup_after_a_failed_task_keeps_the_runs_artefacts_and_still_applies_
         "run_artifacts": {"count": 1, "names": ["RUN_OLD"]},
         "model_versions": {"count": 1, "names": ["V_OLD"]},
         "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
+        "feature_state_tables": {"count": 2, "names": [STATE_TABLES_V20240105["lookups"], STATE_TABLES_V20240105["means"]]},
         "ml_jobs": {"count": 0, "names": []},
     }
     assert session.return_values == [value]
@@ -756,6 +769,8 @@ def test_cleanup_keeps_the_data_of_every_model_version_it_keeps():
     registry.models["MORTGAGE_MODEL"]["V_RECENT"]["train_dataset"] = (DATASET, "v20240105_000000_train")
     result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
     assert result["removed"]["dataset_versions"] == {"count": 0, "names": []}
+    assert result["removed"]["feature_state_tables"] == {"count": 0, "names": []}
+    assert session.statements_matching("^DROP TABLE") == []  # the kept version's feature state stays too
     assert {v for _, v in store.versions} >= {"v20240105_000000", "v20240105_000000_train", "v20240105_000000_test"}
     assert result["kept_dataset_versions_in_use"] == ["v20231201_000000", "v20240105_000000"]
     # The dropped version's data is not kept for it: V_OLD's lineage is not even asked.
