@@ -115,9 +115,8 @@ async function follow(
   return code;
 }
 
-export async function runCommand(ctx: CommandContext, options: { config: GraphConfig; timeoutMs: number }): Promise<number> {
-  const { deps, pc } = ctx;
-  const startedMs = deps.clock.now();
+/** The deployed graph, refused (NOT_RUNNABLE) when a run would skip tasks: both a run and a retry need it whole. */
+async function loadRunnableGraph(ctx: CommandContext): Promise<Awaited<ReturnType<typeof loadGraph>>> {
   const graph = await loadGraph(ctx);
   const problems = runnableProblems(graph, ctx.target.declaredTasks);
   if (problems.length) {
@@ -127,6 +126,13 @@ export async function runCommand(ctx: CommandContext, options: { config: GraphCo
       EXIT.NOT_RUNNABLE,
     );
   }
+  return graph;
+}
+
+export async function runCommand(ctx: CommandContext, options: { config: GraphConfig; timeoutMs: number }): Promise<number> {
+  const { deps, pc } = ctx;
+  const startedMs = deps.clock.now();
+  const graph = await loadRunnableGraph(ctx);
   const current = (await snowflake(ctx, () => ctx.session.execute(currentGraphsSql(graph.ref)))).map(parseCurrentGraph);
   const executing = current.filter((g) => g.state === "EXECUTING");
   if (executing.length) {
@@ -185,15 +191,7 @@ export function lastGraphRun(rows: TaskRun[], nowMs: number): { runId: number; r
 export async function retryLastCommand(ctx: CommandContext, options: { timeoutMs: number }): Promise<number> {
   const { deps } = ctx;
   const startedMs = deps.clock.now();
-  const graph = await loadGraph(ctx);
-  const problems = runnableProblems(graph, ctx.target.declaredTasks);
-  if (problems.length) {
-    throw new CliError(
-      `${graph.root.fullName} is not runnable as deployed:\n  ${problems.join("\n  ")}\n` +
-        `Resume the children with \`${ctx.commandLine("resume --children-only")}\` (or \`pulumi up\`, whose GraphActivation repairs this).`,
-      EXIT.NOT_RUNNABLE,
-    );
-  }
+  const graph = await loadRunnableGraph(ctx);
   const rootTaskId = graph.root.id;
   if (!rootTaskId) throw new CliError(`SHOW TASKS gave no id for ${graph.root.fullName}; TASK_HISTORY needs it`, EXIT.SNOWFLAKE);
   const history = await snowflake(ctx, () =>
