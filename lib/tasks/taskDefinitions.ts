@@ -87,21 +87,15 @@ export interface TaskDefinition {
   payload?: StagedDirectory;
 }
 
-export interface RootTaskDefinition {
+/** The root task: its settings as the stack gives them, with the graph config rendered as CONFIG. */
+export interface RootTaskDefinition extends Omit<RootSettings, "graphConfig"> {
   /** The Snowflake task name: the pipeline's name. */
   name: string;
   logicalName: string;
   body: string;
   warehouse: string;
-  schedule?: TaskScheduleSpec;
   /** Canonical JSON of the graph config (root CONFIG). */
   config: string;
-  started: boolean;
-  allowOverlappingExecution: boolean;
-  timeoutMs?: number;
-  retries?: number;
-  suspendAfterFailures?: number;
-  errorIntegration?: string;
   comment: string;
 }
 
