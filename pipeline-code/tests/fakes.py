@@ -9,7 +9,7 @@ import re
 
 import pandas as pd
 
-from mlpipeline import features
+from mlpipeline import artifacts, features
 
 
 def parse_snowflake_timestamp(value):
@@ -534,3 +534,23 @@ class FakeJobs:
             raise FakeSQLError(f"Service '{job_id}' does not exist or not authorized.")
         self.listed = [job for job in self.listed if job["id"] != job_id]
         self.deleted.append(job_id)
+
+
+class FakeJobIO:
+    """The ML Job payload's io seam (jobs/train.py) over a FakeDatasetStore and a FakeSession's stage."""
+
+    def __init__(self, store, session):
+        self.store, self.session = store, session
+
+    def frame(self, name, version, split_col, split, limit=None):
+        rows = self.store.load(name, version)
+        rows = rows[rows[split_col] == split].reset_index(drop=True)
+        return rows if limit is None else rows.head(limit)
+
+    def connector(self, name, version, split_col, split):
+        # Several instances: the payload hands this to the distributed estimator, which does not
+        # import outside the ML container runtime, so training falls back to one node.
+        return ("connector", name, version, split)
+
+    def save(self, path, data):
+        artifacts.write_bytes(self.session, path, data)

@@ -19,7 +19,7 @@ import re
 import numpy as np
 import pytest
 
-from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from fakes import reference_build, FakeDatasetStore, FakeJobIO as JobIO, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
 from jobs import train
 from mlpipeline import artifacts
@@ -70,24 +70,6 @@ class Account:
         session.tables, session.stage, session.staged_csv = self.tables, self.stage, self.staged_csv
         session.task_history = self.task_history
         return session
-
-
-class JobIO:
-    def __init__(self, store, session):
-        self.store, self.session = store, session
-
-    def frame(self, name, version, split_col, split, limit=None):
-        rows = self.store.load(name, version)
-        rows = rows[rows[split_col] == split].reset_index(drop=True)
-        return rows if limit is None else rows.head(limit)
-
-    def connector(self, name, version, split_col, split):
-        # Several instances: the payload hands this to the distributed estimator, which does not
-        # import outside the ML container runtime, so training falls back to one node.
-        return ("connector", name, version, split)
-
-    def save(self, path, data):
-        artifacts.write_bytes(self.session, path, data)
 
 
 def run_to_the_quality_check(account, store):

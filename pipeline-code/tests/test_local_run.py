@@ -9,7 +9,7 @@ import os
 import pytest
 
 import run_local
-from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession
+from fakes import reference_build, FakeDatasetStore, FakeJobIO as JobIO, FakeJob, FakeJobs, FakeRegistry, FakeSession
 from helpers import FIXTURE_PIPELINE, graph_config
 from jobs import train
 from mlpipeline import artifacts, local_run
@@ -18,24 +18,6 @@ CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE_FILE = os.path.join(CODE_ROOT, "sample_data", "mortgage_sample.csv")
 NOW = dt.datetime(2024, 3, 1, 10, 0, tzinfo=dt.timezone.utc)
 DATASET = "ML_DEV.MODELS.MORTGAGE_DATASET"
-
-
-class JobIO:
-    def __init__(self, store, session):
-        self.store, self.session = store, session
-
-    def frame(self, name, version, split_col, split, limit=None):
-        rows = self.store.load(name, version)
-        rows = rows[rows[split_col] == split].reset_index(drop=True)
-        return rows if limit is None else rows.head(limit)
-
-    def connector(self, name, version, split_col, split):
-        # Several instances: the payload hands this to the distributed estimator, which does not
-        # import outside the ML container runtime, so training falls back to one node.
-        return ("connector", name, version, split)
-
-    def save(self, path, data):
-        artifacts.write_bytes(self.session, path, data)
 
 
 class World:
