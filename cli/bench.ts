@@ -15,7 +15,7 @@ import { diffPlans, touchedResources, type PlanDiff } from "../lib/plan/diffPlan
 import { graphDepth, longestDependencyChain } from "../lib/plan/dependencyChain";
 import { Plan, planStack } from "./mockPlan";
 import { PROJECT_DIR } from "../program";
-import { writeGeneratedProject } from "./generatedProject";
+import { GENERATED_STACK_CONFIG, writeGeneratedProject } from "./generatedProject";
 
 const scratchDirs: string[] = [];
 /** A temporary directory, removed when the bench ends. */
@@ -44,14 +44,18 @@ async function main(argv: string[]): Promise<void> {
     .name("npm run bench --")
     .option("--python", "also run the training benchmark (pipeline-code/bench_training.py, about a minute)")
     .option("--sizes <list>", "generated pipeline sizes", "10,100,1000")
+    .option("--engine-only", "only the real-engine measurements")
+    .option("--engine-size <n>", "tasks of the generated graph previewed and deployed on the real engine (needs pulumi on PATH)", "1000")
     .parse(argv, { from: "user" })
-    .opts<{ python?: boolean; sizes: string }>();
+    .opts<{ python?: boolean; sizes: string; engineSize: string; engineOnly?: boolean }>();
 
   const rows: [string, string][] = [];
   const report = (what: string, value: string) => {
     rows.push([what, value]);
     console.log(`${what.padEnd(58)} ${value}`);
   };
+
+  if (options.engineOnly) return engineBench(Number(options.engineSize), report);
 
   // Warm-up: the first plan in a process pays for loading the SDK and serializing the dynamic providers.
   const [, warm] = await timed(() => planStack({ projectDir: PROJECT_DIR, stack: "dev" }));
@@ -128,12 +132,47 @@ async function main(argv: string[]): Promise<void> {
   report("resources: a task added", addedAndChanged(diffPlans(edited, await planWith({ schedule: "1d" }))));
   rmSync(dir, { recursive: true, force: true });
 
+  await engineBench(Number(options.engineSize), report);
+
   if (options.python) {
     // The pipeline code's pinned environment (.venv-pipeline/), provisioned as npm test does.
     const { ensurePythonEnv } = require("../tests/python-env") as { ensurePythonEnv: () => { python: string } };
     const { python } = ensurePythonEnv();
     const result = spawnSync(python, ["bench_training.py"], { cwd: join(PROJECT_DIR, "pipeline-code"), encoding: "utf8" });
     report("training benchmark (pipeline-code/bench_training.py)", result.status === 0 ? result.stdout.trim() : `failed: ${result.stderr.trim().split("\n").pop()}`);
+  }
+}
+
+/**
+ * The generated graph previewed and deployed by the real Pulumi engine (CLI, Node.js host,
+ * pulumi-resource-snowflake) against the Snowflake stand-in (tests/support), when `pulumi` is on
+ * PATH: the times of `pulumi preview` and `pulumi up` from nothing, and of a no-change `up`.
+ */
+async function engineBench(size: number, report: (what: string, value: string) => void): Promise<void> {
+  const { engineAvailability, engineProject, describeRun } = await import("../tests/support/engineStack");
+  const availability = engineAvailability();
+  if (!availability.ok) {
+    report(`real engine, generated graph of ${size} tasks`, `skipped: ${availability.reason}`);
+    return;
+  }
+  const stackConfig = {
+    ...GENERATED_STACK_CONFIG,
+    "snowflake:organizationName": "BENCHORG",
+    "snowflake:accountName": "BENCHACCOUNT",
+    "snowflake:user": "BENCH_DEPLOYER",
+  };
+  const project = await engineProject({ populate: (dir) => writeGeneratedProject(dir, size), stacks: { dev: stackConfig }, users: ["BENCH_DEPLOYER"] });
+  try {
+    const dev = await project.stack("dev");
+    const preview = await dev.preview();
+    report(`real engine: preview, empty stack, graph of ${size} tasks`, `${(preview.ms / 1000).toFixed(1)} s (${describeRun(preview).split(";")[0]}, ${preview.steps.length} steps)`);
+    const up = await dev.up();
+    const statements = up.toSeq - up.fromSeq + 1;
+    report(`real engine: up from nothing, graph of ${size} tasks`, `${(up.ms / 1000).toFixed(1)} s (${describeRun(up).split("\n")[0]}; ${statements} statements to the stand-in)`);
+    const again = await dev.up();
+    report(`real engine: no-change up (refresh included), graph of ${size} tasks`, `${(again.ms / 1000).toFixed(1)} s (${describeRun(again).split("\n")[0]})`);
+  } finally {
+    await project.cleanup();
   }
 }
 

@@ -126,6 +126,8 @@ export interface EngineProjectOptions {
   stacks?: Record<string, Record<string, unknown>>;
   /** Use the repository's own Pulumi.<stack>.yaml files and pipeline-code/ (the sample). */
   sample?: boolean;
+  /** Writes more files into the project directory (e.g. a generated pipeline); the repository's Pulumi.yaml is kept. */
+  populate?: (dir: string) => void;
   /** Users the stand-in accepts (the stack files' snowflake:user values). */
   users: string[];
   roles?: string[];
@@ -152,6 +154,10 @@ export async function engineProject(options: EngineProjectOptions): Promise<Engi
   for (const pipeline of options.pipelines ?? []) {
     write(pipeline.file, stringify(pipeline.definition));
     for (const [path, text] of Object.entries(pipeline.files)) write(join(dirname(pipeline.file), path), text);
+  }
+  if (options.populate) {
+    options.populate(dir);
+    cpSync(join(REPO_DIR, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
   }
   for (const [stack, config] of Object.entries(options.stacks ?? {})) {
     const { ["snowflake:privateKey"]: _ignored, ...rest } = config;
