@@ -282,7 +282,15 @@ export async function startSnowflakeStub(options: StubOptions = {}): Promise<Sno
   /** Why a login is refused when `users` is set, or undefined. */
   function loginProblem(data: Record<string, unknown>): { code: string; message: string } | undefined {
     if (!options.users) return undefined;
-    const user = String(data.LOGIN_NAME ?? "").toUpperCase();
+    // gosnowflake sends no LOGIN_NAME with a key-pair login: the user is the JWT's subject <ACCOUNT>.<USER>.
+    const jwtSubject = () => {
+      try {
+        return String(JSON.parse(Buffer.from(String(data.TOKEN).split(".")[1], "base64url").toString("utf8")).sub ?? "");
+      } catch {
+        return "";
+      }
+    };
+    const user = String(data.LOGIN_NAME ?? jwtSubject().split(".").pop() ?? "").toUpperCase();
     const entry = Object.entries(options.users).find(([name]) => name.toUpperCase() === user)?.[1];
     if (entry === undefined) return { code: "390100", message: "Incorrect username or password was specified." };
     if (typeof entry === "string") {
