@@ -356,6 +356,17 @@ export async function startSnowflakeStub(options: StubOptions = {}): Promise<Sno
       }
       return send(res, outcome, () => known ?? result([], []), "42000");
     }
+    // Control API of the stand-in when it runs as its own process (standInServer.ts); not Snowflake's.
+    if (url.pathname.startsWith("/__standin/") && catalog) {
+      const json = (value: unknown) => void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(value));
+      if (url.pathname === "/__standin/catalog") return json(catalog.snapshot());
+      if (url.pathname === "/__standin/log") return json({ log: catalog.log, taskDdl: catalog.taskDdl, transitions: catalog.transitions, unhandled: catalog.unhandled });
+      if (url.pathname === "/__standin/fail" && req.method === "POST") {
+        stub.failOn(new RegExp(String(body.pattern), "s"), { message: String(body.message), code: body.code, sqlState: body.sqlState, times: body.times, afterMs: body.afterMs });
+        return json({ ok: true });
+      }
+      return void res.writeHead(404).end();
+    }
     // telemetry, heartbeat, session delete, abort: acknowledge.
     return send(res, undefined, () => ({}));
   }
