@@ -75,9 +75,10 @@ export function tokenize(sql: string): Token[] {
       tokens.push({ text: sql.slice(start, i), start, end: i, kind: "number", depth });
       continue;
     }
-    if (c === "(") depth++;
-    tokens.push({ text: c, start, end: i + 1, kind: "punct", depth: c === "(" ? depth - 1 : depth });
+    // A parenthesis carries the depth outside it, like the tokens around it.
     if (c === ")") depth = Math.max(0, depth - 1);
+    tokens.push({ text: c, start, end: i + 1, kind: "punct", depth });
+    if (c === "(") depth++;
     i++;
   }
   return tokens;
