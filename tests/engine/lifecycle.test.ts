@@ -119,6 +119,15 @@ describe("one pipeline on the real engine", { skip: availability.ok ? false : av
     assert.equal(tasksNow[task("AUDIT")].state, "started");
   });
 
+  test("a WHEN that differs only in case reaches Snowflake", async () => {
+    const fit = definition().tasks.find((t) => t.name === "FIT")!;
+    fit.when = "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('DEMO_FLOW$LOAD') = 'LOAD'";
+    await writeDefinition();
+    const { up } = await previewThenUp();
+    assert.deepEqual(changesOf(up), ["demo-flow-task-fit: update"]);
+    assert.match(catalog().tasks.get(task("FIT"))!.condition ?? "", /= 'LOAD'/);
+  });
+
   test("the finalizer becomes a step, then a step becomes the finalizer again", async () => {
     const tidy = definition().tasks.find((t) => t.name === "TIDY")!;
     delete tidy.finalizer;
@@ -133,15 +142,6 @@ describe("one pipeline on the real engine", { skip: availability.ok ? false : av
     await previewThenUp();
     t = catalog().snapshot().tasks[task("TIDY")];
     assert.deepEqual([t.predecessors, t.finalize, t.state], [[], ROOT, "started"]);
-  });
-
-  test("a WHEN that differs only in case reaches Snowflake", async () => {
-    const fit = definition().tasks.find((t) => t.name === "FIT")!;
-    fit.when = "SYSTEM$GET_PREDECESSOR_RETURN_VALUE('DEMO_FLOW$LOAD') = 'LOAD'";
-    await writeDefinition();
-    const { up } = await previewThenUp();
-    assert.deepEqual(changesOf(up), ["demo-flow-task-fit: update"]);
-    assert.match(catalog().tasks.get(task("FIT"))!.condition ?? "", /= 'LOAD'/);
   });
 
   test("pulumi destroy --run-program, as the README says, removes everything", async () => {
