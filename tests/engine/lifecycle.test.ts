@@ -154,4 +154,8 @@ describe("one pipeline on the real engine", { skip: availability.ok ? false : av
     );
     assert.deepEqual(catalog().taskDdl.filter((d) => d.seq >= destroy.fromSeq && d.refused).map((d) => d.sql), []);
   });
+
+  test("the stand-in modelled every statement the provider and the program sent", () => {
+    assert.deepEqual(catalog().unhandled, []);
+  });
 });

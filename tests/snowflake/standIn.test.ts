@@ -118,6 +118,17 @@ describe("stand-in catalog", () => {
     assert.deepEqual([catalog().tasks.size, catalog().stages.size, catalog().schemas.size], [0, 0, 0]);
   });
 
+  test("renaming a database moves its schemas, stages, tasks and the references between tasks", async () => {
+    await sql.execute("CREATE TASK DB.S.ROOT AS SELECT 1");
+    await sql.execute("CREATE TASK DB.S.C AFTER DB.S.ROOT AS SELECT 1");
+    await sql.execute("CREATE STAGE DB.S.ST");
+    await sql.execute('ALTER DATABASE "DB" RENAME TO "DB2"');
+    assert.deepEqual([...catalog().schemas.keys()].sort(), ["DB2.PUBLIC", "DB2.S"]);
+    assert.deepEqual([...catalog().stages.keys()], ["DB2.S.ST"]);
+    assert.deepEqual(catalog().tasks.get("DB2.S.C")!.predecessors, ["DB2.S.ROOT"]);
+    await sql.execute('ALTER DATABASE "DB2" RENAME TO "DB"');
+  });
+
   test("grants need the role and the object; SHOW GRANTS ON lists them as the provider reads them", async () => {
     assert.match(await refusal('GRANT USAGE ON DATABASE "DB" TO ROLE "NOBODY"'), /Role 'NOBODY' does not exist/);
     assert.match(await refusal('GRANT USAGE ON INTEGRATION "OTHER" TO ROLE "ENGINEER"'), /does not exist/);
@@ -133,10 +144,11 @@ describe("stand-in catalog", () => {
 
   test("PUT needs an existing stage; an injected failure is Snowflake's error and is logged", async () => {
     assert.match(await refusal("LIST '@DB.S.NOSTAGE/'"), /Stage 'DB.S.NOSTAGE' does not exist/);
+    const mark = catalog().nextSeq;
     stub.failOn(/^CREATE STAGE/, { message: "Injected: warehouse quota exceeded", times: 1 });
     assert.match(await refusal("CREATE STAGE DB.S.ST"), /Injected: warehouse quota exceeded/);
     await sql.execute("CREATE STAGE DB.S.ST");
-    const entries = catalog().log.filter((e) => e.sql === "CREATE STAGE DB.S.ST");
+    const entries = catalog().log.filter((e) => e.sql === "CREATE STAGE DB.S.ST" && e.seq >= mark);
     assert.deepEqual(entries.map((e) => e.error), ["Injected: warehouse quota exceeded", undefined]);
   });
 });

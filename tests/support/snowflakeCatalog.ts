@@ -108,6 +108,8 @@ export interface CatalogOptions {
   integrations?: string[];
   /** Called when a stage is dropped (the stub removes its files). */
   onStageDropped?: (fqn: string) => void;
+  /** Called when a stage is renamed with its database or schema (the stub moves its files). */
+  onStageRenamed?: (from: string, to: string) => void;
 }
 
 const text = (name: string): CatalogColumn => ({ name, type: "text" });
@@ -657,6 +659,14 @@ export class SnowflakeCatalog {
       case "DATABASE": {
         const db = this.databases.get(parts[0]);
         if (!db) return ifExists ? OK : missing("Database", parts[0]);
+        if (c.accept("RENAME", "TO")) {
+          const to = c.name()!.join(".");
+          if (this.databases.has(to)) return exists(to);
+          this.databases.delete(parts[0]);
+          this.databases.set(to, { ...db, name: to });
+          this.movePrefix(`${parts[0]}.`, `${to}.`);
+          return OK;
+        }
         if (c.accept("SET")) {
           const p = readProperties(c);
           if (p.COMMENT !== undefined) db.comment = stringValue(p.COMMENT);
@@ -669,6 +679,15 @@ export class SnowflakeCatalog {
         const key = parts.length === 2 ? parts.join(".") : `${session.database}.${parts[0]}`;
         const schema = this.schemas.get(key);
         if (!schema) return ifExists ? OK : missing("Schema", parts.join("."));
+        if (c.accept("RENAME", "TO")) {
+          const target = c.name()!;
+          const to = target.length === 2 ? target.join(".") : `${schema.database}.${target[0]}`;
+          if (this.schemas.has(to)) return exists(to);
+          this.movePrefix(`${key}.`, `${to}.`);
+          this.schemas.delete(key);
+          this.schemas.set(to, { ...schema, database: to.split(".")[0], name: to.split(".")[1] });
+          return OK;
+        }
         if (c.accept("SET")) {
           const p = readProperties(c);
           if (p.COMMENT !== undefined) schema.comment = stringValue(p.COMMENT);
@@ -678,6 +697,14 @@ export class SnowflakeCatalog {
       case "WAREHOUSE": {
         const w = this.warehouses.get(parts[0]);
         if (!w) return ifExists ? OK : missing("Warehouse", parts[0]);
+        if (c.accept("RENAME", "TO")) {
+          const to = c.name()!.join(".");
+          if (this.warehouses.has(to)) return exists(to);
+          this.warehouses.delete(parts[0]);
+          this.warehouses.set(to, { ...w, name: to });
+          for (const g of this.grants) if (g.grantedOn === "WAREHOUSE" && g.name === parts[0]) g.name = to;
+          return OK;
+        }
         if (c.accept("SUSPEND")) w.state = "SUSPENDED";
         else if (c.accept("RESUME")) w.state = "STARTED";
         else if (c.accept("SET")) {
@@ -808,6 +835,40 @@ export class SnowflakeCatalog {
       return OK;
     }
     return invalid(`unsupported ALTER TASK action: ${c.rest()}`);
+  }
+
+  /**
+   * Renaming a database or schema renames what is in it: schemas, stages, tasks (and the task
+   * references between them) and the grants on them
+   * (https://docs.snowflake.com/en/sql-reference/sql/alter-database, alter-schema: RENAME TO).
+   */
+  private movePrefix(from: string, to: string) {
+    const moved = (name: string) => (name.startsWith(from) ? to + name.slice(from.length) : name);
+    for (const [key, schema] of [...this.schemas]) {
+      if (!key.startsWith(from)) continue;
+      this.schemas.delete(key);
+      const next = moved(key);
+      this.schemas.set(next, { ...schema, database: next.split(".")[0], name: next.split(".")[1] });
+    }
+    for (const [key, stage] of [...this.stages]) {
+      if (!key.startsWith(from)) continue;
+      this.stages.delete(key);
+      const [database, schema, name] = moved(key).split(".");
+      this.stages.set(moved(key), { ...stage, database, schema, name });
+      this.options.onStageRenamed?.(key, moved(key));
+    }
+    for (const [key, task] of [...this.tasks]) {
+      task.predecessors = task.predecessors.map(moved);
+      if (task.finalize) task.finalize = moved(task.finalize);
+      if (!key.startsWith(from)) continue;
+      this.tasks.delete(key);
+      const [database, schema] = moved(key).split(".");
+      this.tasks.set(moved(key), Object.assign(task, { database, schema }));
+    }
+    for (const g of this.grants) {
+      if (g.grantedOn === "DATABASE" && `${g.name}.` === from) g.name = to.slice(0, -1);
+      else g.name = moved(g.name);
+    }
   }
 
   // ---------------------------------------------------------------- DROP

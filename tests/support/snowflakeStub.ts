@@ -184,6 +184,10 @@ export async function startSnowflakeStub(options: StubOptions = {}): Promise<Sno
           fs.rmSync(path.join(stageRoot, fqn), { recursive: true, force: true });
           options.catalog?.onStageDropped?.(fqn);
         },
+        onStageRenamed: (from, to) => {
+          if (fs.existsSync(path.join(stageRoot, from))) fs.renameSync(path.join(stageRoot, from), path.join(stageRoot, to));
+          options.catalog?.onStageRenamed?.(from, to);
+        },
       })
     : undefined;
 
