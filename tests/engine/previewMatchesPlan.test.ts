@@ -19,7 +19,8 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 function engineResources(preview: RunResult) {
   const out = new Map<string, Record<string, unknown>>();
   for (const step of preview.steps) {
-    if (step.type === "pulumi:pulumi:Stack") continue;
+    // The stack and the engine's default provider of the dynamic resources are the engine's own, not the program's.
+    if (step.type === "pulumi:pulumi:Stack" || (step.type.startsWith("pulumi:providers:") && urnName(step.urn).startsWith("default"))) continue;
     const inputs = { ...(step.inputs ?? {}) };
     delete inputs.__provider;
     if (step.type.startsWith("pulumi:providers:")) for (const k of STAND_IN_KEYS) delete inputs[k];
