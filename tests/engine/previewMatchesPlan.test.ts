@@ -19,10 +19,12 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 function engineResources(preview: RunResult) {
   const out = new Map<string, Record<string, unknown>>();
   for (const step of preview.steps) {
-    // The stack and the engine's default provider of the dynamic resources are the engine's own, not the program's.
-    if (step.type === "pulumi:pulumi:Stack" || (step.type.startsWith("pulumi:providers:") && urnName(step.urn).startsWith("default"))) continue;
+    // The stack and the engine's default provider of the dynamic resources are the engine's own, not
+    // the program's; the StackReference to dev is a read, which the plan does not list.
+    if (["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference"].includes(step.type) || (step.type.startsWith("pulumi:providers:") && urnName(step.urn).startsWith("default"))) continue;
     const inputs = { ...(step.inputs ?? {}) };
     delete inputs.__provider;
+    delete inputs.__internal;
     if (step.type.startsWith("pulumi:providers:")) for (const k of STAND_IN_KEYS) delete inputs[k];
     out.set(`${step.type}::${urnName(step.urn)}`, cleanInputs(inputs) as Record<string, unknown>);
   }
