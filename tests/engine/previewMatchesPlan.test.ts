@@ -1,20 +1,33 @@
 // `pulumi preview` of the real dev and prod stacks (Pulumi.dev.yaml, Pulumi.prod.yaml and the
 // sample pipeline) on empty stacks registers the same resources with the same inputs as the
-// offline `npm run plan`. prod promotes from dev, so dev is deployed (to the stand-in) before prod
-// is previewed, as in the README's flow.
+// offline `npm run plan`, planned from the same stack files (which the test completed with the
+// stand-in's host, port and protocol and the secret key). prod promotes from dev, so dev is
+// deployed (to the stand-in) before prod is previewed, as in the README's flow.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { planWithSourceStacks } from "../../cli/sourceStacks";
 import { cleanInputs, type Plan } from "../../cli/mockPlan";
 import { assertOk } from "../support/engineAssertions";
-import { engineAvailability, engineProject, REPO_DIR, urnName, type EngineProject, type RunResult } from "../support/engineStack";
+import { engineAvailability, engineProject, urnName, type EngineProject, type RunResult } from "../support/engineStack";
 
 const availability = engineAvailability();
 
-/** Provider settings the engine test sets to reach the stand-in (and the key), not in the plan's stack files. */
-const STAND_IN_KEYS = new Set(["host", "port", "protocol", "privateKey", "version"]);
+/** The plugin version the engine adds to a provider's inputs. */
+const ENGINE_KEYS = new Set(["version"]);
 /** The value the engine shows for an input not known in a preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * The program's inputs in the engine's (checked) inputs: the bridged provider's Check fills in
+ * defaults and lists them in `__defaults`; those are the provider's, not the program's.
+ */
+function withoutDefaults(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDefaults);
+  if (!value || typeof value !== "object") return value;
+  const obj = value as Record<string, unknown>;
+  const defaults = Array.isArray(obj.__defaults) ? (obj.__defaults as string[]) : [];
+  return Object.fromEntries(Object.entries(obj).filter(([k]) => k !== "__defaults" && !defaults.includes(k)).map(([k, v]) => [k, withoutDefaults(v)]));
+}
 
 function engineResources(preview: RunResult) {
   const out = new Map<string, Record<string, unknown>>();
@@ -25,8 +38,8 @@ function engineResources(preview: RunResult) {
     const inputs = { ...(step.inputs ?? {}) };
     delete inputs.__provider;
     delete inputs.__internal;
-    if (step.type.startsWith("pulumi:providers:")) for (const k of STAND_IN_KEYS) delete inputs[k];
-    out.set(`${step.type}::${urnName(step.urn)}`, cleanInputs(inputs) as Record<string, unknown>);
+    if (step.type.startsWith("pulumi:providers:")) for (const k of ENGINE_KEYS) delete inputs[k];
+    out.set(`${step.type}::${urnName(step.urn)}`, cleanInputs(withoutDefaults(inputs)) as Record<string, unknown>);
   }
   return out;
 }
@@ -35,7 +48,7 @@ function planResources(plan: Plan) {
   const out = new Map<string, Record<string, unknown>>();
   for (const r of plan.resources) {
     const inputs = { ...(r.inputs as Record<string, unknown>) };
-    if (r.type.startsWith("pulumi:providers:")) for (const k of STAND_IN_KEYS) delete inputs[k];
+    if (r.type.startsWith("pulumi:providers:")) for (const k of ENGINE_KEYS) delete inputs[k];
     out.set(`${r.type}::${r.name}`, inputs);
   }
   return out;
@@ -71,8 +84,8 @@ describe("preview of the real stacks against the offline plan", { skip: availabi
   after(async () => project?.cleanup());
 
   test("dev: an empty stack's preview is the plan", async () => {
-    const plan = await planWithSourceStacks({ projectDir: REPO_DIR, stack: "dev", preview: true });
     const dev = await project.stack("dev");
+    const plan = await planWithSourceStacks({ projectDir: project.dir, stack: "dev", preview: true });
     const preview = await dev.preview();
     assertOk(preview);
     const unknown = compare(planResources(plan), engineResources(preview));
@@ -84,8 +97,8 @@ describe("preview of the real stacks against the offline plan", { skip: availabi
   test("prod: an empty stack's preview is the plan (after dev is deployed)", async () => {
     const dev = await project.stack("dev");
     assertOk(await dev.up());
-    const plan = await planWithSourceStacks({ projectDir: REPO_DIR, stack: "prod", preview: true });
     const prod = await project.stack("prod");
+    const plan = await planWithSourceStacks({ projectDir: project.dir, stack: "prod", preview: true });
     const preview = await prod.preview();
     assertOk(preview);
     compare(planResources(plan), engineResources(preview));
