@@ -92,9 +92,15 @@ export interface RunResult {
 /** Logical name of a URN (after the last `::`). */
 export const urnName = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
-/** Steps that change something (not `same`, not the refresh's reads). */
+/**
+ * Steps that change something (not `same`, not the refresh's reads). The engine's default provider
+ * of the dynamic resources is left out: it takes the whole stack config as inputs, so any config
+ * edit "updates" it, and that changes nothing in Snowflake.
+ */
 export function changedSteps(result: RunResult) {
-  return result.steps.filter((s) => !["same", "read", "refresh"].includes(s.op) && s.type !== "pulumi:pulumi:Stack");
+  return result.steps.filter(
+    (s) => !["same", "read", "refresh"].includes(s.op) && s.type !== "pulumi:pulumi:Stack" && !(s.type.startsWith("pulumi:providers:") && urnName(s.urn).startsWith("default")),
+  );
 }
 
 export interface EngineProject {
