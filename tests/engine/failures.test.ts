@@ -20,7 +20,7 @@ function programPids(projectDir: string): number[] {
     .filter((pid) => Number.isInteger(pid) && pid !== process.pid);
 }
 
-describe("failures in the middle of an up on the real engine", { skip: availability.ok ? false : availability.reason, timeout: 600_000 }, () => {
+describe("failures in the middle of an up on the real engine", { skip: availability.ok ? false : availability.reason, timeout: 1_800_000 }, () => {
   let project: EngineProject;
   let dev: EngineStack;
   const pipeline = demoPipeline();

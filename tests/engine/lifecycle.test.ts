@@ -12,7 +12,7 @@ const availability = engineAvailability();
 const ROOT = "FX_DB.PIPE.DEMO_FLOW";
 const task = (name: string) => `${ROOT}$${name}`;
 
-describe("one pipeline on the real engine", { skip: availability.ok ? false : availability.reason, timeout: 600_000 }, () => {
+describe("one pipeline on the real engine", { skip: availability.ok ? false : availability.reason, timeout: 1_800_000 }, () => {
   let project: EngineProject;
   let dev: EngineStack;
   const pipeline = demoPipeline();

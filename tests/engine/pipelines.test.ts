@@ -20,7 +20,7 @@ const PLATFORM_TYPES = [
 ];
 const platformChanges = (run: RunResult) => changedSteps(run).filter((s) => PLATFORM_TYPES.includes(s.type)).map((s) => `${s.urn.split("::").pop()}: ${s.op}`);
 
-describe("pipelines added, reordered, removed and renamed on the real engine", { skip: availability.ok ? false : availability.reason, timeout: 600_000 }, () => {
+describe("pipelines added, reordered, removed and renamed on the real engine", { skip: availability.ok ? false : availability.reason, timeout: 1_800_000 }, () => {
   let project: EngineProject;
   let dev: EngineStack;
   const first = demoPipeline("DEMO_FLOW", "flows/demo");

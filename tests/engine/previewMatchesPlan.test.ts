@@ -71,7 +71,7 @@ function compare(planned: Map<string, Record<string, unknown>>, engine: Map<stri
   return unknown;
 }
 
-describe("preview of the real stacks against the offline plan", { skip: availability.ok ? false : availability.reason, timeout: 600_000 }, () => {
+describe("preview of the real stacks against the offline plan", { skip: availability.ok ? false : availability.reason, timeout: 1_800_000 }, () => {
   let project: EngineProject;
   before(async () => {
     project = await engineProject({
