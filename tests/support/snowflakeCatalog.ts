@@ -667,12 +667,7 @@ export class SnowflakeCatalog {
           this.movePrefix(`${parts[0]}.`, `${to}.`);
           return OK;
         }
-        if (c.accept("SET")) {
-          const p = readProperties(c);
-          if (p.COMMENT !== undefined) db.comment = stringValue(p.COMMENT);
-        } else if (c.accept("UNSET")) {
-          if (c.rest().toUpperCase().includes("COMMENT")) db.comment = undefined;
-        }
+        setOrUnsetComment(c, db);
         return OK;
       }
       case "SCHEMA": {
@@ -688,10 +683,7 @@ export class SnowflakeCatalog {
           this.schemas.set(to, { ...schema, database: to.split(".")[0], name: to.split(".")[1] });
           return OK;
         }
-        if (c.accept("SET")) {
-          const p = readProperties(c);
-          if (p.COMMENT !== undefined) schema.comment = stringValue(p.COMMENT);
-        }
+        setOrUnsetComment(c, schema);
         return OK;
       }
       case "WAREHOUSE": {
@@ -719,10 +711,7 @@ export class SnowflakeCatalog {
       case "STAGE": {
         const stage = this.stages.get(qualify(parts, session.database, session.schema));
         if (!stage) return ifExists ? OK : missing("Stage", parts.join("."));
-        if (c.accept("SET")) {
-          const p = readProperties(c);
-          if (p.COMMENT !== undefined) stage.comment = stringValue(p.COMMENT);
-        }
+        setOrUnsetComment(c, stage);
         return OK;
       }
       case "COMPUTE": {
@@ -1110,6 +1099,16 @@ function readTaskClauses(c: Cursor): { props: Record<string, string>; after: str
     }
   }
   return { props, after, when, body };
+}
+
+/** `SET … COMMENT = '…'` or `UNSET COMMENT` of an ALTER, on `target` (other properties are not kept). */
+function setOrUnsetComment(c: Cursor, target: { comment?: string }) {
+  if (c.accept("SET")) {
+    const p = readProperties(c);
+    if (p.COMMENT !== undefined) target.comment = stringValue(p.COMMENT);
+  } else if (c.accept("UNSET") && c.rest().toUpperCase().includes("COMMENT")) {
+    target.comment = "";
+  }
 }
 
 /** Task properties of CREATE / ALTER … SET (parameters are kept as text at level TASK). */
