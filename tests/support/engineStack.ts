@@ -132,6 +132,8 @@ export interface EngineProjectOptions {
   stacks?: Record<string, Record<string, unknown>>;
   /** Use the repository's own Pulumi.<stack>.yaml files and pipeline-code/ (the sample). */
   sample?: boolean;
+  /** More environment variables for the CLI (e.g. PULUMI_SKIP_CHECKPOINTS for the bench). */
+  env?: Record<string, string>;
   /** Writes more files into the project directory (e.g. a generated pipeline); the repository's Pulumi.yaml is kept. */
   populate?: (dir: string) => void;
   /** Users the stand-in accepts (the stack files' snowflake:user values). */
@@ -184,6 +186,7 @@ export async function engineProject(options: EngineProjectOptions): Promise<Engi
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     // The CLI's distribution ships pulumi-resource-pulumi-nodejs next to the binary; @pulumi/pulumi has it too.
     PATH: [dirname(pulumiBin), sdkDir, process.env.PATH ?? ""].join(delimiter),
+    ...options.env,
   };
 
   const stacks = new Map<string, EngineStack>();
