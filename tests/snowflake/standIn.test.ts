@@ -151,4 +151,13 @@ describe("stand-in catalog", () => {
     const entries = catalog().log.filter((e) => e.sql === "CREATE STAGE DB.S.ST" && e.seq >= mark);
     assert.deepEqual(entries.map((e) => e.error), ["Injected: warehouse quota exceeded", undefined]);
   });
+
+  test("a failure injected after a delay spares the statements before it", async () => {
+    stub.failOn(/^CREATE SCHEMA DB\.LATE/, { message: "Injected later", afterMs: 400, times: 1 });
+    await sql.execute("CREATE SCHEMA DB.LATE1");
+    await new Promise((r) => setTimeout(r, 450));
+    assert.match(await refusal("CREATE SCHEMA DB.LATE2"), /Injected later/);
+    await sql.execute("CREATE SCHEMA DB.LATE2");
+    assert.ok(catalog().schemas.has("DB.LATE1") && catalog().schemas.has("DB.LATE2"));
+  });
 });
