@@ -647,11 +647,7 @@ export class SnowflakeCatalog {
   // ---------------------------------------------------------------- ALTER
 
   private alter(c: Cursor, session: { database?: string; schema?: string }): CatalogAnswer | undefined {
-    const what = c.peek()?.text.toUpperCase();
-    c.i++;
-    if (what === "COMPUTE") c.accept("POOL");
-    const ifExists = c.accept("IF", "EXISTS");
-    const parts = c.name();
+    const { what, ifExists, parts } = objectHead(c);
     if (!parts) return undefined;
     switch (what) {
       case "TASK":
@@ -863,11 +859,7 @@ export class SnowflakeCatalog {
   // ---------------------------------------------------------------- DROP
 
   private drop(c: Cursor, session: { database?: string; schema?: string }): CatalogAnswer | undefined {
-    const what = c.peek()?.text.toUpperCase();
-    c.i++;
-    if (what === "COMPUTE") c.accept("POOL");
-    const ifExists = c.accept("IF", "EXISTS");
-    const parts = c.name();
+    const { what, ifExists, parts } = objectHead(c);
     if (!parts) return undefined;
     switch (what) {
       case "DATABASE": {
@@ -1014,6 +1006,15 @@ export class SnowflakeCatalog {
       ),
     };
   }
+}
+
+/** The object kind, IF EXISTS and the name after ALTER or DROP (`COMPUTE POOL` is one kind, "COMPUTE"). */
+function objectHead(c: Cursor): { what?: string; ifExists: boolean; parts?: string[] } {
+  const what = c.peek()?.text.toUpperCase();
+  c.i++;
+  if (what === "COMPUTE") c.accept("POOL");
+  const ifExists = c.accept("IF", "EXISTS");
+  return { what, ifExists, parts: c.name() };
 }
 
 /**
