@@ -28,7 +28,7 @@ export interface PlanOptions {
   /** Organization the program sees (pulumi.getOrganization()); default "organization", as in a DIY backend. */
   organization?: string;
   /** Called with each resource the program registers (or reads), as the monitor sees it, in order. */
-  observe?: (event: { urn: string; type: string; name: string; read: boolean }) => void;
+  observe?: (event: { urn: string; type: string; name: string; read: boolean; aliases: string[] }) => void;
 }
 
 /** The organization of a DIY (file or cloud storage) backend, used by the offline plan. */
@@ -52,6 +52,7 @@ function computedState(type: string, inputs: Record<string, unknown>): Record<st
 }
 
 interface RegisterRequest {
+  getAliasesList?(): { getUrn(): string }[];
   getType(): string;
   getName(): string;
   getParent(): string;
@@ -95,7 +96,7 @@ export async function planProgram(options: PlanOptions, program: InlineProgram):
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
 
   // The mock monitor sees each registration request: URN, parent and inputs as they would be sent.
-  const requests: { urn: string; request: RegisterRequest }[] = [];
+  const requests: { urn: string; request: RegisterRequest; aliases: string[] }[] = [];
   type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, cb: Callback): void;
@@ -105,15 +106,16 @@ export async function planProgram(options: PlanOptions, program: InlineProgram):
   monitor.registerResource = (req, cb) =>
     register(req, (err, resp) => {
       if (!err && resp) {
-        requests.push({ urn: resp.getUrn(), request: req });
-        options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: false });
+        const aliases = (req.getAliasesList?.() ?? []).map((a) => a.getUrn()).filter((u) => u !== "");
+        requests.push({ urn: resp.getUrn(), request: req, aliases });
+        options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: false, aliases });
       }
       cb(err, resp);
     });
   const read = monitor.readResource.bind(monitor);
   monitor.readResource = (req, cb) =>
     read(req, (err, resp) => {
-      if (!err && resp) options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: true });
+      if (!err && resp) options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: true, aliases: [] });
       cb(err, resp);
     });
 
@@ -143,7 +145,7 @@ export async function planProgram(options: PlanOptions, program: InlineProgram):
 
   const explicitDeps = new Map(await Promise.all(pendingDeps));
   const resources: PlannedResource[] = [];
-  for (const { urn, request } of requests) {
+  for (const { urn, request, aliases } of requests) {
     const parent = request.getParent() || null;
     const key = `${parent ?? ""}\u0000${request.getType()}\u0000${request.getName()}`;
     const dependsOn = [...new Set(explicitDeps.get(key) ?? [])].sort();
@@ -154,6 +156,7 @@ export async function planProgram(options: PlanOptions, program: InlineProgram):
       parent,
       dependsOn,
       inputs: cleanInputs(request.getObject()?.toJavaScript() ?? {}, options.keepProviderCode) as Record<string, unknown>,
+      ...(aliases.length > 0 ? { aliases: [...new Set(aliases)].sort() } : {}),
     });
   }
   resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));

@@ -218,6 +218,12 @@ export function renderDiffText(diff: PlanDiff, before: Plan, after: Plan, labels
     for (const change of diff.outputs) lines.push(...renderInputChange(change).map((l) => `  ${l}`));
     lines.push("");
   }
+  if (diff.aliased.length > 0) {
+    const name = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+    lines.push(`Found under a former name through its aliases (the same object; Pulumi renames it in the state, nothing in Snowflake): ${diff.aliased.length}`);
+    for (const a of diff.aliased) lines.push(`  ${shortType(a.to.slice(a.to.lastIndexOf("::", a.to.lastIndexOf("::") - 1) + 2, a.to.lastIndexOf("::")).split("$").pop()!)} ${name(a.from)} → ${name(a.to)}`);
+    lines.push("");
+  }
   const unchanged = after.resources.length - diff.added.length - diff.changed.length;
   lines.push(
     `${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${unchanged} unchanged ` +
@@ -249,5 +255,6 @@ export function diffJson(diff: PlanDiff, before: Plan, after: Plan, labels: Diff
     removed: diff.removed.map(brief),
     changed: diff.changed.map((c) => ({ ...c, pipeline: pipelineOfResource(byUrn.get(c.urn)!) ?? null, task: groupTask(byUrn.get(c.urn)!) })),
     outputs: diff.outputs,
+    aliased: diff.aliased,
   };
 }
