@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { pythonProblems } from "../bundle/pythonChecks";
+import { pythonProblems, topLevelModules } from "../bundle/pythonChecks";
 import { PythonSources } from "../bundle/pythonImports";
 import { taskKey, validateGraph } from "../graph";
 import { identifierProblem } from "../identifiers";
@@ -339,7 +339,9 @@ export function resolveConfiguration(args: {
       seenProblems.add(key);
     }
   };
-  for (const { file, path, definition } of read) {
+  // Every pipeline's code is parsed first: an import of another pipeline's module is named as such.
+  const parsed = read.map(({ path, definition }) => ({ codeRoot: dirname(path), name: definition.name, python: args.parsePython(dirname(path), definition.runtime) }));
+  for (const [i, { file, path, definition }] of read.entries()) {
     const codeRoot = dirname(path);
     const data = pipelineDataSettings(settings, definition, codeRoot, { definition: file, stack: stackFile, shownFrom: args.projectDir });
     all.push(...data.problems);
@@ -356,8 +358,11 @@ export function resolveConfiguration(args: {
         ...(own ? [{ values: own, file: stackFile, at: `${PROJECT}:pipelineSettings.${definition.name}.graphConfig`, label: `the stack's graphConfig of ${definition.name}` }] : []),
       ]),
     );
-    const python = args.parsePython(codeRoot, definition.runtime);
-    const pythonChecks = pythonProblems(definition, python, codeRoot, relative(args.projectDir, codeRoot), file);
+    const python = parsed[i].python;
+    const others = parsed
+      .filter((o) => o.codeRoot !== codeRoot)
+      .map((o) => ({ codeDir: relative(args.projectDir, o.codeRoot) || ".", name: o.name, modules: topLevelModules(o.python) }));
+    const pythonChecks = pythonProblems(definition, python, codeRoot, relative(args.projectDir, codeRoot), file, others);
     all.push(...pythonChecks.problems);
     warnings.push(...pythonChecks.warnings);
     pipelines.push({ file, codeRoot, definition, names, root: root.root, scheduleText: root.scheduleText, sqlVariables, python, sourceTable: data.sourceTable, sampleData: data.sampleData });
