@@ -31,7 +31,7 @@ describe("the Pipeline component in another program", () => {
     stack = await planStack({ projectDir: project.dir, stack: "dev" });
     // What a user writes: no stack settings, no resolveConfiguration; the code is built by the component.
     own = await planProgram({ projectDir: project.dir, stack: "dev" }, async (opts) => {
-      const platform = new Platform("demo-flow", PLATFORM, opts);
+      const platform = new Platform("platform", PLATFORM, opts);
       const pipeline = new Pipeline(
         "demo-flow",
         { definition: "flows/demo/pipeline.yaml", projectDir: project.dir, platform, notificationIntegration: "FX_ALERTS" },

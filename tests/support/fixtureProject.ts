@@ -25,6 +25,8 @@ export function demoPipeline(name = "DEMO_FLOW", folder = "flows/demo"): Fixture
       name,
       runtime: "3.11",
       packages: ["snowflake-snowpark-python", "snowflake-ml-python"],
+      sourceTable: "MORTGAGE_LENDING_DEMO_DATA",
+      sampleData: "sample_data/mortgage_sample.csv",
       configSchema: {
         model_name: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_$]*$" },
         metric_name: { enum: ["accuracy", "f1"] },
