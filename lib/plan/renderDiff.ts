@@ -41,8 +41,10 @@ export function taskOfResource(r: Pick<PlannedResource, "type" | "inputs">): str
     return dollar < 0 ? `$ROOT:${name}` : name.slice(dollar + 1);
   }
   if (r.type === STAGED_FILES_TYPE && typeof r.inputs.directory === "string") {
-    // <PIPELINE>/<TASK>/<sha> (bundle) or <PIPELINE>/<TASK>/payload/<sha>; sample data is sample/<sha>.
+    // <PIPELINE>/<TASK>/<sha> (bundle) or <PIPELINE>/<TASK>/payload/<sha>; a pipeline's sample data
+    // is <PIPELINE>/sample/<sha> (grouped with its root task; task names are upper case).
     const parts = r.inputs.directory.split("/");
+    if (parts.length >= 3 && parts[1] === "sample") return `$ROOT:${parts[0]}`;
     return parts.length >= 3 ? parts[1] : undefined;
   }
   return undefined;

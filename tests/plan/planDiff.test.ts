@@ -52,7 +52,7 @@ describe("plan diff on known pairs", () => {
 
   it("dev against dev: no changes", () => {
     const diff = diffPlans(dev, dev);
-    assert.deepEqual(diff, { added: [], removed: [], changed: [], outputs: [] });
+    assert.deepEqual(diff, { added: [], removed: [], changed: [], outputs: [], aliased: [] });
     assert.match(renderDiffText(diff, dev, dev, LABELS), /\n\nNo changes\.\n\n0 added, 0 removed, 0 changed, 43 unchanged/);
   });
 

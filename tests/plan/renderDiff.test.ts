@@ -51,6 +51,7 @@ describe("taskOfResource and shortType", () => {
     [{ type: FILES, inputs: { directory: "PIPE/PREP/abc" } }, "PREP"],
     [{ type: FILES, inputs: { directory: "PIPE/TRAIN/payload/abc" } }, "TRAIN"],
     [{ type: FILES, inputs: { directory: "sample/abc" } }, undefined],
+    [{ type: FILES, inputs: { directory: "PIPE/sample/abc" } }, "$ROOT:PIPE"],
     [{ type: POOL, inputs: { name: "POOL" } }, undefined],
   ];
   for (const [r, expected] of cases) it(`${r.type} ${JSON.stringify(r.inputs)} -> ${expected}`, () => assert.equal(taskOfResource(r), expected));

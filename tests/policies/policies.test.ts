@@ -294,7 +294,7 @@ describe("policies over the program's resources", () => {
       const resources = mutate(dev, "snowflake", (i) => (i.previewFeaturesEnabled = "[]"));
       const found = messages(run(previewFeaturesEnabled, resources));
       assert.equal(found.length, 4);
-      assert.match(found[0], /^snowflake:index\/stage:Stage demo-flow-\w+-stage needs the preview feature snowflake_stage_resource, which provider snowflake does not enable \(previewFeaturesEnabled: \[\]\)/);
+      assert.match(found[0], /^snowflake:index\/stage:Stage platform-\w+-stage needs the preview feature snowflake_stage_resource, which provider snowflake does not enable \(previewFeaturesEnabled: \[\]\)/);
     });
 
     it("fails a preview-feature type the program does not enable (a Table)", () => {
