@@ -179,7 +179,8 @@ async function localCommand(
 export function defaultLocalDeps(projectDir: string): LocalDeps {
   return {
     projectDir,
-    cwd: () => process.cwd(),
+    // npm runs scripts in the package's folder and keeps the user's own in INIT_CWD.
+    cwd: () => process.env.INIT_CWD ?? process.cwd(),
     stackPipelineFiles: (dir, stack) => {
       const listed = readStackConfigFiles(dir, stack).config[`${PROJECT}:pipelines`];
       return listed === undefined ? [DEFAULT_PIPELINE_FILE] : (JSON.parse(listed) as string[]);

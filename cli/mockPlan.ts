@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { resolve } from "node:path";
 import { readStackConfigFiles, StackConfigFiles } from "../lib/config/stackFiles";
 import { cleanInputs, Plan, PlannedResource } from "../lib/plan/plan";
 
@@ -66,6 +67,21 @@ export function planStack(options: PlanOptions): Promise<Plan> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildStack } = require("../program") as typeof import("../program");
     return (await buildStack(opts, options.projectDir)) as unknown as Record<string, unknown>;
+  });
+}
+
+/**
+ * The plan of the program a module exports (`export = async () => {…}` or a default export), as
+ * `pulumi up` would run it from `file` (a path; relative paths resolve against the working
+ * directory). The module is loaded after the mocks are set, as the program must see them.
+ */
+export function planProgramModule(options: PlanOptions, file: string): Promise<Plan> {
+  return planProgram(options, async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require(resolve(file)) as unknown;
+    const program = typeof loaded === "function" ? loaded : (loaded as { default?: unknown } | null)?.default;
+    if (typeof program !== "function") throw new Error(`${file}: expected a module that exports the program as a function (export = async () => {…})`);
+    return ((await (program as () => unknown)()) ?? {}) as Record<string, unknown>;
   });
 }
 

@@ -2,9 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { ConfigurationError, identifierProblems, platformProblems } from "../lib/config/resolveConfiguration";
 import { PlatformNames, platformNames } from "../lib/naming";
-import { pipelineRoleDefaults } from "../lib/config/stackSettings";
 import { pipelineGrants } from "../lib/pipelineGrants";
-import { ComputePoolSettings, PipelineRoleSettings, StackSettings, WarehouseSettings } from "../lib/types";
+import { ComputePoolSettings, StackSettings, WarehouseSettings } from "../lib/types";
 import { ModelRegistry } from "./modelRegistry";
 import { PipelineRoleAccess } from "./pipelineRoleAccess";
 import { ComputePool } from "./providers/computePool";
@@ -25,14 +24,25 @@ export interface PlatformArgs {
   /** The ML Jobs' compute pool (`autoSuspendSecs` default 3600, `autoResume` default true). */
   computePool: { name: string; instanceFamily: string; minNodes: number; maxNodes: number; autoSuspendSecs?: number; autoResume?: boolean };
   /**
-   * The role that runs the pipeline's code: a name (an existing role) or `{name, create}`. It gets
-   * every privilege the code needs on this platform (lib/pipelineGrants).
+   * The role that runs the pipeline's code: a name (an existing role, e.g. another resource's
+   * `role.name` output) or `{name, create}`. It gets every privilege the code needs on this
+   * platform (lib/pipelineGrants). Only the grants carry the name, so it may be an Output; every
+   * other name here goes into the task graph's CONFIG or names an object this platform creates, and
+   * is plain (README, "Using the component in your own program").
    */
-  pipelineRole?: string | PipelineRoleSettings;
+  pipelineRole?: pulumi.Input<string> | { name: pulumi.Input<string>; create?: boolean };
   /** SEND_ALERT's email or webhook integration: the pipeline role gets USAGE on it. */
   notificationIntegration?: string;
   /** The roots' ERROR_INTEGRATION (a queue integration): the pipeline role gets USAGE on it. */
   errorIntegration?: string;
+}
+
+/** The pipeline role with its default (create: false): a name (string or Output) is an existing role. */
+export function roleOf(raw: PlatformArgs["pipelineRole"]): { name: pulumi.Input<string>; create: boolean } | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === "string" || pulumi.Output.isInstance(raw) || raw instanceof Promise) return { name: raw as pulumi.Input<string>, create: false };
+  const role = raw as { name: pulumi.Input<string>; create?: boolean };
+  return { name: role.name, create: role.create ?? false };
 }
 
 /** PlatformArgs with the defaults filled in: the one place they are. */
@@ -59,7 +69,10 @@ export function platformDefaults(args: PlatformArgs): {
 export function platformArgsProblems(name: string, args: PlatformArgs): ReturnType<typeof platformProblems> {
   const settings = platformDefaults(args);
   const file = `Platform "${name}"`;
-  const asStack = { ...settings, pipelineRole: pipelineRoleDefaults(args.pipelineRole), notificationIntegration: args.notificationIntegration, errorIntegration: args.errorIntegration } as unknown as StackSettings;
+  // A role name that is an Output is checked by Snowflake, not here.
+  const role = roleOf(args.pipelineRole);
+  const plainRole = role !== undefined && typeof role.name === "string" ? { name: role.name, create: role.create } : undefined;
+  const asStack = { ...settings, pipelineRole: plainRole, notificationIntegration: args.notificationIntegration, errorIntegration: args.errorIntegration } as unknown as StackSettings;
   return [...identifierProblems(asStack, file, (key) => key), ...platformProblems(settings, file, (key) => key)];
 }
 
@@ -140,7 +153,7 @@ export class Platform extends pulumi.ComponentResource {
       { database: settings.database, registrySchema: settings.registrySchema },
       { parent: this, dependsOn: [this.database] },
     );
-    const role = pipelineRoleDefaults(args.pipelineRole);
+    const role = roleOf(args.pipelineRole);
     if (role) {
       this.access = new PipelineRoleAccess(
         name,
