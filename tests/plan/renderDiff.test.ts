@@ -170,6 +170,21 @@ describe("renderDiffText and diffJson", () => {
     );
   });
 
+  it("a pipeline's component, task graph and activation check go with its root task, found through their parents", () => {
+    const PIPELINE = "snowflake-ml-pipeline:pipeline:Pipeline";
+    const component = res("dev", PIPELINE, "churn", {});
+    const graph = { ...res("dev", "snowflake-ml-pipeline:tasks:TaskGraph", "churn", {}), parent: component.urn };
+    const root = { ...res("dev", TASK, "churn-root", { name: "CHURN" }), parent: graph.urn };
+    const activation = { ...res("dev", "pulumi-nodejs:dynamic/snowflake-ml-pipeline:GraphActivation", "churn-activation", { rootTask: "DB.S.CHURN" }), parent: component.urn };
+    const pool = res("dev", POOL, "pool", { name: "POOL", maxNodes: 2 });
+    const withChurn = plan("dev", [pool, component, graph, root, activation]);
+    const groups = groupDiff(diffPlans(plan("dev", [pool]), withChurn), plan("dev", [pool]), withChurn);
+    assert.deepEqual(
+      groups.map((g) => [g.title, g.added.map((r) => r.name).sort()]),
+      [["Root task CHURN", ["churn", "churn", "churn-activation", "churn-root"]]],
+    );
+  });
+
   it("renders the whole diff as text", () => {
     assert.equal(
       renderDiffText(diffPlans(before, after), before, after, labels),
