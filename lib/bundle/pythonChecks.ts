@@ -44,7 +44,9 @@ export function handlerSignatureProblem(params: FunctionParams, count: number): 
   const shown = `main(${[...params.positional, ...(params.varargs ? ["*args"] : []), ...params.kwonlyRequired.map((k) => `*, ${k}`)].join(", ")})`;
   if (params.kwonlyRequired.length > 0) return `${shown} has keyword-only parameter(s) without a default (${params.kwonlyRequired.join(", ")}), which a procedure call cannot fill`;
   if (required > count) return `${shown} needs ${required} argument(s)`;
-  if (count > params.positional.length && !params.varargs) return `${shown} takes at most ${params.positional.length} argument(s)`;
+  if (count > params.positional.length && !params.varargs) {
+    return `${shown} takes ${params.positional.length === 0 ? "no argument" : `at most ${params.positional.length} argument(s)`}`;
+  }
   return undefined;
 }
 

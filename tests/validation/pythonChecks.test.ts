@@ -174,7 +174,7 @@ describe("pythonProblems", () => {
     const job: TaskSpec = { name: "J", entrypoint: "tasks/a.py", job: { payload: "jobs/train.py", targetInstances: 1 } };
     const problem = (task: TaskSpec, files: Record<string, string>) => run(files, [task]).problems.map((p) => `${p.file}: ${p.path}: ${p.message}`);
     assert.deepEqual(problem(A, { "tasks/a.py": "def main():\n    pass\n" }), [
-      `code/tasks/a.py: line 1: main() takes at most 0 argument(s); task A's procedure calls main(session) (docs/design.md "Task definitions")`,
+      `code/tasks/a.py: line 1: main() takes no argument; task A's procedure calls main(session) (docs/design.md "Task definitions")`,
     ]);
     assert.deepEqual(problem(branch, { "tasks/a.py": "\ndef main(session):\n    pass\n" }), [
       `code/tasks/a.py: line 2: main(session) takes at most 1 argument(s); task B's procedure calls main(session, branch_targets) (docs/design.md "Task definitions")`,
