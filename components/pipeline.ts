@@ -8,6 +8,7 @@ import { graphConfigProblems } from "../lib/config/graphConfigSchema";
 import { ConfigurationError, pipelineDataSettings, pipelineSemanticProblems, rootSettingsProblems, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
 import { readPipelineDefinition } from "../lib/config/pipelineFile";
 import { schemaProblems } from "../lib/config/schemaProblems";
+import { identifierProblem } from "../lib/identifiers";
 import { PipelineNames, pipelineNamesOn, PlatformNames, sampleDataDirectory, sampleDataLocation } from "../lib/naming";
 import { TaskScheduleSpec } from "../lib/schedule";
 import { RootSettings, taskGraphDefinition } from "../lib/tasks/taskDefinitions";
@@ -168,6 +169,8 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
     { definition: file, stack: label, shownFrom: args.projectDir },
   );
   problems.push(...data.problems);
+  const tableProblem = args.sourceTable === undefined ? undefined : identifierProblem(args.sourceTable);
+  if (tableProblem) problems.push({ file: label, path: "sourceTable", message: tableProblem });
   const names = pipelineNamesOn(platform.names, definition, data.sourceTable);
   const sqlVariables = sqlTemplateVariables({ notificationIntegration: args.notificationIntegration }, names);
   problems.push(...pipelineSemanticProblems(definition, { maxTargetInstances: platform.maxNodes, sqlVariables }, codeRoot, file, args.projectDir));

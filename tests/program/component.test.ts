@@ -83,6 +83,15 @@ describe("the Pipeline component's validation", () => {
     });
   });
 
+  it("the data args: a source table must be an identifier; sampleData needs the definition's sample file", () => {
+    const problems = problemsOf(args({ platform: { ...existing, computePoolMaxNodes: 2 }, notificationIntegration: "N", sourceTable: "loans table", sampleData: true }));
+    assert.deepEqual(
+      problems.map((p) => `${p.file}: ${p.path}`),
+      ['flows/demo/pipeline.yaml: sampleData', 'Pipeline "p": sourceTable'],
+    );
+    assert.match(problems[0].message, /^file not found: .*sample_data\/mortgage_sample\.csv$/);
+  });
+
   it("checks the definition against the platform: an ML Job larger than the pool", () => {
     const problems = problemsOf(args({ notificationIntegration: "N" }));
     assert.equal(problems.length, 1);
