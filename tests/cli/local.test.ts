@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { Command } from "commander";
-import { missingPackagesMessage, registerLocalCommand, type LocalDeps, type PythonResult } from "../../cli/local";
+import { defaultLocalDeps, missingPackagesMessage, registerLocalCommand, type LocalDeps, type PythonResult } from "../../cli/local";
+import { churnPipeline, demoPipeline, demoStack, fixtureProject } from "../support/fixtureProject";
 
 const PIPELINE_YAML = `name: LOANS
 runtime: "3.11"
@@ -204,6 +205,41 @@ describe("pipeline local", () => {
     assert.equal(definition.pipeline.name, "CHURN_PIPELINE");
     assert.deepEqual(definition.pipeline.tasks.map((t) => t.name), ["LOAD", "TRAIN", "EVALUATE", "CLEANUP"]);
     assert.deepEqual(definition.graphConfig, configs[0]);
+  });
+
+  test("with the stack's real plan: churn's tasks get churn's graph config, none of the other pipeline's keys", async () => {
+    // Only Python is stubbed (it stands for the interpreter running churn/run_local.py); the stack's
+    // pipelines are read from its files and the graph config comes from the offline plan.
+    const churn = churnPipeline();
+    churn.files["run_local.py"] = "# churn's runner\n";
+    const demo = demoPipeline();
+    demo.files["sample_data/mortgage_sample.csv"] = "a,b\n1,2\n";
+    const project = fixtureProject({ pipelines: [demo, churn], stacks: { dev: demoStack(["churn/pipeline.yaml", "flows/demo/pipeline.yaml"], { sampleData: true }) } });
+    dirs.push(project.dir);
+    const calls: { args: string[]; cwd: string; definition?: { pipeline: { name: string; tasks: { name: string }[] }; graphConfig: Record<string, unknown> } }[] = [];
+    const deps: LocalDeps = {
+      ...defaultLocalDeps(project.dir),
+      async runPython(_python, args, { cwd, capture }) {
+        if (capture) return { code: 0, stdout: "[]\n" };
+        calls.push({ args, cwd, definition: JSON.parse(readFileSync(args[args.indexOf("--definition") + 1], "utf8")) });
+        return { code: 0, stdout: "" };
+      },
+    };
+    let err = "";
+    let code = -1;
+    const program = new Command().name("pipeline").option("--stack <name>").option("--connection <name>").option("--pipeline <name>").exitOverride();
+    registerLocalCommand(program, { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) } }, (c) => (code = c), deps);
+    await program.parseAsync(["local", "--pipeline", "CHURN_PIPELINE"], { from: "user" });
+    assert.equal(code, 0, err);
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].cwd, join(project.dir, "churn"));
+    const { pipeline, graphConfig } = calls[0].definition!;
+    assert.deepEqual(pipeline.tasks.map((t) => t.name), ["LOAD", "TRAIN", "EVALUATE", "CLEANUP"]);
+    assert.equal(graphConfig.pipeline_name, "CHURN_PIPELINE");
+    assert.equal(graphConfig.source_table, "FX_DB.RAW.CUSTOMER_EVENTS");
+    assert.equal(graphConfig.min_auc, 0.7);
+    assert.match(String(graphConfig.sample_data_file), /\/CHURN_PIPELINE\/sample\/[0-9a-f]{64}\/churn_sample\.csv$/);
+    assert.equal("metric_threshold" in graphConfig, false, "none of the demo pipeline's keys");
   });
 
   test("a stack of several pipelines needs --pipeline; an unknown name is refused before Python runs", async () => {
