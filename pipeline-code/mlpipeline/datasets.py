@@ -37,7 +37,7 @@ def version_names(last_altered: str) -> Dict[str, str]:
 
 def base_version(version: str) -> str:
     for suffix in (TRAIN_SUFFIX, TEST_SUFFIX):
-        if version.endswith(suffix):
+        if version.lower().endswith(suffix):
             return version[: -len(suffix)]
     return version
 

@@ -393,8 +393,11 @@ class LocalJobs:
             return LocalJob(job_id, "FAILED", None, f"{type(error).__name__}: {error}")
         return LocalJob(job_id, "DONE", result, "")
 
-    def list(self, database: str, schema: str) -> List[Dict[str, Any]]:
-        return self.remote().list(database, schema)
+    def list(self, database: str, schema: str, name_prefix: str) -> List[Dict[str, Any]]:
+        return self.remote().list(database, schema, name_prefix)
+
+    def cancel(self, job_id: str) -> None:
+        self.remote().cancel(job_id)
 
     def delete(self, job_id: str) -> None:
         self.remote().delete(job_id)

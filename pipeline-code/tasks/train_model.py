@@ -34,5 +34,6 @@ def main(session, payload_location, payload_entrypoint, target_instances, *, tas
         task_timeout_ms=task_timeout_ms,
         runtime_environment=cfg.ml_job_runtime,
         verify_model=lambda path: modeling.model_from_bytes(artifacts.read_bytes(session, path)),
+        write_file=lambda path, data: artifacts.write_bytes(session, path, data),
     )
     return ctx.set_return_value(json.dumps(result, sort_keys=True))

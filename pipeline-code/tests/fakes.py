@@ -516,6 +516,7 @@ class FakeJobs:
         self.made = []
         self.listed = list(listed or [])
         self.deleted = []
+        self.cancelled = []
         self.fail_delete = {}
 
     def submit(self, **kwargs):
@@ -524,8 +525,17 @@ class FakeJobs:
         self.made.append(job)
         return job
 
-    def list(self, database, schema):
-        return [dict(job) for job in self.listed]
+    def list(self, database, schema, name_prefix):
+        # SHOW JOB SERVICES LIKE '<prefix>%' (case-insensitive, as Snowflake's LIKE in SHOW is).
+        return [dict(job) for job in self.listed if str(job["name"]).upper().startswith(name_prefix.upper())]
+
+    def cancel(self, job_id):
+        for job in self.listed:
+            if job["id"] == job_id:
+                job["status"] = "CANCELLED"
+                self.cancelled.append(job_id)
+                return
+        raise FakeSQLError(f"Service '{job_id}' does not exist or not authorized.")
 
     def delete(self, job_id):
         if job_id in self.fail_delete:

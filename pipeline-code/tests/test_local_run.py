@@ -228,7 +228,7 @@ def test_local_jobs_run_the_payload_here_and_leave_retention_to_the_real_jobs():
     assert failed.wait() == "FAILED" and failed.get_logs() == "MemoryError: too big"
     with pytest.raises(RuntimeError, match="Job execution failed"):
         failed.result()
-    assert jobs.list("DB", "S") == remote.listed
+    assert jobs.list("DB", "S", "J") == remote.listed
     jobs.delete("DB.S.J1")
     assert remote.deleted == ["DB.S.J1"]
 

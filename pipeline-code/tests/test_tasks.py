@@ -12,7 +12,10 @@ import pytest
 
 from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import FIXTURE_PIPELINE, RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
+from mlpipeline import cleanup as cleanup_module
 from mlpipeline.cleanup import CleanupError
+from mlpipeline.config import parse_config
+from mlpipeline.run_outcome import RunOutcome
 from mlpipeline.config import ConfigError
 from mlpipeline.graph_context import GraphContextError
 from mlpipeline.ml_jobs import TrainingJobFailed
@@ -583,6 +586,7 @@ def test_cleanup_removes_the_run_and_what_is_past_retention_except_the_default_a
         "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
         "feature_state_tables": {"count": 2, "names": [STATE_TABLES_V20240105["lookups"], STATE_TABLES_V20240105["means"]]},
         "ml_jobs": {"count": 0, "names": []},
+        "cancelled_ml_jobs": {"count": 0, "names": []},
     }
     assert result["missing"] == {"count": 0, "names": []}
     assert result["kept_default_model_version"] == "V_OLD_DEFAULT"
@@ -696,6 +700,7 @@ def test_cleanup_after_a_failed_task_keeps_the_runs_artefacts_and_still_applies_
         "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
         "feature_state_tables": {"count": 2, "names": [STATE_TABLES_V20240105["lookups"], STATE_TABLES_V20240105["means"]]},
         "ml_jobs": {"count": 0, "names": []},
+        "cancelled_ml_jobs": {"count": 0, "names": []},
     }
     assert session.return_values == [value]
     assert f"keeping {ARTIFACTS}{RUN_ID}/" in capsys.readouterr().out
@@ -842,3 +847,119 @@ def test_cleanup_reports_a_job_that_cannot_be_deleted_after_trying_the_rest():
     with pytest.raises(CleanupError, match="delete ML Job ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_1: Insufficient privileges"):
         cleanup.main(session, registry=registry, store=store, jobs=jobs, now=NOW)
     assert "V_OLD" not in registry.models["MORTGAGE_MODEL"]
+
+
+# -- CLEANUP: when in doubt, keep the data (issue items 3, 4 and 7)
+
+
+def dataset_names(store):
+    return sorted(v for _, v in store.versions)
+
+
+def test_cleanup_keeps_every_dataset_when_lineage_is_not_authorized():
+    # A role without VIEW LINEAGE gets "does not exist or not authorized" from the lineage query: that
+    # is not "no lineage", so nothing is known to be unused and every dataset version stays.
+    session, registry, store = cleanup_world()
+    before = dataset_names(store)
+
+    def not_authorized(model_name, version):
+        raise FakeSQLError("SQL compilation error: Object 'MORTGAGE_MODEL' does not exist or not authorized.")
+
+    registry.datasets_used_by = not_authorized
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert result["removed"]["dataset_versions"] == {"count": 0, "names": []}
+    assert dataset_names(store) == before
+    assert "lineage of ML_DEV.MODELS.MORTGAGE_MODEL V_OLD_DEFAULT" in result["missing"]["names"]
+    assert result["removed"]["model_versions"]["names"] == ["V_OLD"]  # what it does know still goes
+
+
+def test_cleanup_keeps_every_dataset_when_the_model_versions_cannot_be_listed():
+    session, registry, store = cleanup_world()
+    before = dataset_names(store)
+
+    def not_authorized(model_name):
+        raise FakeSQLError("Model 'MORTGAGE_MODEL' does not exist or not authorized.")
+
+    registry.versions = not_authorized
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert dataset_names(store) == before and result["removed"]["dataset_versions"]["count"] == 0
+
+
+def test_cleanup_keeps_every_dataset_when_the_registry_cannot_be_opened():
+    session, _, store = cleanup_world()
+    before = dataset_names(store)
+
+    def missing_schema():
+        raise ValueError("Schema ML_DEV.MODELS does not exist.")
+
+    result = cleanup_module.run_cleanup(session, parse_config(graph_config()), RUN_ID, RunOutcome("succeeded", "all succeeded"),
+                                        missing_schema, store, NOW, FakeJobs())
+    assert dataset_names(store) == before and result["removed"]["dataset_versions"]["count"] == 0
+
+
+def test_cleanup_keeps_every_dataset_when_the_run_folders_cannot_be_listed():
+    session, registry, store = cleanup_world()
+    before = dataset_names(store)
+    real_sql = session.sql
+
+    def sql(query, params=None):
+        if query.startswith("LIST "):
+            raise FakeSQLError("Stage 'ML_DEV.PIPELINE.ARTIFACT_STAGE' does not exist or not authorized.")
+        return real_sql(query, params)
+
+    session.sql = sql
+    json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert dataset_names(store) == before
+
+
+def test_cleanup_compares_lineage_versions_without_regard_to_case():
+    # The lineage names the version as the server stores it; the dataset lists it as created.
+    session, registry, store = cleanup_world()
+    registry.models["MORTGAGE_MODEL"]["V_RECENT"]["train_dataset"] = ('"ML_DEV"."MODELS"."MORTGAGE_DATASET"', "V20240105_000000")
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert result["removed"]["dataset_versions"] == {"count": 0, "names": []}
+    assert {"v20240105_000000", "v20240105_000000_train", "v20240105_000000_test"} <= set(dataset_names(store))
+
+
+def test_cleanup_keeps_the_dataset_version_a_failed_run_needs_for_retry_last():
+    # PREPARE_DATA of this (failed) run and of RUN_RECENT (failed 5 days ago, folder kept) recorded
+    # their dataset versions; both are past retention and no model uses them, but RETRY LAST needs them.
+    session, registry, store = cleanup_world(promote="FAILED")
+    session.stage[f"{ARTIFACTS}{RUN_ID}/datasets/v20240105_000000.json"] = (b"{}", NOW)
+    store.add(DATASET, "v20240106_000000", days_ago(57))
+    session.stage[f"{ARTIFACTS}RUN_RECENT/datasets/v20240106_000000.json"] = (b"{}", days_ago(5))
+    # RUN_OLD's folder expires now: its marker keeps nothing.
+    store.add(DATASET, "v20240107_000000", days_ago(58))
+    session.stage[f"{ARTIFACTS}RUN_OLD/datasets/v20240107_000000.json"] = (b"{}", days_ago(60))
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert result["removed"]["dataset_versions"]["names"] == ["v20240107_000000"]
+    assert {"v20240105_000000", "v20240106_000000"} <= set(dataset_names(store))
+
+
+def test_prepare_data_records_its_dataset_version_in_the_run_folder(sample):
+    session = session_with(task="PREPARE_DATA")
+    session.add_table(SOURCE, sample, "20240215_083000")
+    result = json.loads(prepare_data.main(session, store=FakeDatasetStore(), build=reference_build))
+    version = result["dataset"]["version"]
+    data, _ = session.stage[f"{ARTIFACTS}{RUN_ID}/datasets/{version}.json"]
+    assert json.loads(data) == result["dataset"]
+
+
+def test_cleanup_cancels_this_runs_own_job_that_is_still_running():
+    # TRAIN_MODEL was stopped from outside (its timeout, a cancelled graph run) while its job ran: the
+    # job's submission marker is in this run's folder, and the job is still RUNNING.
+    session, registry, store = cleanup_world(promote="FAILED")
+    session.stage[f"{ARTIFACTS}{RUN_ID}/attempts/0a1b2c3d4e5f/submitted.json"] = (b"{}", NOW)
+    session.stage[f"{ARTIFACTS}RUN_RECENT/attempts/998877665544/submitted.json"] = (b"{}", days_ago(5))
+
+    def job(name, status, age_days):
+        return {"id": f"ML_DEV.PIPELINE.{name}", "name": name, "status": status, "created_time": days_ago(age_days)}
+
+    jobs = FakeJobs(listed=[
+        job("MORTGAGE_PIPELINE_TRAINING_0a1b2c3d4e5f", "RUNNING", 0),   # this run's: cancelled
+        job("MORTGAGE_PIPELINE_TRAINING_998877665544", "RUNNING", 5),   # another run's: left alone
+        job("MORTGAGE_PIPELINE_TRAINING_112233445566", "DONE", 0),
+    ])
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=jobs, now=NOW))
+    assert jobs.cancelled == ["ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_0a1b2c3d4e5f"]
+    assert result["removed"]["cancelled_ml_jobs"] == {"count": 1, "names": jobs.cancelled}
