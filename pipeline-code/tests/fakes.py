@@ -552,10 +552,16 @@ class FakeJobIO:
     def __init__(self, store, session):
         self.store, self.session = store, session
 
-    def frame(self, name, version, split_col, split, limit=None):
+    batch_rows = 1000  # Snowflake's result batches stand for themselves here: any size works
+
+    def frame(self, name, version, split_col, split):
         rows = self.store.load(name, version)
-        rows = rows[rows[split_col] == split].reset_index(drop=True)
-        return rows if limit is None else rows.head(limit)
+        return rows[rows[split_col] == split].reset_index(drop=True)
+
+    def batches(self, name, version, split_col, split):
+        rows = self.frame(name, version, split_col, split)
+        for start in range(0, len(rows), self.batch_rows):
+            yield rows.iloc[start:start + self.batch_rows]
 
     def connector(self, name, version, split_col, split):
         # Several instances: the payload hands this to the distributed estimator, which does not

@@ -39,16 +39,30 @@ def rows_of(frame, split):
 
 
 class LocalIO:
+    """The payload's io seam over pandas frames; records what the head node reads, and how: a whole
+    split (``frame``) or result batches of at most ``batch_rows`` (``batches``)."""
+
+    batch_rows = 100
+
     def __init__(self, versions):
         self.versions = versions
         self.loaded = []
+        self.streamed = []
+        self.largest_batch = 0
         self.connected = []
         self.saved = {}
 
-    def frame(self, name, version, split_col, split, limit=None):
-        self.loaded.append((name, version, split_col, split, limit))
+    def frame(self, name, version, split_col, split):
+        self.loaded.append((name, version, split_col, split))
+        return rows_of(self.versions[version], split)
+
+    def batches(self, name, version, split_col, split):
+        self.streamed.append((name, version, split_col, split))
         rows = rows_of(self.versions[version], split)
-        return rows if limit is None else rows.head(limit)
+        for start in range(0, len(rows), self.batch_rows):
+            batch = rows.iloc[start:start + self.batch_rows]
+            self.largest_batch = max(self.largest_batch, len(batch))
+            yield batch
 
     def connector(self, name, version, split_col, split):
         self.connected.append((name, version, split_col, split))
@@ -61,7 +75,9 @@ class LocalIO:
 def test_payload_trains_on_the_train_rows_evaluates_on_the_test_rows_and_saves_the_model(dataset):
     io = LocalIO(dataset)
     result = train.main(argv(), io=io)
-    assert io.loaded == [(DATASET, "v1", "SPLIT", "TEST", None), (DATASET, "v1", "SPLIT", "TRAIN", None)]
+    # One node holds the train split it trains on; the test split is streamed.
+    assert io.loaded == [(DATASET, "v1", "SPLIT", "TRAIN")]
+    assert io.streamed == [(DATASET, "v1", "SPLIT", "TEST")]
     assert io.connected == []  # one instance: no DataConnector
     assert result["model_path"] == MODEL_PATH and result["distributed"] is False
     assert result["metrics"]["test_accuracy"] >= 0.7
@@ -86,10 +102,20 @@ def test_several_instances_train_through_a_data_connector_of_the_train_rows(data
     result = train.main(argv(instances=2), io=io, distributed_trainer=distributed)
     assert seen == [(("connector", "v1", "TRAIN"), list(features.FEATURE_COLUMNS), "MORTGAGERESPONSE")]
     assert io.connected == [(DATASET, "v1", "SPLIT", "TRAIN")]
-    # The head node reads the test split and at most TRAIN_EVAL_ROWS train rows (for the train metrics).
-    assert io.loaded == [(DATASET, "v1", "SPLIT", "TEST", None), (DATASET, "v1", "SPLIT", "TRAIN", train.TRAIN_EVAL_ROWS)]
+    # Item 6: the head node never holds a split, only one result batch at a time (both splits
+    # streamed for the metrics), so its memory does not grow with the table.
+    assert io.loaded == []
+    assert io.streamed == [(DATASET, "v1", "SPLIT", "TRAIN"), (DATASET, "v1", "SPLIT", "TEST")]
+    assert io.largest_batch == LocalIO.batch_rows
     assert result["distributed"] is True and result["instances"] == 2
-    assert result["metrics"]["test_accuracy"] >= 0.7
+    # The streamed metrics are those of the whole splits (worked out here on the full frames).
+    booster = modeling.train_local(train_rows, features.FEATURE_COLUMNS, "MORTGAGERESPONSE", rounds=20)
+    test = rows_of(dataset["v1"], "TEST")
+    assert result["metrics"] == {
+        **modeling.evaluate(booster, train_rows, features.FEATURE_COLUMNS, "MORTGAGERESPONSE", "train"),
+        **modeling.evaluate(booster, test, features.FEATURE_COLUMNS, "MORTGAGERESPONSE", "test"),
+    }
+    assert result["train_rows"] == len(train_rows) and result["test_rows"] == len(test)
 
 
 def test_without_the_distributor_several_instances_train_on_one_node(dataset):
@@ -99,7 +125,7 @@ def test_without_the_distributor_several_instances_train_on_one_node(dataset):
     io = LocalIO(dataset)
     result = train.main(argv(instances=2), io=io, distributed_trainer=unavailable)
     assert result["distributed"] is False and result["metrics"]["test_accuracy"] >= 0.7
-    assert io.loaded[-1] == (DATASET, "v1", "SPLIT", "TRAIN", None)
+    assert io.loaded[-1] == (DATASET, "v1", "SPLIT", "TRAIN")
 
 
 def test_payload_arguments_are_required():
@@ -124,6 +150,9 @@ def test_payload_runs_as_the_launchers_script_with_its_session(dataset, monkeypa
 
         def to_pandas(self):
             return self.frame.reset_index(drop=True).copy()
+
+        def to_pandas_batches(self):
+            yield self.to_pandas()
 
     def load_dataset(sess, name, version):
         assert sess is session and (name, version) == (DATASET, "v1")
