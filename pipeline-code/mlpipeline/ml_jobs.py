@@ -312,6 +312,35 @@ def task_timeout_sql(task_fqn: str) -> str:
     return f"SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK {task_fqn}"
 
 
+def effective_timeout_ms(user_task_timeout_ms: int, statement_timeouts_s: Sequence[int]) -> int:
+    """When Snowflake stops the task's procedure: the lowest non-zero of its USER_TASK_TIMEOUT_MS and
+    the STATEMENT_TIMEOUT_IN_SECONDS that apply (session and warehouse; 0 means no limit), in ms:
+    https://docs.snowflake.com/en/sql-reference/parameters#statement-timeout-in-seconds and
+    https://docs.snowflake.com/en/sql-reference/parameters#user-task-timeout-ms"""
+    limits = [int(user_task_timeout_ms)] + [int(seconds) * 1000 for seconds in statement_timeouts_s]
+    positive = [limit for limit in limits if limit > 0]
+    return min(positive) if positive else DEFAULT_TASK_TIMEOUT_MS
+
+
+def statement_timeout_sql(scope: str) -> str:
+    """STATEMENT_TIMEOUT_IN_SECONDS of ``scope`` (``SESSION`` or ``WAREHOUSE <name>``)."""
+    return f"SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN {scope}"
+
+
+def read_statement_timeouts_s(session: Any, warehouse: str) -> List[int]:
+    """The session's and the warehouse's STATEMENT_TIMEOUT_IN_SECONDS; one that cannot be read is
+    left out (logged), so the task's own timeout still bounds the wait."""
+    found = []
+    for scope in ("SESSION", f"WAREHOUSE {warehouse}"):
+        try:
+            rows = session.sql(statement_timeout_sql(scope)).collect()
+            if rows:
+                found.append(int(str(rows[0][1])))
+        except Exception as error:  # privileges or an unexpected shape: the task timeout still applies
+            print(f"could not read STATEMENT_TIMEOUT_IN_SECONDS of the {scope.lower()} ({error}); bounding the wait by the task's timeout")
+    return found
+
+
 def read_task_timeout_ms(session: Any, task_fqn: str) -> int:
     """The task's own timeout; Snowflake's default (1 hour) when it cannot be read (logged)."""
     try:

@@ -124,6 +124,7 @@ class FakeSession:
         self.task_history = []
         # SHOW PARAMETERS ... IN TASK answers: task name -> {parameter: value}.
         self.task_parameters = {}
+        self.scope_parameters = {}
         self.dependents = list(dependents) if dependents is not None else None
 
     # -- graph functions ---------------------------------------------------------------------------
@@ -163,6 +164,7 @@ class FakeSession:
             ),
             (r"^SELECT NAME, STATE FROM TABLE\((\w+)\.INFORMATION_SCHEMA\.TASK_HISTORY\((.*?)\)\) WHERE (.*)$", self._task_history),
             (r"^SHOW PARAMETERS LIKE '(\w+)' IN TASK ([\w.$\"]+)$", self._show_parameters),
+            (r"^SHOW PARAMETERS LIKE '(\w+)' IN (SESSION|WAREHOUSE \w+)$", self._show_scope_parameters),
             (r"FROM (\w+)\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = '(\w+)' AND TABLE_NAME = '(\w+)'", self._table_info),
             (r"^CREATE TABLE IF NOT EXISTS ([\w.]+) \(", self._create_table),
             (r"^COPY INTO ([\w.]+) FROM (@\S+) ", self._copy_into),
@@ -209,6 +211,13 @@ class FakeSession:
             return []
         # columns key, value, default, level, description, type (SHOW PARAMETERS); values are strings.
         return [(name, str(value), "3600000", "TASK", "", "NUMBER")]
+
+    def _show_scope_parameters(self, match, _text):
+        """SESSION / WAREHOUSE parameters (``scope_parameters``: {"SESSION": {...}, "WAREHOUSE WH": {...}});
+        an unset one shows Snowflake's default, 172800 s (2 days) for STATEMENT_TIMEOUT_IN_SECONDS."""
+        name, scope = match.group(1), match.group(2)
+        value = self.scope_parameters.get(scope, {}).get(name, 172800)
+        return [(name, str(value), "172800", scope.split()[0], "", "NUMBER")]
 
     def _task_dependents(self, match, _text):
         """TASK_DEPENDENTS of the named root: its rows when database, schema and name match (the root's

@@ -12,7 +12,7 @@ import pytest
 
 from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import FIXTURE_PIPELINE, RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
-from mlpipeline import cleanup as cleanup_module
+from mlpipeline import cleanup as cleanup_module, ml_jobs
 from mlpipeline.cleanup import CleanupError
 from mlpipeline.config import parse_config
 from mlpipeline.run_outcome import RunOutcome
@@ -212,7 +212,11 @@ def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
     value = train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
 
     assert "CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$PREPARE_DATA')" in session.statements
-    assert session.statements_matching("^SHOW PARAMETERS") == ["SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK ML_DEV.PIPELINE.\"MORTGAGE_PIPELINE$TRAIN_MODEL\""]
+    assert session.statements_matching("^SHOW PARAMETERS") == [
+        "SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK ML_DEV.PIPELINE.\"MORTGAGE_PIPELINE$TRAIN_MODEL\"",
+        "SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN SESSION",
+        "SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN WAREHOUSE ML_DEV_WH",
+    ]
     (submission,) = jobs.submissions
     model_path = submission["args"][submission["args"].index("--model-path") + 1]
     assert ATTEMPT_MODEL.match(model_path)
@@ -963,3 +967,50 @@ def test_cleanup_cancels_this_runs_own_job_that_is_still_running():
     result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=jobs, now=NOW))
     assert jobs.cancelled == ["ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_0a1b2c3d4e5f"]
     assert result["removed"]["cancelled_ml_jobs"] == {"count": 1, "names": jobs.cancelled}
+
+
+# -- TRAIN_MODEL: when Snowflake would stop it (issue item 4)
+
+
+@pytest.mark.parametrize("task_ms, statement_s, expected_ms", [
+    (14_400_000, [1_800, 0], 1_800_000),        # the session's 30 min statement timeout stops it first
+    (14_400_000, [0, 0], 14_400_000),           # 0: no statement limit
+    (600_000, [172_800, 3_600], 600_000),       # the task's 10 min is the lowest
+    (14_400_000, [172_800, 7_200], 7_200_000),  # the warehouse's 2 h
+    (0, [], 3_600_000),                         # nothing known: Snowflake's default task timeout
+])
+def test_the_effective_timeout_is_the_lowest_non_zero_limit(task_ms, statement_s, expected_ms):
+    assert ml_jobs.effective_timeout_ms(task_ms, statement_s) == expected_ms
+
+
+def test_train_model_waits_no_longer_than_the_statement_timeout_allows():
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    session.task_parameters["MORTGAGE_PIPELINE$TRAIN_MODEL"] = {"USER_TASK_TIMEOUT_MS": TIMEOUT_MS}  # 4 h
+    session.scope_parameters["WAREHOUSE ML_DEV_WH"] = {"STATEMENT_TIMEOUT_IN_SECONDS": 1_800}  # 30 min
+    jobs = FakeJobs(job_returning(session=session, duration=3_600.0))
+    with pytest.raises(TrainingJobFailed, match="did not finish within 1680 s"):
+        train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
+    assert jobs.made[0].cancelled is True
+    assert session.statements_matching("STATEMENT_TIMEOUT_IN_SECONDS") == [
+        "SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN SESSION",
+        "SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN WAREHOUSE ML_DEV_WH",
+    ]
+
+
+def test_train_model_records_its_submission_in_the_run_folder_before_waiting():
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    session.task_parameters["MORTGAGE_PIPELINE$TRAIN_MODEL"] = {"USER_TASK_TIMEOUT_MS": TIMEOUT_MS}
+    seen_before_wait = []
+
+    def make(kwargs):
+        job = job_returning(session=session)(kwargs)
+        real_wait = job.wait
+        job.wait = lambda timeout=-1: seen_before_wait.extend(p for p in session.stage if p.endswith("/submitted.json")) or real_wait(timeout)
+        return job
+
+    jobs = FakeJobs(make)
+    train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
+    token = jobs.submissions[0]["name"].rsplit("_", 1)[1]
+    assert seen_before_wait == [f"{ARTIFACTS}{RUN_ID}/attempts/{token}/submitted.json"]
+    data, _ = session.stage[seen_before_wait[0]]
+    assert json.loads(data) == {"job_id": "ML_DEV.PIPELINE.MLJOB_0A1B", "job_name": jobs.submissions[0]["name"]}
