@@ -32,6 +32,13 @@ def parse_snowflake_timestamp(value):
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
+def content_version(frame):
+    """The dataset version PREPARE_DATA should name for a source holding ``frame``, worked out from the
+    fake's HASH_AGG stand-in (FakeSession._fingerprint) as the unsigned 64-bit number in hex."""
+    total = int(pd.util.hash_pandas_object(frame, index=False).astype("uint64").sum()) % 2**64
+    return "v" + format(total, "016x")
+
+
 class FakeSQLError(Exception):
     """Shaped like a Snowflake error: the message carries Snowflake's wording."""
 
@@ -166,6 +173,7 @@ class FakeSession:
             (r"^SHOW PARAMETERS LIKE '(\w+)' IN TASK ([\w.$\"]+)$", self._show_parameters),
             (r"^SHOW PARAMETERS LIKE '(\w+)' IN (SESSION|WAREHOUSE \w+)$", self._show_scope_parameters),
             (r"FROM (\w+)\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = '(\w+)' AND TABLE_NAME = '(\w+)'", self._table_info),
+            (r"^SELECT TO_CHAR\(HASH_AGG\(\*\)\), COUNT\(\*\) FROM ([\w.]+)$", self._fingerprint),
             (r"^CREATE TABLE IF NOT EXISTS ([\w.]+) \(", self._create_table),
             (r"^COPY INTO ([\w.]+) FROM (@\S+) ", self._copy_into),
             (r"^LIST (@\S+)$", self._list),
@@ -283,7 +291,19 @@ class FakeSession:
         table = self.tables.get(fqn)
         if table is None:
             return []
-        return [(table["last_altered"], table.get("row_count", len(table["frame"])))]
+        return [(table.get("row_count", len(table["frame"])),)]
+
+    def _fingerprint(self, match, _text):
+        """Stands for HASH_AGG(*) (Snowflake's proprietary hash, not reproducible here): an
+        order-independent signed 64-bit sum of pandas row hashes, NULL for no rows."""
+        fqn = match.group(1)
+        if fqn not in self.tables:
+            raise FakeSQLError(f"Object '{fqn}' does not exist or not authorized.")
+        frame = self.tables[fqn]["frame"]
+        if len(frame) == 0:
+            return [(None, 0)]
+        total = int(pd.util.hash_pandas_object(frame, index=False).astype("uint64").sum()) & (2**64 - 1)
+        return [(str(total - 2**64 if total >= 2**63 else total), len(frame))]
 
     def _create_table(self, match, _text):
         fqn = match.group(1)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from fakes import content_version, reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import FIXTURE_PIPELINE, RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
 from mlpipeline import cleanup as cleanup_module, ml_jobs
 from mlpipeline.cleanup import CleanupError
@@ -97,15 +97,17 @@ def test_prepare_data_writes_one_dataset_version_named_after_the_source_change(s
     assert session.return_values == [value]
 
     result = json.loads(value)
-    # One version; train and test are its SPLIT column's two parts.
-    assert result["dataset"] == {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000", "test": "v20240215_083000"}
+    # One version, named after the source's content; train and test are its SPLIT column's two parts.
+    version = content_version(sample)
+    assert session.statements_matching("HASH_AGG") == [f"SELECT TO_CHAR(HASH_AGG(*)), COUNT(*) FROM {SOURCE}"]
+    assert result["dataset"] == {"name": DATASET, "version": version, "train": version, "test": version}
     assert result["split_col"] == "SPLIT"
     assert result["feature_state"] == {
-        "lookups": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_LOOKUPS", "means": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_MEANS",
+        "lookups": f"ML_DEV.MODELS.MORTGAGE_DATASET_{version.upper()}_LOOKUPS", "means": f"ML_DEV.MODELS.MORTGAGE_DATASET_{version.upper()}_MEANS",
     }
     assert session.statements_matching("^SAVE_AS_TABLE") == [
-        "SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_LOOKUPS mode=overwrite",
-        "SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_MEANS mode=overwrite",
+        f"SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_{version.upper()}_LOOKUPS mode=overwrite",
+        f"SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_{version.upper()}_MEANS mode=overwrite",
     ]
     assert result["reused"] is False and result["sample_data_loaded"] is False
     assert result["source_table"] == SOURCE
@@ -144,10 +146,11 @@ def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
     assert create.startswith(f"CREATE TABLE IF NOT EXISTS {SOURCE} (LOAN_ID NUMBER(38,0), TS TIMESTAMP_NTZ,")
     (copy,) = session.statements_matching("^COPY INTO")
     assert copy.startswith(f"COPY INTO {SOURCE} FROM {sample_file} FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1")
-    # The version comes from the table's last-altered time after the load (the fake moves its clock 5 s).
-    assert result["dataset"]["version"] == "v20240301_100005"
+    # The version comes from the table's content after the load.
+    version = content_version(session.tables[SOURCE]["frame"])
+    assert result["dataset"]["version"] == version
     assert result["sample_data_loaded"] is True
-    assert len(store.versions[(DATASET, "v20240301_100005")]["frame"]) == len(sample)
+    assert len(store.versions[(DATASET, version)]["frame"]) == len(sample)
 
 
 def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
@@ -1014,3 +1017,28 @@ def test_train_model_records_its_submission_in_the_run_folder_before_waiting():
     assert seen_before_wait == [f"{ARTIFACTS}{RUN_ID}/attempts/{token}/submitted.json"]
     data, _ = session.stage[seen_before_wait[0]]
     assert json.loads(data) == {"job_id": "ML_DEV.PIPELINE.MLJOB_0A1B", "job_name": jobs.submissions[0]["name"]}
+
+
+# -- PREPARE_DATA: the version follows the source's content (issue item 5)
+
+
+def test_new_rows_in_a_view_make_a_new_version_though_its_last_altered_did_not_change(sample):
+    store = FakeDatasetStore()
+    versions = []
+    for rows in (sample.head(300), sample):  # the view's base table got rows; the view's DDL did not change
+        session = session_with(task="PREPARE_DATA")
+        session.add_table(SOURCE, rows.copy(), "20240215_083000", view=True)
+        versions.append(json.loads(prepare_data.main(session, store=store, build=reference_build))["dataset"]["version"])
+    assert versions == [content_version(sample.head(300)), content_version(sample)]
+    assert [call[0] for call in store.calls].count("create_version") == 2
+
+
+def test_table_maintenance_without_a_data_change_reuses_the_version(sample):
+    store = FakeDatasetStore()
+    results = []
+    for last_altered in ("20240215_083000", "20240216_020000"):  # e.g. reclustering moved LAST_ALTERED
+        session = session_with(task="PREPARE_DATA")
+        session.add_table(SOURCE, sample, last_altered)
+        results.append(json.loads(prepare_data.main(session, store=store, build=reference_build)))
+    assert results[0]["dataset"]["version"] == results[1]["dataset"]["version"] == content_version(sample)
+    assert results[1]["reused"] is True
