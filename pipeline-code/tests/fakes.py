@@ -433,6 +433,30 @@ class FakeDatasetStore:
         return self.versions[(name, version)]["frame"].copy()
 
 
+def package_model(model):
+    """What Registry.log_model does before it uploads anything, for real: snowflake-ml's ModelPackager
+    saves the model with the options and platforms PROMOTE_MODEL passes, and loads it back. Only the
+    upload and CREATE MODEL ... FROM stage (an account) are left out. Returns the loaded model and
+    the dependencies the version records; None where snowflake-ml is not installed (Debian fallback)."""
+    try:
+        from snowflake.ml.model._packager import model_packager
+    except ImportError:
+        return None
+    import tempfile
+
+    from mlpipeline import registry
+
+    names = model.get_booster().feature_names
+    sample = pd.DataFrame({name: [0.0, 1.0] for name in names})  # the real wrapper reads 100 dataset rows
+    with tempfile.TemporaryDirectory(prefix="model-package-") as folder:
+        model_packager.ModelPackager(folder).save(name="model", model=model, sample_input_data=sample,
+                                                  options=registry.log_model_options(), target_platforms=list(registry.TARGET_PLATFORMS))
+        loaded = model_packager.ModelPackager(folder)
+        loaded.load()
+        return {"model": loaded.model, "dependencies": [str(d).replace(" ", "") for d in loaded.meta.env.conda_dependencies],
+                "methods": sorted(loaded.meta.signatures)}
+
+
 class FakeRegistry:
     def __init__(self, now=None):
         self.models = {}  # model -> {version: {"created_on", "metrics", "train_dataset", "model"}}
@@ -461,7 +485,8 @@ class FakeRegistry:
         versions = self.models.setdefault(model_name, {})
         if version in versions:
             raise FakeSQLError(f"Version {version} already exists in model {model_name}")
-        versions[version] = {"created_on": self.now, "metrics": dict(metrics), "train_dataset": tuple(train_dataset), "model": model, "comment": comment}
+        versions[version] = {"created_on": self.now, "metrics": dict(metrics), "train_dataset": tuple(train_dataset), "model": model, "comment": comment,
+                             "packaged": package_model(model)}
 
     def set_default(self, model_name, version):
         self.calls.append(("set_default", model_name, version))
