@@ -1,17 +1,15 @@
 """jobs/train.py's real connector path (SnowflakeJobIO) on the real libraries: a Snowpark Session,
 snowflake-ml's DatasetReader (the object ``load_dataset(...).read`` is) and DataConnector.
 
-Only the account is a stand-in: ``AccountConnection`` takes the place of Snowpark's ServerConnection
-(the network link to Snowflake, which needs an account). It answers INFER_SCHEMA with the dataset
-version's columns, records every statement Snowpark sends, returns a query id for an asynchronous
-query and serves the split a SELECT filters as result batches. Everything above it is the libraries'
-own code: read.parquet's temporary file format and post-action, cache_result, DataConnector's checks.
+Only the account is a stand-in: ``snowflake_account.AccountConnection`` takes the place of Snowpark's
+ServerConnection (the network link to Snowflake, which needs an account), and ``load_dataset`` the
+resolution of the dataset version in the account. Everything above them is the libraries' own code:
+read.parquet's temporary file format and post-action, cache_result, DataConnector's checks.
 """
 
 import re
 from unittest import mock
 
-import pandas as pd
 import pytest
 
 pytest.importorskip("snowflake.ml.data", reason="snowflake-ml-python is not installed (Debian fallback)")
@@ -20,56 +18,13 @@ from snowflake.ml.data.data_connector import DataConnector  # noqa: E402
 from snowflake.ml.data.data_source import DataFrameInfo, DatasetInfo  # noqa: E402
 from snowflake.ml.dataset.dataset_reader import DatasetReader  # noqa: E402
 from snowflake.snowpark import Session  # noqa: E402
-from snowflake.snowpark._internal.server_connection import ServerConnection  # noqa: E402
 
 from jobs import train  # noqa: E402
+from snowflake_account import QUERY_ID, AccountConnection  # noqa: E402
 from mlpipeline import features, modeling, sample_data  # noqa: E402
 
 DATASET = "ML_DEV.MODELS.MORTGAGE_DATASET"
 VERSION_URL = f"snow://dataset/{DATASET}/versions/v1/"
-QUERY_ID = "01b2c3d4-0000-1111-0000-00000000abcd"
-BATCH_ROWS = 50
-INFER_TYPES = {"object": "TEXT", "float64": "REAL", "int64": "NUMBER(38, 0)", "datetime64[ns]": "TIMESTAMP_NTZ"}
-
-
-class AccountConnection:
-    """Stands for the account behind Snowpark's ServerConnection (needs a Snowflake account)."""
-
-    def __init__(self, version_rows):
-        self.rows = version_rows
-        self.statements = []
-        self.fetched = []  # SELECTs whose rows came back to this process
-        conn = mock.create_autospec(ServerConnection, instance=True)
-        conn._conn = mock.MagicMock()
-        conn._thread_safe_session_enabled = True
-        conn._telemetry_client = mock.MagicMock()
-        conn.max_string_size = 16777216
-        conn._get_client_side_session_parameter.side_effect = lambda name, default: default
-        conn._get_current_parameter.side_effect = lambda name, quoted=True: '"ML_DEV"' if name == "database" else '"PIPELINE"'
-        conn.run_query.side_effect = self.run_query
-        conn.execute.side_effect = self.execute
-        self.conn = conn
-
-    def run_query(self, query, **_):
-        self.statements.append(" ".join(query.split()))
-        if "INFER_SCHEMA" in query:  # [column_name, type, nullable, expression, filenames, order_id]
-            return {"data": [(c, INFER_TYPES[str(t)], True, f'$1:"{c}"::{INFER_TYPES[str(t)]}', "data_0.parquet", 0)
-                             for c, t in self.rows.dtypes.items()], "sfqid": "q-infer"}
-        return {"data": [], "sfqid": "q-ddl"}
-
-    def execute(self, plan, to_pandas=False, to_iter=False, block=True, **_):
-        queries = [" ".join(q.sql.split()) for q in plan.queries]
-        self.statements.extend(queries + [" ".join(q.sql.split()) for q in plan.post_actions])
-        if not block:
-            return mock.Mock(query_id=QUERY_ID)
-        if to_pandas and to_iter:
-            split = re.search(r"WHERE \(\"SPLIT\" = '(\w+)'\)", queries[-1]).group(1)
-            self.fetched.append(queries[-1])
-            rows = self.rows[self.rows["SPLIT"] == split].reset_index(drop=True)
-            return (rows.iloc[i:i + BATCH_ROWS] for i in range(0, len(rows), BATCH_ROWS))
-        return []
-
-
 @pytest.fixture(scope="module")
 def version_rows():
     frame = features.reference_features(sample_data.generate_frame(600))

@@ -9,8 +9,6 @@ import types
 import pandas as pd
 import pytest
 
-from fakes import FakeSession
-from helpers import graph_config
 from jobs import train
 from mlpipeline import features, modeling
 
@@ -134,51 +132,29 @@ def test_payload_arguments_are_required():
 
 
 def test_payload_runs_as_the_launchers_script_with_its_session(dataset, monkeypatch):
-    """The launcher creates a session (get_active_session) and runs the file with runpy."""
-    session = FakeSession(graph_config())
-    full = dataset["v1"]
+    """The launcher creates a session (get_active_session) and runs the file with runpy. The real
+    Snowpark session and snowflake-ml DatasetReader run over a stand-in for the account's connection
+    (tests/snowflake_account.py)."""
+    pytest.importorskip("snowflake.ml.data", reason="snowflake-ml-python is not installed (Debian fallback)")
+    from snowflake.ml.data.data_source import DatasetInfo
+    from snowflake.ml.dataset.dataset_reader import DatasetReader
+    from snowflake.snowpark import Session
 
-    class Filtered:
-        def __init__(self, frame):
-            self.frame = frame
+    from snowflake_account import AccountConnection
 
-        def filter(self, condition):
-            return Filtered(self.frame[self.frame[condition[0]] == condition[1]])
-
-        def limit(self, n):
-            return Filtered(self.frame.head(n))
-
-        def to_pandas(self):
-            return self.frame.reset_index(drop=True).copy()
-
-        def to_pandas_batches(self):
-            yield self.to_pandas()
+    full = dataset["v1"].drop(columns=["TIMESTAMP"])
+    account = AccountConnection(full)
+    session = Session(account.conn)
+    reader = DatasetReader.from_sources(session, [DatasetInfo(DATASET, "v1", f"snow://dataset/{DATASET}/versions/v1/")], snowpark_session=session)
 
     def load_dataset(sess, name, version):
+        # Stands for resolving the dataset version in the account (SHOW DATASETS / versions).
         assert sess is session and (name, version) == (DATASET, "v1")
-        return types.SimpleNamespace(read=types.SimpleNamespace(to_snowpark_dataframe=lambda: Filtered(full)))
+        return types.SimpleNamespace(read=reader)
 
-    class Col:
-        def __init__(self, name):
-            self.name = name
-
-        def __eq__(self, other):
-            return (self.name, other)
-
-    modules = {
-        "snowflake": types.ModuleType("snowflake"),
-        "snowflake.snowpark": types.ModuleType("snowflake.snowpark"),
-        "snowflake.snowpark.context": types.ModuleType("snowflake.snowpark.context"),
-        "snowflake.snowpark.functions": types.ModuleType("snowflake.snowpark.functions"),
-        "snowflake.ml": types.ModuleType("snowflake.ml"),
-        "snowflake.ml.dataset": types.ModuleType("snowflake.ml.dataset"),
-    }
-    modules["snowflake.snowpark.context"].get_active_session = lambda: session
-    modules["snowflake.snowpark.functions"].col = Col
-    modules["snowflake.snowpark.functions"].lit = lambda value: value
-    modules["snowflake.ml.dataset"].load_dataset = load_dataset
-    for name, module in modules.items():
-        monkeypatch.setitem(sys.modules, name, module)
+    # Stands for the session the ML Job launcher creates in the container (needs an account).
+    monkeypatch.setattr("snowflake.snowpark.context.get_active_session", lambda: session)
+    monkeypatch.setattr("snowflake.ml.dataset.load_dataset", load_dataset)
     monkeypatch.setattr(sys, "argv", [os.path.join(CODE_ROOT, "jobs", "train.py")] + argv())
 
     globals_after = runpy.run_path(os.path.join(CODE_ROOT, "jobs", "train.py"), run_name="__main__")
@@ -186,5 +162,7 @@ def test_payload_runs_as_the_launchers_script_with_its_session(dataset, monkeypa
     result = globals_after["__return__"]
     assert result["model_path"] == MODEL_PATH and result["metrics"]["test_accuracy"] >= 0.7
     assert result["test_rows"] == int((full["SPLIT"] == "TEST").sum())
-    assert MODEL_PATH in session.stage  # uploaded through the session's put_stream, uncompressed
-    assert f"PUT_STREAM {MODEL_PATH} auto_compress=False overwrite=True" in session.statements
+    # The model went up through the session's put_stream, uncompressed, and is the trained one.
+    assert f"PUT {MODEL_PATH} auto_compress=False overwrite=True" in account.statements
+    booster = modeling.model_from_bytes(account.uploaded[MODEL_PATH])
+    assert booster.num_boosted_rounds() == modeling.DEFAULT_ROUNDS
