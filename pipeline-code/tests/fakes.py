@@ -1,5 +1,11 @@
 """Fakes of the Snowflake side: a session serving the task graph functions and recording every
-statement, a stage, source tables, dataset versions, a model registry and ML Jobs."""
+statement, a stage, source tables, dataset versions, a model registry and ML Jobs.
+
+Each stands for something that needs a Snowflake account (a task run, stages, datasets, the model
+registry, ML Job services) and says so at its class. What runs offline is not faked: the feature
+code runs through Snowpark's local testing mode (tests/snowpark_local.py), the training payload's
+connector path through the real Snowpark session and DatasetReader (tests/snowflake_account.py), and
+every model registered here is packaged by snowflake-ml's own ModelPackager (package_model)."""
 
 import datetime as dt
 import email.utils
@@ -87,6 +93,8 @@ def _literal(value):
 
 
 class FakeFileOperations:
+    """Stands for session.file (PUT/GET against a stage of the account)."""
+
     def __init__(self, session):
         self.session = session
 
@@ -104,7 +112,8 @@ class FakeFileOperations:
 
 
 class FakeSession:
-    """Serves SYSTEM$GET_TASK_GRAPH_CONFIG, SYSTEM$GET_PREDECESSOR_RETURN_VALUE, SYSTEM$SET_RETURN_VALUE,
+    """Stands for a task's session in a graph run (needs an account: task graph functions, stages,
+    INFORMATION_SCHEMA). Serves SYSTEM$GET_TASK_GRAPH_CONFIG, SYSTEM$GET_PREDECESSOR_RETURN_VALUE, SYSTEM$SET_RETURN_VALUE,
     SYSTEM$TASK_RUNTIME_INFO, INFORMATION_SCHEMA.TABLES, .TASK_HISTORY and .TASK_DEPENDENTS,
     CREATE TABLE / COPY INTO, LIST / REMOVE.
 
@@ -391,7 +400,8 @@ class FakeVersion:
 
 
 class FakeDatasetStore:
-    """Dataset versions kept as pandas frames (materialised from fake Snowpark frames on create)."""
+    """Stands for snowflake.ml.dataset in the account (datasets.SnowflakeDatasets): dataset versions
+    kept as pandas frames (materialised from fake Snowpark frames on create)."""
 
     def __init__(self, now=None):
         self.versions = {}  # (name, version) -> {"frame", "created_on", "label_cols", "exclude_cols", "comment"}
@@ -458,6 +468,10 @@ def package_model(model):
 
 
 class FakeRegistry:
+    """Stands for the model registry in the account (registry.SnowflakeRegistry: SHOW MODELS, the
+    upload, CREATE MODEL ... FROM stage, lineage). The packaging log_model does first is real
+    (package_model)."""
+
     def __init__(self, now=None):
         self.models = {}  # model -> {version: {"created_on", "metrics", "train_dataset", "model"}}
         self.defaults = {}
@@ -516,7 +530,8 @@ class FakeRegistry:
 
 
 class FakeJob:
-    """An ML Job as snowflake.ml.jobs.MLJob (1.48.0) behaves for the calls used: ``wait(timeout)``
+    """Stands for an ML Job service on a compute pool (needs an account): an ML Job as
+    snowflake.ml.jobs.MLJob (1.48.0) behaves for the calls used: ``wait(timeout)``
     returns the final status or raises TimeoutError when the job would run longer than ``timeout``
     seconds (``duration``), ``cancel()`` ends it CANCELLED, ``result()`` raises unless DONE."""
 
@@ -561,8 +576,9 @@ class FakeJob:
 
 
 class FakeJobs:
-    """Records submit_from_stage's arguments and returns the job a test prepared; lists and deletes
-    jobs as list_jobs / delete_job do (``listed`` rows: id, name, status, created_time)."""
+    """Stands for snowflake.ml.jobs against the account (ml_jobs.SnowflakeJobs). Records
+    submit_from_stage's arguments and returns the job a test prepared; lists, cancels and deletes
+    jobs as SHOW JOB SERVICES / MLJob.cancel / delete_job do (``listed`` rows: id, name, status, created_time)."""
 
     def __init__(self, make_job=None, listed=None):
         self.make_job = make_job
@@ -601,7 +617,8 @@ class FakeJobs:
 
 
 class FakeJobIO:
-    """The ML Job payload's io seam (jobs/train.py) over a FakeDatasetStore and a FakeSession's stage."""
+    """Stands for the ML Job container's dataset reads and stage writes (jobs/train.py's SnowflakeJobIO,
+    whose real path tests/test_train_connector.py runs): over a FakeDatasetStore and a FakeSession's stage."""
 
     def __init__(self, store, session):
         self.store, self.session = store, session
