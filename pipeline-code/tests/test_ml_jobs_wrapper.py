@@ -169,6 +169,11 @@ def test_listing_finds_the_pipelines_jobs_by_their_own_name_without_job_history(
         service("OTHER_PIPELINE_TRAINING_1"),
         service("MORTGAGE_PIPELINE_TRAINING_55", schema="OTHER"),
     ])
+    # What list_jobs sends when job history is off (snowflake/ml/jobs/manager.py, _get_job_services,
+    # 1.48.0) finds none of the pipeline's jobs:
+    fallback = account.sql("SHOW JOB SERVICES LIKE 'MLJOB_%' IN SCHEMA ML_DEV.PIPELINE").collect()
+    assert [row.as_dict()["name"] for row in fallback] == ["MLJOB_1234"]
+    account.queries.clear()
     listed = SnowflakeJobs(account).list("ML_DEV", "PIPELINE", ml_jobs.job_name(CFG))
     assert account.queries == ["SHOW JOB SERVICES LIKE 'MORTGAGE_PIPELINE_TRAINING%' IN SCHEMA ML_DEV.PIPELINE"]
     created = dt.datetime(2024, 1, 1, 2, 0, tzinfo=dt.timezone.utc)
