@@ -13,6 +13,7 @@ import { PipelineNames, pipelineNamesOn, PlatformNames, sampleDataDirectory, sam
 import { TaskScheduleSpec } from "../lib/schedule";
 import { RootSettings, taskGraphDefinition } from "../lib/tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition } from "../lib/types";
+import { deploySafety, pulumiVersionProblems } from "./deploy/taskHooks";
 import { Platform } from "./platform";
 import { GraphActivation } from "./providers/graphActivation";
 import { buildPipelineCode, buildSampleData } from "./pipelineCode";
@@ -73,11 +74,6 @@ export interface PipelineArgs {
   notificationIntegration?: string;
   /** Already built code (bundles and payloads by task), e.g. to compare it before anything is registered; built when absent. */
   code?: Pick<PipelineArtifacts, "bundles" | "payloads">;
-  /**
-   * Hooks for the graph's task operations (components/deploy/taskHooks.ts), given the graph's
-   * logical name, root and declared state; `pulumi up` passes them, the offline plan cannot.
-   */
-  taskOperationHooks?: (graph: { name: string; rootTask: string; started: boolean }) => pulumi.ResourceHookBinding;
 }
 
 /** What the component exports, per pipeline. */
@@ -142,6 +138,7 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
   const label = `Pipeline "${name}"`;
   const problems: ConfigProblem[] = [];
   if (!isAbsolute(args.projectDir)) problems.push({ file: label, path: "projectDir", message: `expected an absolute directory, got "${args.projectDir}"` });
+  else problems.push(...pulumiVersionProblems(args.projectDir).map((message) => ({ file: label, path: "projectDir", message })));
   let definition: PipelineDefinition | undefined;
   let codeRoot: string | undefined;
   let file = label;
@@ -243,6 +240,10 @@ export class Pipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     const model = validatePipelineArgs(name, args);
+    // Deploy safety is the component's own (components/deploy/taskHooks.ts): it throws here, before
+    // anything is registered, when the engine cannot run the hooks.
+    const safety = deploySafety();
+    safety?.registerLegacyNames(name);
     super("snowflake-ml-pipeline:pipeline:Pipeline", name, {}, opts);
     for (const warning of model.warnings) void pulumi.log.warn(warning, this);
     this.definition = model.definition;
@@ -267,8 +268,19 @@ export class Pipeline extends pulumi.ComponentResource {
         sqlVariables: model.sqlVariables,
       });
       const prerequisites = [...(isPlatform(args.platform) ? args.platform.prerequisites : []), ...(this.sampleData ? [this.sampleData] : [])];
-      const operationHooks = args.taskOperationHooks?.({ name, rootTask: model.names.rootTaskFqn, started: model.root.started });
-      this.graph = new TaskGraph(name, { database: model.names.database, schema: model.names.schema, definition, prerequisites, operationHooks }, { parent: this });
+      const graph = new TaskGraph(
+        name,
+        { database: model.names.database, schema: model.names.schema, definition, prerequisites, operationHooks: safety?.hooks },
+        { parent: this },
+      );
+      this.graph = graph;
+      // The engine answers a registration once its step (hooks included) is done: when every task's
+      // id is known, every create and update of this graph has run.
+      const tasks = [graph.root, ...Object.values(graph.tasks)];
+      safety?.declare(
+        { rootTask: model.names.rootTaskFqn, started: model.root.started, tasks: [definition.root.name, ...definition.tasks.map((t) => t.name)] },
+        new Promise<void>((resolve) => pulumi.all(tasks.map((t) => t.id)).apply(() => resolve())),
+      );
       // Inputs are the root and its declared state only, and it depends on the TaskGraph component
       // (which waits for every task in it), so adding or editing a task changes neither its inputs
       // nor its dependencies. The alias keeps the URN it had as the TaskGraph's child.
