@@ -5,17 +5,19 @@ import { parsePythonSources } from "../build/pythonSources";
 import { pythonProblems } from "../lib/bundle/pythonChecks";
 import { PythonSources } from "../lib/bundle/pythonImports";
 import { graphConfigProblems } from "../lib/config/graphConfigSchema";
-import { ConfigurationError, pipelineSemanticProblems, rootSettingsProblems, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
+import { ConfigurationError, pipelineDataSettings, pipelineSemanticProblems, rootSettingsProblems, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
 import { readPipelineDefinition } from "../lib/config/pipelineFile";
 import { schemaProblems } from "../lib/config/schemaProblems";
-import { PipelineNames, pipelineNamesOn, PlatformNames } from "../lib/naming";
+import { identifierProblem } from "../lib/identifiers";
+import { PipelineNames, pipelineNamesOn, PlatformNames, sampleDataDirectory, sampleDataLocation } from "../lib/naming";
 import { TaskScheduleSpec } from "../lib/schedule";
 import { RootSettings, taskGraphDefinition } from "../lib/tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition } from "../lib/types";
 import { deploySafety, pulumiVersionProblems } from "./deploy/taskHooks";
 import { Platform } from "./platform";
 import { GraphActivation } from "./providers/graphActivation";
-import { buildPipelineCode } from "./pipelineCode";
+import { buildPipelineCode, buildSampleData } from "./pipelineCode";
+import { StagedFiles } from "./providers/stagedFiles";
 import { TaskGraph } from "./taskGraph";
 
 export { pipelineLogicalName } from "../lib/naming";
@@ -30,10 +32,6 @@ export interface ExistingPlatform {
   computePool: string;
   /** Maximum instances of the pool: ML Jobs may not ask for more. */
   computePoolMaxNodes: number;
-  /** Source table in dataSchema (default MORTGAGE_LENDING_DEMO_DATA). */
-  sourceTable?: string;
-  /** `@stage/path/file` of staged sample data, if any. */
-  sampleDataFile?: string;
 }
 
 /** The contract of the Pipeline component: one task graph on a platform. */
@@ -58,6 +56,14 @@ export interface PipelineArgs {
   started?: boolean;
   /** Values laid over the definition's `config`. */
   graphConfig?: GraphConfig;
+  /** The table in the platform's dataSchema the pipeline reads (graph config `source_table`). Default: the definition's `sourceTable`; none, no key. */
+  sourceTable?: string;
+  /**
+   * Stage the definition's `sampleData` file (under `<PIPELINE>/sample/<sha256>/` on the data stage)
+   * and tell the code where it is (`sample_data_file`). Default false. A definition without
+   * `sampleData` gets no sample keys at all.
+   */
+  sampleData?: boolean;
   /** Root task settings. */
   taskTimeoutMs?: number;
   taskRetries?: number;
@@ -89,7 +95,8 @@ export interface ValidatedPipeline {
   scheduleText: string;
   sqlVariables: Record<string, string | undefined>;
   maxNodes: number;
-  sampleDataFile?: string;
+  /** Present when the definition has sample data; `path` (absolute) when it is staged. */
+  sampleData?: { path?: string };
   /** The code folder's Python, parsed; undefined when the code was given already built. */
   python?: PythonSources;
   /** Problems that do not stop the plan (a third-party import no listed package provides). */
@@ -101,8 +108,8 @@ function isPlatform(platform: Platform | ExistingPlatform): platform is Platform
 }
 
 /** The platform's names, whether it is created here or exists. */
-function platformOf(platform: Platform | ExistingPlatform): { names: PlatformNames; maxNodes: number; sampleDataFile?: string } {
-  if (isPlatform(platform)) return { names: platform.names, maxNodes: platform.maxNodes, sampleDataFile: platform.sampleDataFile };
+function platformOf(platform: Platform | ExistingPlatform): { names: PlatformNames; maxNodes: number } {
+  if (isPlatform(platform)) return { names: platform.names, maxNodes: platform.maxNodes };
   const fq = (...parts: string[]) => parts.join(".");
   const db = platform.database;
   const stage = (s: string) => fq(db, platform.schema, s);
@@ -116,12 +123,10 @@ function platformOf(platform: Platform | ExistingPlatform): { names: PlatformNam
       computePool: platform.computePool,
       stages: { code: "CODE_STAGE", job: "JOB_STAGE", artifact: "ARTIFACT_STAGE", data: "DATA_STAGE" },
       stageFqn: { code: stage("CODE_STAGE"), job: stage("JOB_STAGE"), artifact: stage("ARTIFACT_STAGE"), data: stage("DATA_STAGE") },
-      sourceTableFqn: fq(db, platform.dataSchema, platform.sourceTable ?? "MORTGAGE_LENDING_DEMO_DATA"),
       registrySchemaFqn: fq(db, platform.registrySchema),
       dataSchemaFqn: fq(db, platform.dataSchema),
     },
     maxNodes: platform.computePoolMaxNodes,
-    sampleDataFile: platform.sampleDataFile,
   };
 }
 
@@ -154,7 +159,16 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
   if (!definition || codeRoot === undefined) throw new ConfigurationError(problems);
 
   const platform = platformOf(args.platform);
-  const names = pipelineNamesOn(platform.names, definition);
+  const data = pipelineDataSettings(
+    { sourceTable: args.sourceTable, sampleData: args.sampleData ?? false, pipelineSettings: {} },
+    args.sourceTable === undefined ? definition : { ...definition, sourceTable: args.sourceTable },
+    codeRoot,
+    { definition: file, stack: label, shownFrom: args.projectDir },
+  );
+  problems.push(...data.problems);
+  const tableProblem = args.sourceTable === undefined ? undefined : identifierProblem(args.sourceTable);
+  if (tableProblem) problems.push({ file: label, path: "sourceTable", message: tableProblem });
+  const names = pipelineNamesOn(platform.names, definition, data.sourceTable);
   const sqlVariables = sqlTemplateVariables({ notificationIntegration: args.notificationIntegration }, names);
   problems.push(...pipelineSemanticProblems(definition, { maxTargetInstances: platform.maxNodes, sqlVariables }, codeRoot, file, args.projectDir));
   const started = args.started ?? false;
@@ -184,7 +198,7 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
     codeRoot,
     names,
     maxNodes: platform.maxNodes,
-    sampleDataFile: platform.sampleDataFile,
+    sampleData: data.sampleData,
     sqlVariables,
     python,
     warnings,
@@ -221,6 +235,8 @@ export class Pipeline extends pulumi.ComponentResource {
   graph?: TaskGraph;
   /** The post-deploy check of the graph's started/suspended state. */
   activation?: GraphActivation;
+  /** The staged sample data, when `sampleData` is true. */
+  readonly sampleData?: StagedFiles;
 
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     const model = validatePipelineArgs(name, args);
@@ -232,16 +248,26 @@ export class Pipeline extends pulumi.ComponentResource {
     for (const warning of model.warnings) void pulumi.log.warn(warning, this);
     this.definition = model.definition;
     this.names = model.names;
+    let sampleDataFile: string | undefined;
+    if (model.sampleData?.path !== undefined) {
+      const sample = buildSampleData(args.projectDir, model.sampleData.path);
+      this.sampleData = new StagedFiles(
+        `${name}-sample-data`,
+        { stage: model.names.stageFqn.data, directory: sampleDataDirectory(model.names.rootTask, sample.sha256), files: [sample.file] },
+        { parent: this, dependsOn: isPlatform(args.platform) ? [args.platform.stages.data] : [] },
+      );
+      sampleDataFile = sampleDataLocation(model.names, sample.sha256, sample.file.path);
+    }
     const register = (code: Pick<PipelineArtifacts, "bundles" | "payloads">): PipelineOutputs => {
       const definition = taskGraphDefinition({
         pipeline: model.definition,
         names: model.names,
         root: model.root,
         artifacts: code,
-        sampleDataFile: model.sampleDataFile,
+        sampleData: model.sampleData === undefined ? undefined : { file: sampleDataFile },
         sqlVariables: model.sqlVariables,
       });
-      const prerequisites = isPlatform(args.platform) ? args.platform.prerequisites : [];
+      const prerequisites = [...(isPlatform(args.platform) ? args.platform.prerequisites : []), ...(this.sampleData ? [this.sampleData] : [])];
       const graph = new TaskGraph(
         name,
         { database: model.names.database, schema: model.names.schema, definition, prerequisites, operationHooks: safety?.hooks },

@@ -31,7 +31,8 @@ export function composeGraphConfig(
   pipelineConfig: GraphConfig,
   stackConfig: GraphConfig,
   names: PipelineNames,
-  sampleDataFile: string | undefined,
+  /** Present when the pipeline has sample data: `file` is where it is staged, when the stack stages it. */
+  sampleData: { file?: string } | undefined,
 ): GraphConfig {
   const environment: GraphConfig = {
     pipeline_name: names.rootTask,
@@ -45,9 +46,10 @@ export function composeGraphConfig(
     job_stage: names.stageFqn.job,
     artifact_stage: names.stageFqn.artifact,
     data_stage: names.stageFqn.data,
-    source_table: names.sourceTableFqn,
-    sample_data: sampleDataFile !== undefined,
   };
-  if (sampleDataFile !== undefined) environment.sample_data_file = sampleDataFile;
+  // A pipeline gets the data keys of what it has: no source table, no source_table; no sample, no sample keys.
+  if (names.sourceTableFqn !== undefined) environment.source_table = names.sourceTableFqn;
+  if (sampleData !== undefined) environment.sample_data = sampleData.file !== undefined;
+  if (sampleData?.file !== undefined) environment.sample_data_file = sampleData.file;
   return { ...pipelineConfig, ...stackConfig, ...environment };
 }
