@@ -128,20 +128,42 @@ describe("one pipeline on the real engine", { skip: availability.ok ? false : av
     assert.match(catalog().tasks.get(task("FIT"))!.condition ?? "", /= 'LOAD'/);
   });
 
-  test("the finalizer becomes a step, then a step becomes the finalizer again", async () => {
+  test("finalizer -> step keeping its Snowflake name is refused cleanly; in two deploys it works; step -> finalizer with a new name in one", async () => {
+    // docs/operations.md "Lifecycle changes": the role is in the logical name, so keeping the name
+    // means a second resource for the same Snowflake task. Pulumi creates before it deletes, and
+    // Snowflake refuses the CREATE of an existing name: the up fails before anything changes.
     const tidy = definition().tasks.find((t) => t.name === "TIDY")!;
     delete tidy.finalizer;
     tidy.after = ["AUDIT"];
     await writeDefinition();
-    await previewThenUp();
+    const refused = await dev.up();
+    assert.equal(refused.ok, false, "a role change keeping the Snowflake name must fail");
+    assert.match(refused.error ?? "", /DEMO_FLOW\$TIDY' already exists/, "the user sees Snowflake's message");
     let t = catalog().snapshot().tasks[task("TIDY")];
-    assert.deepEqual([t.predecessors, t.finalize, t.state], [[task("AUDIT")], undefined, "started"]);
-    delete tidy.after;
-    tidy.finalizer = true;
+    assert.deepEqual([t.predecessors, t.finalize], [[], ROOT], "TIDY is still the finalizer: nothing half-applied");
+    const changedTasks = catalog().taskDdl.filter((d) => d.seq >= refused.fromSeq && d.seq <= refused.toSeq && !d.refused && /^\s*(CREATE|ALTER TASK \S+ (MODIFY|SET|UNSET|ADD|REMOVE)|DROP)/i.test(d.sql));
+    assert.deepEqual(changedTasks.map((d) => d.sql.slice(0, 120)), [], "no task was changed");
+    assert.equal(catalog().stateOf(ROOT), "suspended", "a failed deploy leaves the root suspended");
+
+    // Two deploys: remove TIDY, then add it back as a step.
+    definition().tasks = definition().tasks.filter((x) => x.name !== "TIDY");
+    await writeDefinition();
+    await previewThenUp();
+    assert.equal(catalog().snapshot().tasks[task("TIDY")], undefined);
+    definition().tasks.push({ ...tidy });
     await writeDefinition();
     await previewThenUp();
     t = catalog().snapshot().tasks[task("TIDY")];
-    assert.deepEqual([t.predecessors, t.finalize, t.state], [[], ROOT, "started"]);
+    assert.deepEqual([t.predecessors, t.finalize, t.state], [[task("AUDIT")], undefined, "started"]);
+
+    // Step -> finalizer with a new name: one deploy (new finalizer created, old step dropped at the end).
+    definition().tasks = definition().tasks.filter((x) => x.name !== "TIDY").concat([{ ...tidy, name: "SWEEP", after: undefined, finalizer: true }]);
+    delete definition().tasks[definition().tasks.length - 1].after;
+    await writeDefinition();
+    await previewThenUp();
+    const now = catalog().snapshot().tasks;
+    assert.equal(now[task("TIDY")], undefined);
+    assert.deepEqual([now[task("SWEEP")].predecessors, now[task("SWEEP")].finalize, now[task("SWEEP")].state], [[], ROOT, "started"]);
   });
 
   test("pulumi destroy --run-program, as the README says, removes everything", async () => {
