@@ -15,7 +15,7 @@ import { diffPlans, touchedResources, type PlanDiff } from "../lib/plan/diffPlan
 import { graphDepth, longestDependencyChain } from "../lib/plan/dependencyChain";
 import { Plan, planStack } from "./mockPlan";
 import { PROJECT_DIR } from "../program";
-import { writeGeneratedProject } from "./generatedProject";
+import { GENERATED_STACK_CONFIG, writeGeneratedProject } from "./generatedProject";
 
 const scratchDirs: string[] = [];
 /** A temporary directory, removed when the bench ends. */
@@ -44,14 +44,21 @@ async function main(argv: string[]): Promise<void> {
     .name("npm run bench --")
     .option("--python", "also run the training benchmark (pipeline-code/bench_training.py, about a minute)")
     .option("--sizes <list>", "generated pipeline sizes", "10,100,1000")
+    .option("--engine-only", "only the real-engine measurements")
+    .option("--engine-minutes <n>", "stop the real-engine up after this many minutes and report how far it got", "20")
+    .option("--engine-skip-checkpoints", "PULUMI_SKIP_CHECKPOINTS=true: the backend writes the state once at the end instead of after every step")
+    .option("--engine-size <n>", "tasks of the generated graph previewed and deployed on the real engine (needs pulumi on PATH)", "1000")
     .parse(argv, { from: "user" })
-    .opts<{ python?: boolean; sizes: string }>();
+    .opts<{ python?: boolean; sizes: string; engineSize: string; engineOnly?: boolean; engineMinutes: string; engineSkipCheckpoints?: boolean }>();
 
   const rows: [string, string][] = [];
   const report = (what: string, value: string) => {
     rows.push([what, value]);
     console.log(`${what.padEnd(58)} ${value}`);
   };
+
+  const engine = { size: Number(options.engineSize), minutes: Number(options.engineMinutes), skipCheckpoints: options.engineSkipCheckpoints === true };
+  if (options.engineOnly) return engineBench(engine, report);
 
   // Warm-up: the first plan in a process pays for loading the SDK and serializing the dynamic providers.
   const [, warm] = await timed(() => planStack({ projectDir: PROJECT_DIR, stack: "dev" }));
@@ -128,12 +135,67 @@ async function main(argv: string[]): Promise<void> {
   report("resources: a task added", addedAndChanged(diffPlans(edited, await planWith({ schedule: "1d" }))));
   rmSync(dir, { recursive: true, force: true });
 
+  await engineBench(engine, report);
+
   if (options.python) {
     // The pipeline code's pinned environment (.venv-pipeline/), provisioned as npm test does.
     const { ensurePythonEnv } = require("../tests/python-env") as { ensurePythonEnv: () => { python: string } };
     const { python } = ensurePythonEnv();
     const result = spawnSync(python, ["bench_training.py"], { cwd: join(PROJECT_DIR, "pipeline-code"), encoding: "utf8" });
     report("training benchmark (pipeline-code/bench_training.py)", result.status === 0 ? result.stdout.trim() : `failed: ${result.stderr.trim().split("\n").pop()}`);
+  }
+}
+
+/**
+ * The generated graph previewed and deployed by the real Pulumi engine (CLI, Node.js host,
+ * pulumi-resource-snowflake) against the Snowflake stand-in (tests/support), when `pulumi` is on
+ * PATH: the times of `pulumi preview` and `pulumi up` from nothing, and of a no-change `up`. An up
+ * that outlasts `minutes` is cancelled and reported with how far it got and the state's size.
+ */
+async function engineBench(options: { size: number; minutes: number; skipCheckpoints: boolean }, report: (what: string, value: string) => void): Promise<void> {
+  const { engineAvailability, engineProject, describeRun } = await import("../tests/support/engineStack");
+  const { size } = options;
+  const availability = engineAvailability();
+  if (!availability.ok) {
+    report(`real engine, generated graph of ${size} tasks`, `skipped: ${availability.reason}`);
+    return;
+  }
+  const stackConfig = {
+    ...GENERATED_STACK_CONFIG,
+    "snowflake:organizationName": "BENCHORG",
+    "snowflake:accountName": "BENCHACCOUNT",
+    "snowflake:user": "BENCH_DEPLOYER",
+  };
+  const label = options.skipCheckpoints ? " (PULUMI_SKIP_CHECKPOINTS)" : "";
+  const project = await engineProject({
+    populate: (dir) => writeGeneratedProject(dir, size),
+    stacks: { dev: stackConfig },
+    users: ["BENCH_DEPLOYER"],
+    env: options.skipCheckpoints ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {},
+  });
+  try {
+    const dev = await project.stack("dev");
+    const preview = await dev.preview();
+    report(`real engine: preview, empty stack, graph of ${size} tasks${label}`, `${(preview.ms / 1000).toFixed(1)} s (${describeRun(preview).split(";")[0]}, ${preview.steps.length} steps)`);
+    const signal = AbortSignal.timeout(options.minutes * 60_000);
+    const up = await dev.up({ signal });
+    const statements = up.toSeq - up.fromSeq + 1;
+    const tasks = project.stub.catalog!.tasks.size;
+    if (!up.ok && signal.aborted) {
+      const { statSync, readdirSync } = await import("node:fs");
+      const stateDir = join(project.dir, "..", "state", ".pulumi", "stacks", "snowflake-ml-pipeline");
+      const bytes = readdirSync(stateDir).filter((f) => f === "dev.json").map((f) => statSync(join(stateDir, f)).size)[0] ?? 0;
+      report(
+        `real engine: up from nothing, graph of ${size} tasks${label}`,
+        `NOT FINISHED after ${options.minutes} min: ${up.steps.length} of ${preview.steps.length} steps started, ${tasks} tasks created, state file ${(bytes / 1e6).toFixed(0)} MB (rewritten after every step)`,
+      );
+      return;
+    }
+    report(`real engine: up from nothing, graph of ${size} tasks${label}`, `${(up.ms / 1000).toFixed(1)} s (${describeRun(up).split("\n")[0]}; ${statements} statements, ${tasks} tasks)`);
+    const again = await dev.up();
+    report(`real engine: no-change up (refresh included), graph of ${size} tasks${label}`, `${(again.ms / 1000).toFixed(1)} s (${describeRun(again).split("\n")[0]})`);
+  } finally {
+    await project.cleanup();
   }
 }
 

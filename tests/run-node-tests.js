@@ -2,6 +2,7 @@
 // Runs every tests/**/*.test.ts with node's test runner through tsx.
 // Node 20's --test takes no glob patterns and only discovers .js files in directories,
 // so the TypeScript test files are listed here. Arguments filter by substring.
+// tests/engine/ (the real Pulumi engine: `npm run test:engine`) runs only with --engine, never in `npm test`.
 "use strict";
 const { mkdtempSync, readdirSync, rmSync, statSync } = require("node:fs");
 const { tmpdir } = require("node:os");
@@ -14,12 +15,13 @@ function collect(dir) {
     .sort()
     .flatMap((entry) => {
       const full = join(dir, entry);
-      if (statSync(full).isDirectory()) return entry === "support" ? [] : collect(full);
+      if (statSync(full).isDirectory()) return entry === "support" || (entry === "engine" && !engine) ? [] : collect(full);
       return entry.endsWith(".test.ts") ? [full] : [];
     });
 }
-const filters = process.argv.slice(2);
-const files = collect(root).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+const engine = process.argv.includes("--engine");
+const filters = process.argv.slice(2).filter((a) => a !== "--engine");
+const files = (engine ? collect(join(root, "engine")) : collect(root)).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(1);
