@@ -33,6 +33,8 @@ export interface ShownTask {
   /** task_relations names a FinalizedRootTask: this task is a finalizer. */
   finalizes: boolean;
   lastSuspendedReason?: string;
+  /** The root's CONFIG (SHOW TASKS `config`), parsed; undefined when absent or not a JSON object. */
+  config?: Record<string, unknown>;
 }
 
 /** `DB.SCHEMA."A$B"` or `DB.SCHEMA.A$B` -> `A$B`. */
@@ -49,6 +51,12 @@ function jsonValue(value: unknown): unknown {
   } catch {
     return undefined;
   }
+}
+
+const withConfig = (config: Record<string, unknown> | undefined) => (config ? { config } : {});
+
+function configObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /**
@@ -72,6 +80,7 @@ export function parseShowTasks(rows: Row[], where: SchemaRef): Map<string, Shown
       predecessors: Array.isArray(preds) ? preds.map((p) => lastNamePart(String(p))) : undefined,
       finalizes: typeof relations === "object" && relations !== null && "FinalizedRootTask" in relations,
       lastSuspendedReason: str(row, "last_suspended_reason"),
+      ...withConfig(configObject(jsonValue(col(row, "config")))),
     });
   }
   return tasks;

@@ -10,6 +10,7 @@ import { renderSqlTaskBody } from "../taskSql";
 import { RootSettings } from "../tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition, StackSettings } from "../types";
 import { graphConfigProblems } from "./graphConfigSchema";
+import { modelAliasProblem } from "./modelAliases";
 import { readPipelineDefinition } from "./pipelineFile";
 import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
 
@@ -325,6 +326,8 @@ export function resolveConfiguration(args: {
         ...(own ? [{ values: own, file: stackFile, at: `${PROJECT}:pipelineSettings.${definition.name}.graphConfig`, label: `the stack's graphConfig of ${definition.name}` }] : []),
       ]),
     );
+    const aliasProblem = modelAliasProblem({ ...definition.config, ...settings.graphConfig, ...(own ?? {}) });
+    if (aliasProblem) all.push({ file, path: "config", message: aliasProblem });
     const python = args.parsePython(codeRoot, definition.runtime);
     const pythonChecks = pythonProblems(definition, python, codeRoot, relative(args.projectDir, codeRoot), file);
     all.push(...pythonChecks.problems);

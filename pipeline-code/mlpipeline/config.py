@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
+from mlpipeline.model_aliases import alias_names_problem
+
 # Keys the program writes (docs/design.md). sample_data_file only when sample_data is true.
 PROGRAM_KEYS = (
     "pipeline_name",
@@ -98,6 +100,9 @@ class PipelineConfig:
     # Optional user key: the ML Job's container runtime (submit_from_stage runtime_environment, an
     # image tag); unset, snowflake-ml uses the pool's default runtime.
     ml_job_runtime: Optional[str] = None
+    # Optional user keys: the aliases promotion moves (mlpipeline/model_aliases.py); both or neither.
+    promoted_alias: Optional[str] = None
+    previous_alias: Optional[str] = None
 
     @property
     def dataset_fqn(self) -> str:
@@ -135,6 +140,9 @@ def parse_config(raw: Any) -> PipelineConfig:
         raise ConfigError(
             f"graph config key 'ml_job_runtime' must be a container runtime image tag like \"1.7.1\" (letters, digits, . _ : / -), got {ml_job_runtime!r}"
         )
+    alias_problem = alias_names_problem(raw.get("promoted_alias"), raw.get("previous_alias"))
+    if alias_problem:
+        raise ConfigError(alias_problem)
     return PipelineConfig(
         pipeline_name=_identifier(raw, "pipeline_name"),
         database=_identifier(raw, "database"),
@@ -157,6 +165,8 @@ def parse_config(raw: Any) -> PipelineConfig:
         retention_days=_whole_days(raw, "retention_days"),
         run_token=None if run_token is None else str(run_token),
         ml_job_runtime=ml_job_runtime or None,
+        promoted_alias=None if raw.get("promoted_alias") is None else raw["promoted_alias"].upper(),
+        previous_alias=None if raw.get("previous_alias") is None else raw["previous_alias"].upper(),
     )
 
 

@@ -408,6 +408,7 @@ class FakeRegistry:
     def __init__(self, now=None):
         self.models = {}  # model -> {version: {"created_on", "metrics", "train_dataset", "model"}}
         self.defaults = {}
+        self.aliases = {}  # model -> {version: alias}
         self.calls = []
         self.now = now or dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
         self.fail_delete = {}
@@ -418,10 +419,33 @@ class FakeRegistry:
         self.calls.append(("versions", model_name))
         if model_name not in self.models:
             return None
+        aliases = self.aliases.get(model_name, {})
         return [
-            ModelVersionInfo(name, info["created_on"], self.defaults.get(model_name) == name)
+            ModelVersionInfo(name, info["created_on"], self.defaults.get(model_name) == name, tuple(a for a in [aliases.get(name)] if a))
             for name, info in sorted(self.models[model_name].items())
         ]
+
+    def set_alias(self, model_name, version, alias):
+        """ALTER MODEL ... VERSION v SET ALIAS = a, with Snowflake's rules
+        (https://docs.snowflake.com/sql-reference/sql/alter-model): a version has at most one alias,
+        an alias names one version, DEFAULT/FIRST/LAST are reserved."""
+        self.calls.append(("set_alias", model_name, version, alias))
+        aliases = self.aliases.setdefault(model_name, {})
+        if version not in self.models.get(model_name, {}):
+            raise FakeSQLError(f"Model version {version} does not exist")
+        if alias.upper() in ("DEFAULT", "FIRST", "LAST"):
+            raise FakeSQLError(f"{alias} is a system alias")
+        if version in aliases:
+            raise FakeSQLError(f"Version {version} already has alias {aliases[version]}")
+        if alias in aliases.values():
+            raise FakeSQLError(f"Alias {alias} already exists in model {model_name}")
+        aliases[version] = alias
+
+    def unset_alias(self, model_name, version_or_alias):
+        self.calls.append(("unset_alias", model_name, version_or_alias))
+        aliases = self.aliases.setdefault(model_name, {})
+        version = next((v for v, a in aliases.items() if a == version_or_alias), version_or_alias)
+        aliases.pop(version, None)
 
     def log_model(self, model_name, version, model, *, train_dataset, metrics, comment):
         self.calls.append(("log_model", model_name, version))
@@ -455,10 +479,12 @@ class FakeRegistry:
         dataset = self.models[model_name][version].get("train_dataset")
         return {dataset} if dataset else set()
 
-    def add(self, model_name, version, created_on, train_dataset=None, default=False):
+    def add(self, model_name, version, created_on, train_dataset=None, default=False, alias=None):
         self.models.setdefault(model_name, {})[version] = {"created_on": created_on, "metrics": {}, "train_dataset": train_dataset, "model": None, "comment": ""}
         if default:
             self.defaults[model_name] = version
+        if alias:
+            self.aliases.setdefault(model_name, {})[version] = alias
 
 
 class FakeJob:
