@@ -14,6 +14,8 @@ import { RootSettings, taskGraphDefinition } from "../lib/tasks/taskDefinitions"
 import { ConfigProblem, GraphConfig, PipelineDefinition } from "../lib/types";
 import { Platform } from "./platform";
 import { GraphActivation } from "./providers/graphActivation";
+import { DataQualityExpectations } from "./providers/dataQualityExpectations";
+import { attachedExpectations, DEFAULT_DMF_SCHEDULE } from "../lib/dataQuality";
 import { buildPipelineCode } from "./pipelineCode";
 import { TaskGraph } from "./taskGraph";
 
@@ -224,6 +226,8 @@ export class Pipeline extends pulumi.ComponentResource {
   graph?: TaskGraph;
   /** The post-deploy check of the graph's started/suspended state. */
   activation?: GraphActivation;
+  /** The source's data-quality expectations, when the definition declares dataQuality. */
+  dataQuality?: DataQualityExpectations;
 
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     const model = validatePipelineArgs(name, args);
@@ -241,6 +245,19 @@ export class Pipeline extends pulumi.ComponentResource {
         sqlVariables: model.sqlVariables,
       });
       const prerequisites = isPlatform(args.platform) ? args.platform.prerequisites : [];
+      const quality = model.definition.dataQuality;
+      if (quality) {
+        // Custom metrics live in the pipeline's schema, named <PIPELINE>_<EXPECTATION>.
+        this.dataQuality = new DataQualityExpectations(
+          `${name}-data-quality`,
+          {
+            source: model.names.sourceTableFqn,
+            schedule: quality.schedule ?? DEFAULT_DMF_SCHEDULE,
+            expectations: attachedExpectations(quality, model.names.rootTask, `${model.names.database}.${model.names.schema}`),
+          },
+          { parent: this, dependsOn: prerequisites },
+        );
+      }
       const operationHooks = args.taskOperationHooks?.({ name, rootTask: model.names.rootTaskFqn, started: model.root.started });
       this.graph = new TaskGraph(name, { database: model.names.database, schema: model.names.schema, definition, prerequisites, operationHooks }, { parent: this });
       // Inputs are the root and its declared state only, and it depends on the TaskGraph component

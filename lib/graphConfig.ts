@@ -6,6 +6,7 @@ export const PROGRAM_CONFIG_KEYS = [
   "artifact_stage",
   "code_stage",
   "compute_pool",
+  "data_quality_expectations",
   "data_schema",
   "data_stage",
   "database",
@@ -32,6 +33,7 @@ export function composeGraphConfig(
   stackConfig: GraphConfig,
   names: PipelineNames,
   sampleDataFile: string | undefined,
+  dataQualityExpectations?: string[],
 ): GraphConfig {
   const environment: GraphConfig = {
     pipeline_name: names.rootTask,
@@ -49,5 +51,7 @@ export function composeGraphConfig(
     sample_data: sampleDataFile !== undefined,
   };
   if (sampleDataFile !== undefined) environment.sample_data_file = sampleDataFile;
+  // Only a pipeline that declares dataQuality gets the key, so the CONFIG of one without it is unchanged.
+  if (dataQualityExpectations !== undefined) environment.data_quality_expectations = dataQualityExpectations.join(",");
   return { ...pipelineConfig, ...stackConfig, ...environment };
 }

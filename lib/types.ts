@@ -4,6 +4,8 @@
  * Every module that reads configuration works on these types; nothing reads raw YAML twice.
  */
 
+import type { DataQualitySpec } from "./dataQuality/expectations";
+
 /** A value allowed in the task graph CONFIG (snowflake-core allows str, int, float, bool). */
 export type ConfigScalar = string | number | boolean;
 export type GraphConfig = Record<string, ConfigScalar>;
@@ -62,6 +64,8 @@ export interface PipelineDefinition {
   /** What each config key accepts; a key not declared here is refused in config and graphConfig. */
   configSchema?: Record<string, ConfigValueSchema>;
   tasks: TaskSpec[];
+  /** Expectations on the source, attached as data metric functions and checked by a gate task (lib/dataQuality). */
+  dataQuality?: DataQualitySpec;
 }
 
 export interface WarehouseSettings {

@@ -11,6 +11,7 @@ import { RootSettings } from "../tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition, StackSettings } from "../types";
 import { graphConfigProblems } from "./graphConfigSchema";
 import { modelAliasProblem } from "./modelAliases";
+import { dataQualityProblems } from "../dataQuality/expectations";
 import { readPipelineDefinition } from "./pipelineFile";
 import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
 
@@ -193,6 +194,7 @@ export function pipelineSemanticProblems(
   shownFrom: string,
 ): ConfigProblem[] {
   const problems = validateGraph(def, file, { maxTargetInstances: context.maxTargetInstances });
+  if (def.dataQuality) problems.push(...dataQualityProblems(def.dataQuality, def.tasks, file));
   const variables = context.sqlVariables;
   def.tasks.forEach((task, i) => {
     if (task.entrypoint) {

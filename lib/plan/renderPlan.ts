@@ -3,11 +3,13 @@ import { Plan, PlannedResource } from "./plan";
 
 const TASK_TYPE = "snowflake:index/task:Task";
 const STAGED_FILES_TYPE = "pulumi-nodejs:dynamic/snowflake-ml-pipeline:StagedFiles";
+const DATA_QUALITY_TYPE = "pulumi-nodejs:dynamic/snowflake-ml-pipeline:DataQualityExpectations";
 
 /** The Snowflake name a resource creates, when it has one. */
 function snowflakeName(r: PlannedResource): string {
   const i = r.inputs;
   if (r.type === STAGED_FILES_TYPE) return `@${String(i.stage)}/${String(i.directory)}/`;
+  if (r.type === DATA_QUALITY_TYPE) return `on ${String(i.source)}`;
   if (typeof i.name !== "string") return "";
   if (typeof i.database === "string" && typeof i.schema === "string") return `${i.database}.${i.schema}.${i.name}`;
   if (typeof i.database === "string") return `${i.database}.${i.name}`;
@@ -140,6 +142,19 @@ function renderPipelinePromotion(outputs: Record<string, unknown>, pipeline: str
   return [...lines, ""];
 }
 
+/** The data-quality expectations each DataQualityExpectations resource attaches (none: no lines). */
+export function renderDataQuality(plan: Plan): string[] {
+  const lines: string[] = [];
+  for (const r of plan.resources.filter((x) => x.type === DATA_QUALITY_TYPE)) {
+    const expectations = (r.inputs.expectations ?? []) as { name: string; dmf: string; on: string[]; expression: string }[];
+    lines.push(`Data quality of ${String(r.inputs.source)} (DATA_METRIC_SCHEDULE ${String(r.inputs.schedule)}):`);
+    const width = Math.max(...expectations.map((e) => e.name.length));
+    for (const e of expectations) lines.push(`  ${e.name.padEnd(width)}  ${e.dmf} ON (${e.on.join(", ")})  EXPECTATION (${e.expression})`);
+    lines.push("");
+  }
+  return lines;
+}
+
 export function renderPlanText(plan: Plan): string {
   const counts = new Map<string, number>();
   for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
@@ -151,6 +166,7 @@ export function renderPlanText(plan: Plan): string {
     "",
     ...renderTaskGraphs(plan),
     "",
+    ...renderDataQuality(plan),
     ...renderPromotion(plan),
     `${plan.resources.length} resources to create:`,
     ...[...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, n]) => `  ${String(n).padStart(4)}  ${type}`),

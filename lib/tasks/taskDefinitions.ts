@@ -204,7 +204,7 @@ export function rootTaskDefinition(input: TaskDefinitionInput): RootTaskDefiniti
     body: ROOT_TASK_BODY,
     warehouse: names.warehouse,
     schedule: root.schedule,
-    config: canonicalJson(composeGraphConfig(pipeline.config, root.graphConfig, names, input.sampleDataFile)),
+    config: canonicalJson(composeGraphConfig(pipeline.config, root.graphConfig, names, input.sampleDataFile, pipeline.dataQuality?.expectations.map((e) => e.name))),
     started: root.started,
     allowOverlappingExecution: root.allowOverlappingExecution,
     timeoutMs: root.timeoutMs,

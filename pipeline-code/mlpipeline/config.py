@@ -8,7 +8,7 @@ code uses comes from here: there are no constants and no environment variables f
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Tuple
 
 from mlpipeline.model_aliases import alias_names_problem
 
@@ -103,6 +103,8 @@ class PipelineConfig:
     # Optional user keys: the aliases promotion moves (mlpipeline/model_aliases.py); both or neither.
     promoted_alias: Optional[str] = None
     previous_alias: Optional[str] = None
+    # Written by the program when pipeline.yaml declares dataQuality: the expectations the gate checks.
+    data_quality_expectations: Tuple[str, ...] = ()
 
     @property
     def dataset_fqn(self) -> str:
@@ -140,6 +142,9 @@ def parse_config(raw: Any) -> PipelineConfig:
         raise ConfigError(
             f"graph config key 'ml_job_runtime' must be a container runtime image tag like \"1.7.1\" (letters, digits, . _ : / -), got {ml_job_runtime!r}"
         )
+    expectations = raw.get("data_quality_expectations")
+    if expectations is not None and (not isinstance(expectations, str) or not all(_IDENT_RE.match(n) for n in expectations.split(","))):
+        raise ConfigError(f"graph config key 'data_quality_expectations' must be comma-separated expectation names, got {expectations!r}")
     alias_problem = alias_names_problem(raw.get("promoted_alias"), raw.get("previous_alias"))
     if alias_problem:
         raise ConfigError(alias_problem)
@@ -167,6 +172,7 @@ def parse_config(raw: Any) -> PipelineConfig:
         ml_job_runtime=ml_job_runtime or None,
         promoted_alias=None if raw.get("promoted_alias") is None else raw["promoted_alias"].upper(),
         previous_alias=None if raw.get("previous_alias") is None else raw["previous_alias"].upper(),
+        data_quality_expectations=tuple(n.upper() for n in expectations.split(",")) if expectations else (),
     )
 
 

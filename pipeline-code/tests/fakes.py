@@ -125,6 +125,9 @@ class FakeSession:
         # SHOW PARAMETERS ... IN TASK answers: task name -> {parameter: value}.
         self.task_parameters = {}
         self.dependents = list(dependents) if dependents is not None else None
+        # SYSTEM$EVALUATE_DATA_QUALITY_EXPECTATIONS: source fqn -> rows (a callable returning them),
+        # standing for the data metric functions `pulumi up` attached to the source.
+        self.expectations = {}
 
     # -- graph functions ---------------------------------------------------------------------------
     def call(self, name, *args):
@@ -169,6 +172,7 @@ class FakeSession:
             (r"^LIST (@\S+)$", self._list),
             (r"^REMOVE (@\S+)$", self._remove),
             (r"^DROP TABLE IF EXISTS ([\w.$]+)$", self._drop_table),
+            (r"FROM TABLE\(SYSTEM\$EVALUATE_DATA_QUALITY_EXPECTATIONS\(REF_ENTITY_NAME => '([\w.]+)'\)\)$", self._evaluate_expectations),
         ):
             match = re.search(pattern, text)
             if match:
@@ -268,6 +272,12 @@ class FakeSession:
             if (in_group or in_run) and name != excluded:
                 rows.append((name, state))
         return rows[:limit]
+
+    def _evaluate_expectations(self, match, _text):
+        """Rows (metric_name, expectation_name, expectation_expression, arguments, value, expectation_violated)
+        as the function returns them for an object with expectations; an object without any has none."""
+        rows = self.expectations.get(match.group(1), [])
+        return rows() if callable(rows) else list(rows)
 
     def _table_info(self, match, _text):
         fqn = ".".join(match.groups())

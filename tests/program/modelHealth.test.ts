@@ -1,0 +1,77 @@
+// What a pipeline declares to keep its model healthy, as the plan shows it: a fixture pipeline that
+// declares data-quality expectations and model aliases gets the DataQualityExpectations resource and
+// the graph config keys; the same pipeline without them gets neither (its plan is the one it had before
+// these features; measured byte-identical against the previous commit, see the branch's report).
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { planStack, type PlannedResource } from "../../cli/mockPlan";
+import { renderPlanText } from "../../lib/plan/renderPlan";
+import { demoPipeline, demoStack, FixtureProject, fixtureProject } from "../support/fixtureProject";
+
+const DQ = "pulumi-nodejs:dynamic/snowflake-ml-pipeline:DataQualityExpectations";
+const projects: FixtureProject[] = [];
+after(() => projects.forEach((p) => p.cleanup()));
+
+function declaring() {
+  const pipeline = demoPipeline();
+  const def = pipeline.definition as Record<string, any>;
+  def.config = { ...def.config, promoted_alias: "PRODUCTION", previous_alias: "PREVIOUS" };
+  def.configSchema = { ...def.configSchema, promoted_alias: { type: "string" }, previous_alias: { type: "string" } };
+  def.dataQuality = {
+    gateTask: "GATE_DATA",
+    schedule: "TRIGGER_ON_CHANGES",
+    expectations: [
+      { name: "ENOUGH_ROWS", metric: "row_count", min: 100 },
+      { name: "ID_PRESENT", metric: "null_count", column: "ID", max: 0 },
+    ],
+  };
+  def.tasks = [{ name: "GATE_DATA", entrypoint: "steps/gate_data.py" }, ...def.tasks.map((t: any) => (t.name === "LOAD" ? { ...t, after: ["GATE_DATA"] } : t))];
+  pipeline.files["steps/gate_data.py"] = "def main(session):\n    return None\n";
+  return pipeline;
+}
+
+const planOf = async (pipeline = demoPipeline()) => {
+  const p = fixtureProject({ pipelines: [pipeline], stacks: { dev: demoStack([pipeline.file]) } });
+  projects.push(p);
+  return planStack({ projectDir: p.dir, stack: "dev", stackConfig: p.stackConfig("dev") });
+};
+/** The root task's CONFIG (the task named after the pipeline). */
+const rootConfig = (resources: PlannedResource[]) => JSON.parse(String(resources.find((r) => r.inputs.name === "DEMO_FLOW")!.inputs.config));
+
+describe("model health in the plan", () => {
+  it("a pipeline declaring expectations and aliases: the resource, its inputs, the graph config keys", async () => {
+    const plan = await planOf(declaring());
+    const dq = plan.resources.filter((r) => r.type === DQ);
+    assert.deepEqual(dq.map((r) => [r.name, r.parent?.endsWith("::demo-flow")]), [["demo-flow-data-quality", true]]);
+    assert.deepEqual(dq[0].inputs, {
+      source: "FX_DB.RAW.MORTGAGE_LENDING_DEMO_DATA",
+      schedule: "TRIGGER_ON_CHANGES",
+      expectations: [
+        { name: "ENOUGH_ROWS", dmf: "SNOWFLAKE.CORE.ROW_COUNT", on: [], expression: "VALUE >= 100" },
+        { name: "ID_PRESENT", dmf: "SNOWFLAKE.CORE.NULL_COUNT", on: ["ID"], expression: "VALUE <= 0" },
+      ],
+    });
+    const config = rootConfig(plan.resources);
+    assert.equal(config.data_quality_expectations, "ENOUGH_ROWS,ID_PRESENT");
+    assert.equal(config.promoted_alias, "PRODUCTION");
+    assert.equal(config.previous_alias, "PREVIOUS");
+    const text = renderPlanText(plan);
+    assert.ok(
+      text.includes(
+        [
+          "Data quality of FX_DB.RAW.MORTGAGE_LENDING_DEMO_DATA (DATA_METRIC_SCHEDULE TRIGGER_ON_CHANGES):",
+          "  ENOUGH_ROWS  SNOWFLAKE.CORE.ROW_COUNT ON ()  EXPECTATION (VALUE >= 100)",
+          "  ID_PRESENT   SNOWFLAKE.CORE.NULL_COUNT ON (ID)  EXPECTATION (VALUE <= 0)",
+        ].join("\n"),
+      ),
+    );
+  });
+
+  it("the same pipeline without them: no resource, no key, no section", async () => {
+    const plan = await planOf();
+    assert.deepEqual(plan.resources.filter((r) => r.type === DQ), []);
+    const config = rootConfig(plan.resources);
+    for (const key of ["data_quality_expectations", "promoted_alias", "previous_alias"]) assert.equal(key in config, false, key);
+    assert.equal(renderPlanText(plan).includes("Data quality of"), false);
+  });
+});
