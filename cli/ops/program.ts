@@ -93,7 +93,11 @@ plus the schedule, the next scheduled run, a run in progress, and the last runs 
 
 const HISTORY_HELP = `
 Past runs of the graph from TASK_HISTORY (the last 7 days), newest first: start, duration,
-outcome, each task's outcome, the first error, metrics and promoted model version.`;
+outcome, each task's outcome, the first error, metrics and promoted model version. Then the
+chosen metric (the root's CONFIG metric_name) across the training runs recorded in the pipeline's
+experiment (<registry_schema>.<pipeline_name>; every run, not only 7 days), each next to the
+threshold it was judged against:
+  SHOW RUNS IN EXPERIMENT <fqn>; SHOW RUN METRICS / PARAMETERS LIKE '…' IN EXPERIMENT <fqn>`;
 
 const SUSPEND_HELP = `
 Suspends the whole graph: the root first (no new scheduled run starts), then every child, the

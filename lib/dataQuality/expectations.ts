@@ -237,8 +237,3 @@ export function dropCustomDmfSql(e: AttachedExpectation): string | undefined {
   if (!e.custom) return undefined;
   return `DROP FUNCTION IF EXISTS ${e.dmf}(${e.custom.argumentTypes})`;
 }
-
-/** The gate's query: https://docs.snowflake.com/sql-reference/functions/system_evaluate_data_quality_expectations */
-export function evaluateExpectationsSql(source: string): string {
-  return `SELECT METRIC_NAME, EXPECTATION_NAME, EXPECTATION_EXPRESSION, ARGUMENTS, VALUE, EXPECTATION_VIOLATED FROM TABLE(SYSTEM$EVALUATE_DATA_QUALITY_EXPECTATIONS(REF_ENTITY_NAME => ${sqlString(source)}))`;
-}
