@@ -16,6 +16,7 @@ import { Platform } from "./platform";
 import { GraphActivation } from "./providers/graphActivation";
 import { DataQualityExpectations } from "./providers/dataQualityExpectations";
 import { attachedExpectations, DEFAULT_DMF_SCHEDULE } from "../lib/dataQuality";
+import { modelMonitorProblems, monitorGraphConfig, type ModelMonitorSettings } from "../lib/monitoring";
 import { buildPipelineCode } from "./pipelineCode";
 import { TaskGraph } from "./taskGraph";
 
@@ -65,8 +66,10 @@ export interface PipelineArgs {
   suspendAfterFailures?: number;
   allowOverlappingExecution?: boolean;
   errorIntegration?: string;
-  /** Notification integration a SQL task may use as ${notificationIntegration}. */
+  /** Notification integration a SQL task may use as ${notificationIntegration}; model monitor alerts notify through it. */
   notificationIntegration?: string;
+  /** The model monitor PROMOTE_MODEL moves to each promoted version (lib/monitoring); needs notificationIntegration. */
+  modelMonitor?: ModelMonitorSettings;
   /** Already built code (bundles and payloads by task), e.g. to compare it before anything is registered; built when absent. */
   code?: Pick<PipelineArtifacts, "bundles" | "payloads">;
   /**
@@ -94,6 +97,8 @@ export interface ValidatedPipeline {
   root: RootSettings;
   scheduleText: string;
   sqlVariables: Record<string, string | undefined>;
+  /** The stack's model monitor as root CONFIG keys, when it declares one. */
+  monitorConfig?: GraphConfig;
   maxNodes: number;
   sampleDataFile?: string;
   /** The code folder's Python, parsed; undefined when the code was given already built. */
@@ -165,6 +170,7 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
   const started = args.started ?? false;
   const graphConfig = args.graphConfig ?? {};
   const checked = rootSettingsProblems({ schedule: args.schedule, started }, label, { schedule: "schedule", started: "started" });
+  if (args.modelMonitor) problems.push(...modelMonitorProblems(args.modelMonitor, args.notificationIntegration, label, "modelMonitor"));
   problems.push(...checked.problems);
   problems.push(
     ...graphConfigProblems(definition, file, [
@@ -191,6 +197,7 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
     maxNodes: platform.maxNodes,
     sampleDataFile: platform.sampleDataFile,
     sqlVariables,
+    monitorConfig: args.modelMonitor && args.notificationIntegration ? monitorGraphConfig(args.modelMonitor, args.notificationIntegration) : undefined,
     python,
     warnings,
     scheduleText: args.schedule === undefined ? "manual" : String(args.schedule),
@@ -243,6 +250,7 @@ export class Pipeline extends pulumi.ComponentResource {
         artifacts: code,
         sampleDataFile: model.sampleDataFile,
         sqlVariables: model.sqlVariables,
+        monitorConfig: model.monitorConfig,
       });
       const prerequisites = isPlatform(args.platform) ? args.platform.prerequisites : [];
       const quality = model.definition.dataQuality;

@@ -1,3 +1,4 @@
+import { MONITOR_CONFIG_KEYS } from "./monitoring/modelMonitor";
 import { PipelineNames } from "./naming";
 import { GraphConfig } from "./types";
 
@@ -18,6 +19,7 @@ export const PROGRAM_CONFIG_KEYS = [
   "schema",
   "source_table",
   "warehouse",
+  ...MONITOR_CONFIG_KEYS,
 ] as const;
 
 /** Keys EXECUTE TASK ... USING CONFIG adds per run (the operator CLI). */
@@ -34,6 +36,7 @@ export function composeGraphConfig(
   names: PipelineNames,
   sampleDataFile: string | undefined,
   dataQualityExpectations?: string[],
+  monitorConfig?: GraphConfig,
 ): GraphConfig {
   const environment: GraphConfig = {
     pipeline_name: names.rootTask,
@@ -53,5 +56,7 @@ export function composeGraphConfig(
   if (sampleDataFile !== undefined) environment.sample_data_file = sampleDataFile;
   // Only a pipeline that declares dataQuality gets the key, so the CONFIG of one without it is unchanged.
   if (dataQualityExpectations !== undefined) environment.data_quality_expectations = dataQualityExpectations.join(",");
+  // Likewise only a stack that declares modelMonitor gets its keys (lib/monitoring).
+  Object.assign(environment, monitorConfig ?? {});
   return { ...pipelineConfig, ...stackConfig, ...environment };
 }

@@ -5,6 +5,7 @@
  */
 
 import type { DataQualitySpec } from "./dataQuality/expectations";
+import type { ModelMonitorSettings } from "./monitoring/modelMonitor";
 
 /** A value allowed in the task graph CONFIG (snowflake-core allows str, int, float, bool). */
 export type ConfigScalar = string | number | boolean;
@@ -135,6 +136,8 @@ export interface StackSettings {
   taskRetries?: number;
   suspendAfterFailures?: number;
   allowOverlappingExecution: boolean;
+  /** The model monitor PROMOTE_MODEL moves to each promoted version (lib/monitoring). */
+  modelMonitor?: ModelMonitorSettings;
   /** Stack this one promotes from. */
   promoteFrom?: string;
   allowUnpromotedCode: boolean;

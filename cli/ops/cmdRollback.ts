@@ -29,6 +29,7 @@ import { ALIAS_KEYS, modelAliasesOf, SYSTEM_ALIASES, type ModelAliases } from ".
 import { col, str, type Row } from "../../snowflake/rows";
 import { loadGraph, snowflake, writeJson, type CommandContext } from "./context";
 import { CliError, EXIT } from "./exitCodes";
+import { runUntilRefused, type StatementResult } from "./statements";
 
 export interface ModelVersion {
   name: string;
@@ -134,7 +135,7 @@ export async function rollbackCommand(ctx: CommandContext, options: { dryRun: bo
     return EXIT.NOTHING_TO_RETRY;
   }
 
-  const results: { sql: string; ok: boolean | null; error: string | null }[] = plan.statements.map((sql) => ({ sql, ok: null, error: null }));
+  const results: StatementResult[] = plan.statements.map((sql) => ({ sql, ok: null, error: null }));
   const out: string[] = [
     pc.bold(`Rollback of ${model}: default ${plan.from} -> ${plan.to}`),
     ...shown(before).map((v) => `  now:   ${describe(v)}`),
@@ -142,20 +143,7 @@ export async function rollbackCommand(ctx: CommandContext, options: { dryRun: bo
   ];
   if (!ctx.global.json) ctx.deps.stdout.write(`${out.join("\n")}\n${options.dryRun ? "Would run (--dry-run, nothing sent):" : "Running:"}\n`);
 
-  let refused = false;
-  if (!options.dryRun) {
-    for (const result of results) {
-      try {
-        await ctx.session.execute(result.sql);
-        result.ok = true;
-      } catch (err) {
-        result.ok = false;
-        result.error = (err as Error).message;
-        refused = true;
-        break;
-      }
-    }
-  }
+  const refused = options.dryRun ? false : (await runUntilRefused(ctx.session, results)) !== undefined;
   let after: ModelVersion[] | undefined;
   if (!options.dryRun) after = parseVersions(await snowflake(ctx, () => ctx.session.execute(showVersionsSql(model))));
   const restored = after?.find((v) => v.isDefault)?.name === plan.to;

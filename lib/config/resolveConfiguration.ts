@@ -12,6 +12,7 @@ import { ConfigProblem, GraphConfig, PipelineDefinition, StackSettings } from ".
 import { graphConfigProblems } from "./graphConfigSchema";
 import { modelAliasProblem } from "./modelAliases";
 import { dataQualityProblems } from "../dataQuality/expectations";
+import { modelMonitorProblems } from "../monitoring/modelMonitor";
 import { readPipelineDefinition } from "./pipelineFile";
 import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
 
@@ -295,6 +296,7 @@ export function resolveConfiguration(args: {
   if (unreadable) throw new ConfigurationError(all);
   all.push(...crossPipelineProblems(read, stackFile));
 
+  if (settings.modelMonitor) all.push(...modelMonitorProblems(settings.modelMonitor, settings.notificationIntegration, stackFile, at("modelMonitor")));
   const known = new Set(read.map((r) => r.definition.name));
   for (const name of Object.keys(settings.pipelineSettings)) {
     if (!known.has(name)) {

@@ -155,6 +155,30 @@ export function renderDataQuality(plan: Plan): string[] {
   return lines;
 }
 
+/** The model monitor each root task's CONFIG carries (lib/monitoring; none: no lines). */
+export function renderModelMonitors(plan: Plan): string[] {
+  const lines: string[] = [];
+  for (const root of plan.resources.filter((t) => t.type === TASK_TYPE && !t.inputs.afters && !t.inputs.finalize)) {
+    let c: Record<string, unknown>;
+    try {
+      c = JSON.parse(String(root.inputs.config ?? "{}"));
+    } catch {
+      continue;
+    }
+    if (c.monitor_refresh_interval === undefined) continue;
+    const when = [
+      ...(c.monitor_drift_metric !== undefined ? [`${c.monitor_drift_metric}(${c.monitor_drift_column}) > ${c.monitor_drift_max}`] : []),
+      ...(c.monitor_performance_metric !== undefined ? [`${c.monitor_performance_metric} < ${c.monitor_performance_min}`] : []),
+    ];
+    lines.push(
+      `Model monitor of ${String(root.inputs.name)} (moved to each promoted version): refresh ${c.monitor_refresh_interval}, aggregation window ${c.monitor_aggregation_window}`,
+      `  notifies ${c.monitor_notification_integration} when ${when.join(" or ")}; checked ${c.monitor_alert_schedule}`,
+      "",
+    );
+  }
+  return lines;
+}
+
 export function renderPlanText(plan: Plan): string {
   const counts = new Map<string, number>();
   for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
@@ -167,6 +191,7 @@ export function renderPlanText(plan: Plan): string {
     ...renderTaskGraphs(plan),
     "",
     ...renderDataQuality(plan),
+    ...renderModelMonitors(plan),
     ...renderPromotion(plan),
     `${plan.resources.length} resources to create:`,
     ...[...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, n]) => `  ${String(n).padStart(4)}  ${type}`),

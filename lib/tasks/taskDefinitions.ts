@@ -41,6 +41,8 @@ export interface TaskDefinitionInput {
   artifacts: Pick<PipelineArtifacts, "bundles" | "payloads">;
   /** `@stage/path/file` of the staged sample data, when the platform stages it. */
   sampleDataFile?: string;
+  /** The stack's model monitor as root CONFIG keys (lib/monitoring), when it declares one. */
+  monitorConfig?: GraphConfig;
   /** Values a SQL task may reference as ${name} (lib/config/resolveConfiguration sqlTemplateVariables). */
   sqlVariables: Record<string, string | undefined>;
 }
@@ -204,7 +206,7 @@ export function rootTaskDefinition(input: TaskDefinitionInput): RootTaskDefiniti
     body: ROOT_TASK_BODY,
     warehouse: names.warehouse,
     schedule: root.schedule,
-    config: canonicalJson(composeGraphConfig(pipeline.config, root.graphConfig, names, input.sampleDataFile, pipeline.dataQuality?.expectations.map((e) => e.name))),
+    config: canonicalJson(composeGraphConfig(pipeline.config, root.graphConfig, names, input.sampleDataFile, pipeline.dataQuality?.expectations.map((e) => e.name), input.monitorConfig)),
     started: root.started,
     allowOverlappingExecution: root.allowOverlappingExecution,
     timeoutMs: root.timeoutMs,

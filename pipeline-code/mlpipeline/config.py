@@ -105,6 +105,8 @@ class PipelineConfig:
     previous_alias: Optional[str] = None
     # Written by the program when pipeline.yaml declares dataQuality: the expectations the gate checks.
     data_quality_expectations: Tuple[str, ...] = ()
+    # Written by the program when the stack declares modelMonitor (mlpipeline/monitoring.py).
+    monitor: Optional[Any] = None
 
     @property
     def dataset_fqn(self) -> str:
@@ -173,7 +175,17 @@ def parse_config(raw: Any) -> PipelineConfig:
         promoted_alias=None if raw.get("promoted_alias") is None else raw["promoted_alias"].upper(),
         previous_alias=None if raw.get("previous_alias") is None else raw["previous_alias"].upper(),
         data_quality_expectations=tuple(n.upper() for n in expectations.split(",")) if expectations else (),
+        monitor=_monitor_settings(raw),
     )
+
+
+def _monitor_settings(raw: Mapping[str, Any]) -> Any:
+    from mlpipeline.monitoring import MonitorConfigError, parse_monitor_settings
+
+    try:
+        return parse_monitor_settings(raw)
+    except (MonitorConfigError, TypeError, ValueError) as error:
+        raise ConfigError(str(error)) from error
 
 
 def split_name(fqn: str) -> "tuple[str, ...]":

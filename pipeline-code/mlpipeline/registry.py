@@ -103,6 +103,10 @@ class SnowflakeRegistry:
         """ALTER MODEL <m> VERSION <v> UNSET ALIAS (ModelVersion.unset_alias takes the version or alias to clear)."""
         self.registry.get_model(model_name).version(version).unset_alias(version)
 
+    def predict_proba(self, model_name: str, version: str, frame: Any) -> Any:
+        """``frame`` with the version's PREDICT_PROBA outputs added (ModelVersion.run; output_feature_1 is P(class 1))."""
+        return self.registry.get_model(model_name).version(version).run(frame, function_name="predict_proba")
+
     def delete_version(self, model_name: str, version: str) -> None:
         self.registry.get_model(model_name).delete_version(version)
 

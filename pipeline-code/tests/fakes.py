@@ -128,6 +128,8 @@ class FakeSession:
         # SYSTEM$EVALUATE_DATA_QUALITY_EXPECTATIONS: source fqn -> rows (a callable returning them),
         # standing for the data metric functions `pulumi up` attached to the source.
         self.expectations = {}
+        # Views, model monitors and alerts created (name -> statement), standing for the account's objects.
+        self.objects = {}
 
     # -- graph functions ---------------------------------------------------------------------------
     def call(self, name, *args):
@@ -172,6 +174,8 @@ class FakeSession:
             (r"^LIST (@\S+)$", self._list),
             (r"^REMOVE (@\S+)$", self._remove),
             (r"^DROP TABLE IF EXISTS ([\w.$]+)$", self._drop_table),
+            (r"^CREATE OR REPLACE (?:VIEW|MODEL MONITOR|ALERT) ([\w.$]+) ", self._create_object),
+            (r"^ALTER ALERT ([\w.$]+) RESUME$", self._resume_alert),
             (r"FROM TABLE\(SYSTEM\$EVALUATE_DATA_QUALITY_EXPECTATIONS\(REF_ENTITY_NAME => '([\w.]+)'\)\)$", self._evaluate_expectations),
         ):
             match = re.search(pattern, text)
@@ -272,6 +276,15 @@ class FakeSession:
             if (in_group or in_run) and name != excluded:
                 rows.append((name, state))
         return rows[:limit]
+
+    def _create_object(self, match, text):
+        self.objects[match.group(1)] = text
+        return [(f"{match.group(1)} successfully created.",)]
+
+    def _resume_alert(self, match, _text):
+        if match.group(1) not in self.objects:
+            raise FakeSQLError(f"Alert '{match.group(1)}' does not exist or not authorized.")
+        return [("Statement executed successfully.",)]
 
     def _evaluate_expectations(self, match, _text):
         """Rows (metric_name, expectation_name, expectation_expression, arguments, value, expectation_violated)
@@ -473,6 +486,15 @@ class FakeRegistry:
         if version not in self.models.get(model_name, {}):
             raise FakeSQLError(f"Version {version} does not exist")
         self.defaults[model_name] = version
+
+    def predict_proba(self, model_name, version, frame):
+        """ModelVersion.run(frame, function_name="predict_proba"): the frame with output_feature_0/1 added,
+        computed by the registered model (a real XGBClassifier in the tests that register one, or
+        ``self.probability`` given per test for a frame of the local testing session)."""
+        self.calls.append(("predict_proba", model_name, version))
+        if version not in self.models.get(model_name, {}):
+            raise FakeSQLError(f"Model version {version} does not exist")
+        return self.probability(frame)
 
     def delete_version(self, model_name, version):
         self.calls.append(("delete_version", model_name, version))

@@ -119,14 +119,9 @@ def test_a_missing_source_fails_unless_the_sample_is_loaded_after_the_gate(capsy
 # -- a graph run with the source in Snowpark's local testing mode ---------------------------------------------
 
 
-snowpark = pytest.importorskip("snowflake.snowpark", reason="snowflake-snowpark-python is not installed (Debian fallback)")
-
-
 @pytest.fixture(scope="module")
 def local():
-    from snowflake.snowpark import Session
-
-    s = Session.builder.config("local_testing", True).create()
+    s = pytest.importorskip("snowpark_local").session()
     yield s
     s.close()
 

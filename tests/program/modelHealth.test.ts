@@ -30,8 +30,14 @@ function declaring() {
   return pipeline;
 }
 
-const planOf = async (pipeline = demoPipeline()) => {
-  const p = fixtureProject({ pipelines: [pipeline], stacks: { dev: demoStack([pipeline.file]) } });
+const MONITOR = {
+  refreshInterval: "12 hours",
+  aggregationWindow: "1 day",
+  drift: { metric: "WASSERSTEIN", max: 0.5 },
+  performance: { metric: "F1_SCORE", min: 0.6 },
+};
+const planOf = async (pipeline = demoPipeline(), stack: Record<string, unknown> = {}) => {
+  const p = fixtureProject({ pipelines: [pipeline], stacks: { dev: demoStack([pipeline.file], stack) } });
   projects.push(p);
   return planStack({ projectDir: p.dir, stack: "dev", stackConfig: p.stackConfig("dev") });
 };
@@ -39,8 +45,8 @@ const planOf = async (pipeline = demoPipeline()) => {
 const rootConfig = (resources: PlannedResource[]) => JSON.parse(String(resources.find((r) => r.inputs.name === "DEMO_FLOW")!.inputs.config));
 
 describe("model health in the plan", () => {
-  it("a pipeline declaring expectations and aliases: the resource, its inputs, the graph config keys", async () => {
-    const plan = await planOf(declaring());
+  it("a pipeline declaring expectations and aliases, a stack declaring a monitor: the resource, its inputs, the graph config keys", async () => {
+    const plan = await planOf(declaring(), { modelMonitor: MONITOR });
     const dq = plan.resources.filter((r) => r.type === DQ);
     assert.deepEqual(dq.map((r) => [r.name, r.parent?.endsWith("::demo-flow")]), [["demo-flow-data-quality", true]]);
     assert.deepEqual(dq[0].inputs, {
@@ -55,7 +61,27 @@ describe("model health in the plan", () => {
     assert.equal(config.data_quality_expectations, "ENOUGH_ROWS,ID_PRESENT");
     assert.equal(config.promoted_alias, "PRODUCTION");
     assert.equal(config.previous_alias, "PREVIOUS");
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("monitor_"))),
+      {
+        monitor_aggregation_window: "1 day",
+        monitor_alert_schedule: "60 MINUTE",
+        monitor_drift_column: "PROBABILITY",
+        monitor_drift_max: 0.5,
+        monitor_drift_metric: "WASSERSTEIN",
+        monitor_notification_integration: "FX_ALERTS",
+        monitor_performance_metric: "F1_SCORE",
+        monitor_performance_min: 0.6,
+        monitor_refresh_interval: "12 hours",
+      },
+    );
     const text = renderPlanText(plan);
+    assert.ok(
+      text.includes(
+        "Model monitor of DEMO_FLOW (moved to each promoted version): refresh 12 hours, aggregation window 1 day\n" +
+          "  notifies FX_ALERTS when WASSERSTEIN(PROBABILITY) > 0.5 or F1_SCORE < 0.6; checked 60 MINUTE\n",
+      ),
+    );
     assert.ok(
       text.includes(
         [
@@ -67,11 +93,20 @@ describe("model health in the plan", () => {
     );
   });
 
+  it("a refresh interval Snowflake refuses fails the plan before anything is registered", async () => {
+    await assert.rejects(planOf(demoPipeline(), { modelMonitor: { ...MONITOR, refreshInterval: "10 seconds" } }), (err: Error) => {
+      assert.match(err.message, /snowflake-ml-pipeline:modelMonitor\.refreshInterval: Snowflake refreshes a model monitor at most every 60 seconds, got "10 seconds"/);
+      return true;
+    });
+  });
+
   it("the same pipeline without them: no resource, no key, no section", async () => {
     const plan = await planOf();
     assert.deepEqual(plan.resources.filter((r) => r.type === DQ), []);
     const config = rootConfig(plan.resources);
     for (const key of ["data_quality_expectations", "promoted_alias", "previous_alias"]) assert.equal(key in config, false, key);
+    assert.deepEqual(Object.keys(config).filter((k) => k.startsWith("monitor_")), []);
     assert.equal(renderPlanText(plan).includes("Data quality of"), false);
+    assert.equal(renderPlanText(plan).includes("Model monitor of"), false);
   });
 });
