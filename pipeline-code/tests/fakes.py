@@ -427,6 +427,17 @@ class FakeDatasetStore:
         return self.versions[(name, version)]["frame"].copy()
 
 
+class LoggableModel:
+    """A model object FakeRegistry.log_model accepts (it checks for predict and save_model), for tests
+    where what the model computes does not matter."""
+
+    def predict(self, rows):
+        return rows
+
+    def save_model(self, path):
+        return None
+
+
 class FakeRegistry:
     def __init__(self, now=None):
         self.models = {}  # model -> {version: {"created_on", "metrics", "train_dataset", "model"}}

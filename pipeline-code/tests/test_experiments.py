@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 
 from fakes import FakeSession
-from helpers import RUN_ID, graph_config, runtime_for, task_dependents_rows
+from helpers import FIXTURE_PIPELINE, RUN_ID, graph_config, runtime_for, task_dependents_rows
 from mlpipeline import experiments
 from mlpipeline.config import parse_config
 from tasks import check_model_quality
@@ -24,15 +24,6 @@ TRAINED = {
     "instances": 2,
     "distributed": True,
     "job_id": "ML_DEV.PIPELINE.MLJOB_1",
-}
-GRAPH = {
-    "name": "MORTGAGE_PIPELINE",
-    "tasks": [
-        {"name": "TRAIN_MODEL", "entrypoint": "tasks/train_model.py"},
-        {"name": "CHECK_MODEL_QUALITY", "after": ["TRAIN_MODEL"], "entrypoint": "tasks/check_model_quality.py", "branch": ["PROMOTE_MODEL", "SEND_ALERT"]},
-        {"name": "PROMOTE_MODEL", "after": ["CHECK_MODEL_QUALITY"], "entrypoint": "tasks/promote_model.py"},
-        {"name": "SEND_ALERT", "after": ["CHECK_MODEL_QUALITY"], "sql": "SELECT 1"},
-    ],
 }
 
 
@@ -72,7 +63,7 @@ def test_a_tracking_failure_is_reported_and_the_quality_check_still_branches(cap
         graph_config(),
         predecessors={"MORTGAGE_PIPELINE$TRAIN_MODEL": json.dumps(TRAINED)},
         runtime=runtime_for("MORTGAGE_PIPELINE", "CHECK_MODEL_QUALITY"),
-        dependents=task_dependents_rows(GRAPH),
+        dependents=task_dependents_rows(FIXTURE_PIPELINE),
     )
     assert check_model_quality.main(session, "PROMOTE_MODEL,SEND_ALERT", open_tracker=refuse) == "PROMOTE_MODEL"
     out = capsys.readouterr().out
@@ -85,7 +76,7 @@ def test_the_quality_check_records_the_run_it_judged():
         graph_config(metric_threshold=0.95),
         predecessors={"MORTGAGE_PIPELINE$TRAIN_MODEL": json.dumps(TRAINED)},
         runtime=runtime_for("MORTGAGE_PIPELINE", "CHECK_MODEL_QUALITY"),
-        dependents=task_dependents_rows(GRAPH),
+        dependents=task_dependents_rows(FIXTURE_PIPELINE),
     )
     assert check_model_quality.main(session, "PROMOTE_MODEL,SEND_ALERT", open_tracker=lambda: t) == "SEND_ALERT"
     t.start_run.assert_called_once_with(RUN_ID)

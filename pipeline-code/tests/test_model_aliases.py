@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from fakes import FakeRegistry
+from fakes import FakeRegistry, LoggableModel
 from helpers import graph_config
 from mlpipeline import cleanup, model_aliases
 from mlpipeline.config import ConfigError, parse_config
@@ -27,22 +27,12 @@ CFG = parse_config(graph_config(promoted_alias="production", previous_alias="pre
 PREPARED = {"dataset": {"name": "ML_DEV.MODELS.MORTGAGE_DATASET", "version": "v1", "train": "v1_train"}}
 
 
-class Model:
-    """What Registry.log_model accepts (the fake checks for predict and save_model)."""
-
-    def predict(self, rows):
-        return rows
-
-    def save_model(self, path):
-        return None
-
-
 def trained(run):
     return {"model_path": f"@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/{run}/model.ubj", "metrics": {"test_accuracy": 0.9}, "job_id": "J"}
 
 
 def run_promotion(registry, run, cfg=CFG):
-    return promote(cfg, run, trained(run), PREPARED, registry, lambda path: Model())
+    return promote(cfg, run, trained(run), PREPARED, registry, lambda path: LoggableModel())
 
 
 def state(registry):

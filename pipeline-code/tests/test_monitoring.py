@@ -15,8 +15,8 @@ import json
 import pandas as pd
 import pytest
 
-from fakes import FakeRegistry, FakeSession
-from helpers import RUN_ID, graph_config, runtime_for, task_dependents_rows
+from fakes import FakeRegistry, FakeSession, LoggableModel
+from helpers import FIXTURE_PIPELINE, RUN_ID, graph_config, runtime_for, task_dependents_rows
 from mlpipeline import monitoring
 from mlpipeline.config import ConfigError, parse_config
 from tasks import promote_model
@@ -35,16 +35,6 @@ MONITOR_CONFIG = {
 SETTINGS = parse_config(graph_config(**MONITOR_CONFIG)).monitor
 NAMES = monitoring.names("ML_DEV.MODELS", "MORTGAGE_PIPELINE")
 MODEL = "ML_DEV.MODELS.MORTGAGE_MODEL"
-GRAPH = {
-    "name": "MORTGAGE_PIPELINE",
-    "tasks": [
-        {"name": "PREPARE_DATA", "entrypoint": "tasks/prepare_data.py"},
-        {"name": "TRAIN_MODEL", "after": ["PREPARE_DATA"], "entrypoint": "tasks/train_model.py"},
-        {"name": "CHECK_MODEL_QUALITY", "after": ["TRAIN_MODEL"], "entrypoint": "tasks/check_model_quality.py", "branch": ["PROMOTE_MODEL", "SEND_ALERT"]},
-        {"name": "PROMOTE_MODEL", "after": ["CHECK_MODEL_QUALITY"], "entrypoint": "tasks/promote_model.py"},
-        {"name": "SEND_ALERT", "after": ["CHECK_MODEL_QUALITY"], "sql": "SELECT 1"},
-    ],
-}
 
 
 def test_monitor_settings_come_from_the_graph_config_or_not_at_all():
@@ -107,8 +97,8 @@ def with_probability(frame):
     return frame.with_column("output_feature_1", expr)
 
 
-def promote_world(local, version):
-    registry = FakeRegistry(now=dt.datetime(2024, 3, 1, 10, tzinfo=dt.timezone.utc))
+def promote_world(local, version, registry=None, **runtime):
+    registry = registry or FakeRegistry(now=dt.datetime(2024, 3, 1, 10, tzinfo=dt.timezone.utc))
     registry.probability = with_probability
     session = FakeSession(
         graph_config(**MONITOR_CONFIG),
@@ -116,23 +106,15 @@ def promote_world(local, version):
             "MORTGAGE_PIPELINE$TRAIN_MODEL": json.dumps({"model_path": "@ML_DEV.PIPELINE.ARTIFACT_STAGE/MORTGAGE_PIPELINE/runs/R/model.ubj", "metrics": {"test_accuracy": 0.9}}),
             "MORTGAGE_PIPELINE$PREPARE_DATA": json.dumps({"dataset": {"name": "ML_DEV.MODELS.MORTGAGE_DATASET", "version": "v1", "train": "v1", "test": "v1"}, "split_col": "SPLIT"}),
         },
-        runtime=runtime_for("MORTGAGE_PIPELINE", "PROMOTE_MODEL"),
-        dependents=task_dependents_rows(GRAPH),
+        runtime=runtime_for("MORTGAGE_PIPELINE", "PROMOTE_MODEL", **runtime),
+        dependents=task_dependents_rows(FIXTURE_PIPELINE),
     )
     return registry, session
 
 
-class Model:
-    def predict(self, rows):
-        return rows
-
-    def save_model(self, path):
-        return None
-
-
 def test_promotion_moves_the_monitor_to_the_promoted_version_with_the_test_predictions_as_baseline(local):
     registry, session = promote_world(local, RUN_ID)
-    value = promote_model.main(session, registry=registry, load_model=lambda path: Model(),
+    value = promote_model.main(session, registry=registry, load_model=lambda path: LoggableModel(),
                                test_split=lambda: local.create_dataframe(TEST_SPLIT), now=SCORED_AT)
     result = json.loads(value)
     assert result["monitor"] == {
@@ -152,6 +134,25 @@ def test_promotion_moves_the_monitor_to_the_promoted_version_with_the_test_predi
     assert [c[0] for c in registry.calls].index("set_default") < [c[0] for c in registry.calls].index("predict_proba")
 
 
+def test_the_next_promotion_moves_the_monitor_and_its_baseline_on(local):
+    registry, first = promote_world(local, RUN_ID)
+    promote_model.main(first, registry=registry, load_model=lambda path: LoggableModel(), test_split=lambda: local.create_dataframe(TEST_SPLIT), now=SCORED_AT)
+    # a later graph run (another run group and scheduled time): its run id is the new version
+    later = {"CURRENT_TASK_GRAPH_RUN_GROUP_ID": "01b2c3d4-0000-1111-2222-999999999999", "CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP": "2024-03-02 02:00:00.000 +0000"}
+    _, second = promote_world(local, None, registry=registry, **later)
+    next_test = pd.DataFrame({"LOAN_ID": [11, 12], "MORTGAGERESPONSE": [1, 1], "SPLIT": ["TEST"] * 2})
+    result = json.loads(promote_model.main(second, registry=registry, load_model=lambda path: LoggableModel(),
+                                           test_split=lambda: local.create_dataframe(next_test), now=SCORED_AT + dt.timedelta(days=1)))
+    version = "RUN_20240302_020000_01B2C3D4_0000_1111_2222_999999999999"  # GraphContext.run_id's documented format
+    assert result["version"] == version and result["monitor"]["version"] == version
+    assert f"VERSION = '{version}'" in second.objects[NAMES.monitor]
+    assert second.objects[NAMES.source].endswith(f"WHERE l.MODEL_VERSION = '{version}'")
+    assert f"{MODEL} version {version}:" in second.objects[NAMES.alert]
+    baseline = local.table(NAMES.baseline).sort("LOAN_ID").to_pandas()  # overwritten, not appended
+    assert baseline["LOAN_ID"].tolist() == [11, 12] and baseline["ACTUAL_CLASS"].tolist() == [1, 1]
+    assert registry.defaults["MORTGAGE_MODEL"] == version
+
+
 def test_a_pipeline_without_a_monitor_creates_none(local):
     registry = FakeRegistry()
     session = FakeSession(
@@ -161,9 +162,9 @@ def test_a_pipeline_without_a_monitor_creates_none(local):
             "MORTGAGE_PIPELINE$PREPARE_DATA": json.dumps({"dataset": {"name": "ML_DEV.MODELS.MORTGAGE_DATASET", "version": "v1", "train": "v1", "test": "v1"}}),
         },
         runtime=runtime_for("MORTGAGE_PIPELINE", "PROMOTE_MODEL"),
-        dependents=task_dependents_rows(GRAPH),
+        dependents=task_dependents_rows(FIXTURE_PIPELINE),
     )
-    result = json.loads(promote_model.main(session, registry=registry, load_model=lambda path: Model()))
+    result = json.loads(promote_model.main(session, registry=registry, load_model=lambda path: LoggableModel()))
     assert "monitor" not in result and session.objects == {}
 
 
