@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { pythonProblems } from "../bundle/pythonChecks";
 import { PythonSources } from "../bundle/pythonImports";
@@ -11,7 +11,7 @@ import { RootSettings } from "../tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition, StackSettings } from "../types";
 import { graphConfigProblems } from "./graphConfigSchema";
 import { modelAliasProblem } from "./modelAliases";
-import { dataQualityProblems } from "../dataQuality/expectations";
+import { dataQualityProblems, unknownColumnProblems } from "../dataQuality/expectations";
 import { modelMonitorProblems } from "../monitoring/modelMonitor";
 import { readPipelineDefinition } from "./pipelineFile";
 import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
@@ -344,6 +344,11 @@ export function resolveConfiguration(args: {
     sampleDataPath = join(pipelines[0].codeRoot, SAMPLE_DATA_FILE);
     if (!existsSync(sampleDataPath)) {
       all.push({ file: stackFile, path: at("sampleData"), message: `expected the generated sample file ${relative(args.projectDir, sampleDataPath)}` });
+    } else {
+      // The staged sample is the source's table on this stack, so its header names the source's columns.
+      const header = readFileSync(sampleDataPath, "utf8").split(/\r?\n/, 1)[0].split(",").map((c) => c.trim());
+      const shown = relative(args.projectDir, sampleDataPath);
+      for (const p of pipelines) if (p.definition.dataQuality) all.push(...unknownColumnProblems(p.definition.dataQuality, header, p.file, `the staged sample ${shown}`));
     }
   }
   if (all.length > 0) throw new ConfigurationError(all);

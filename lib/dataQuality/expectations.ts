@@ -183,6 +183,27 @@ export function dataQualityProblems(spec: DataQualitySpec, tasks: TaskSpec[], fi
   return out;
 }
 
+/**
+ * Columns the expectations name that the source does not have, when its columns are known (a stack
+ * that stages the sample data: the sample file's header is the table PREPARE_DATA creates).
+ */
+export function unknownColumnProblems(spec: DataQualitySpec, columns: readonly string[], file: string, knownFrom: string): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const known = new Set(columns.map((c) => c.toUpperCase()));
+  spec.expectations.forEach((e, i) => {
+    const named: [string, string][] = [
+      ...(e.column !== undefined ? [[`dataQuality.expectations[${i}].column`, e.column] as [string, string]] : []),
+      ...Object.keys(e.columns ?? {}).map((c) => [`dataQuality.expectations[${i}].columns.${c}`, c] as [string, string]),
+    ];
+    for (const [path, column] of named) {
+      if (!known.has(column.toUpperCase())) {
+        out.push({ file, path, message: `${describeValue(column)} is not a column of the source (${knownFrom}: ${columns.join(", ")})` });
+      }
+    }
+  });
+  return out;
+}
+
 /** `VALUE >= min AND VALUE <= max`, or the one bound given. */
 export function expectationExpression(e: Pick<ExpectationSpec, "min" | "max">): string {
   const parts: string[] = [];

@@ -100,6 +100,17 @@ describe("model health in the plan", () => {
     });
   });
 
+  it("on a stack that stages the sample, a column the sample does not have fails the plan", async () => {
+    const pipeline = declaring();
+    pipeline.files["sample_data/mortgage_sample.csv"] = "ID,TS\n1,2024-01-01\n";
+    (pipeline.definition as Record<string, any>).dataQuality.expectations.push({ name: "AMOUNT_PRESENT", metric: "null_count", column: "AMOUNT", max: 0 });
+    await assert.rejects(planOf(pipeline, { sampleData: true }), (err: Error) => {
+      assert.match(err.message, /flows\/demo\/pipeline\.yaml: dataQuality\.expectations\[2\]\.column: "AMOUNT" is not a column of the source \(the staged sample flows\/demo\/sample_data\/mortgage_sample\.csv: ID, TS\)/);
+      assert.doesNotMatch(err.message, /"ID" is not a column/);
+      return true;
+    });
+  });
+
   it("the same pipeline without them: no resource, no key, no section", async () => {
     const plan = await planOf();
     assert.deepEqual(plan.resources.filter((r) => r.type === DQ), []);

@@ -5,7 +5,7 @@
 // (https://docs.snowflake.com/en/sql-reference/functions/dmf_null_count and the pages beside it).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { attachedExpectations, dataQualityProblems, expectationExpression, scheduleProblem, type DataQualitySpec, type ExpectationSpec } from "../../lib/dataQuality";
+import { attachedExpectations, dataQualityProblems, expectationExpression, scheduleProblem, unknownColumnProblems, type DataQualitySpec, type ExpectationSpec } from "../../lib/dataQuality";
 import type { TaskSpec } from "../../lib/types";
 
 const FILE = "code/pipeline.yaml";
@@ -70,6 +70,23 @@ describe("dataQualityProblems", () => {
     assert.deepEqual(messages(spec([{ name: "ENOUGH_ROWS", metric: "row_count", min: 1 }]), tasks), [
       "dataQuality.gateTask: TRAIN_MODEL runs an ML Job but does not run after CHECK_DATA_QUALITY: nothing may train on data that has not passed the gate",
     ]);
+  });
+});
+
+describe("unknownColumnProblems (the source's columns known from the staged sample)", () => {
+  it("names each column the source does not have, with the columns it has", () => {
+    const s = spec([
+      { name: "IDS", metric: "null_count", column: "LOAN_IDX", max: 0 },
+      { name: "FRESH", metric: "freshness", column: "ts", max: 10 },
+      { name: "P", metric: "custom", columns: { AMOUNT: "NUMBER" }, sql: "SELECT COUNT(*) FROM ARG_T", max: 0 },
+    ]);
+    assert.deepEqual(
+      unknownColumnProblems(s, ["LOAN_ID", "TS", "LOAN_AMOUNT_000S"], FILE, "the staged sample sample_data/s.csv").map((p) => `${p.path}: ${p.message}`),
+      [
+        'dataQuality.expectations[0].column: "LOAN_IDX" is not a column of the source (the staged sample sample_data/s.csv: LOAN_ID, TS, LOAN_AMOUNT_000S)',
+        'dataQuality.expectations[2].columns.AMOUNT: "AMOUNT" is not a column of the source (the staged sample sample_data/s.csv: LOAN_ID, TS, LOAN_AMOUNT_000S)',
+      ],
+    );
   });
 });
 
