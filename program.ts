@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { parsePythonSources } from "./build/pythonSources";
-import { engineSupportsHooks, taskOperationGuards, taskOperationHooks } from "./components/deploy/taskHooks";
-import { Pipeline, PipelineArgs, PipelineOutputs } from "./components/pipeline";
+import { Pipeline, PipelineOutputs } from "./components/pipeline";
 import { buildPipelineCode, buildSampleData } from "./components/pipelineCode";
 import { Platform } from "./components/platform";
 import { BRIDGED_TYPES_USED, previewFeaturesFor } from "./components/previewFeatures";
@@ -11,7 +10,6 @@ import { ConfigurationError, resolveConfiguration, ResolvedConfiguration, Resolv
 import { PROJECT } from "./lib/config/stackSettings";
 import { pipelineLogicalName } from "./lib/naming";
 import { decidePromotion, OVERRIDE_KEY, PromotionStatus, promotionSourceName, refusedTasks, stackLabel } from "./lib/promotion";
-import { connectionSettingsFromConfig, openSession } from "./snowflake";
 import { snowflakeProviderArgs } from "./snowflake/settings";
 
 /** The project directory: where Pulumi.yaml is, and where `pulumi` runs the program. */
@@ -33,19 +31,6 @@ function secretConfigKeys(keys: string[]): Set<string> {
 function snowflakeProvider(opts: pulumi.CustomResourceOptions): snowflake.Provider {
   const args = snowflakeProviderArgs(new pulumi.Config("snowflake"));
   return new snowflake.Provider("snowflake", { ...args, previewFeaturesEnabled: previewFeaturesFor(BRIDGED_TYPES_USED) }, opts);
-}
-
-/**
- * The task-operation hooks (components/deploy/taskHooks.ts), or none when the engine cannot run
- * hooks (the SDK's mock runtime of the offline plan and unit tests). They reach Snowflake through
- * snowflake-sdk with the `snowflake:*` stack config (secrets decrypted in this process only, never
- * in an input, the state or a log) and SNOWFLAKE_* variables as fallbacks.
- */
-function taskOperationHooksFor(config: Record<string, string>): PipelineArgs["taskOperationHooks"] {
-  if (!engineSupportsHooks()) return undefined;
-  const settings = () => connectionSettingsFromConfig({ get: (key: string) => config[key] }, process.env);
-  const guards = taskOperationGuards(() => openSession(settings()));
-  return (graph) => taskOperationHooks(graph.name, guards(graph));
 }
 
 /** One pipeline's stack outputs (docs/design.md "Stack outputs"). */
@@ -176,7 +161,6 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
     { ...withProvider, transformations: [...(opts.transformations ?? []), movedFromPipeline(platformName)] },
   );
   const pipelines: Record<string, PipelineStackOutputs> = {};
-  const hooks = taskOperationHooksFor(config);
   for (const { pipeline, code } of built) {
     const name = pipeline.definition.name;
     const component = new Pipeline(
@@ -197,7 +181,6 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
         notificationIntegration: settings.notificationIntegration,
         modelMonitor: settings.modelMonitor,
         code,
-        taskOperationHooks: hooks,
       },
       withProvider,
     );

@@ -15,7 +15,7 @@
  *     token and succeeds;
  *  5. checks in Snowflake itself: the promoted version is the model's default in the registry schema
  *     (SHOW MODELS), and the finalizer ran in that run (TASK_HISTORY); records the SCHEDULED_FROM literal;
- *  6. `pulumi destroy`, then checks that the database, warehouse and compute pool are gone and the
+ *  6. `pulumi destroy --run-program`, then checks that the database, warehouse and compute pool are gone and the
  *     stack has no resources, and removes the stack (`--keep` skips step 6 for debugging).
  *
  * Without credentials or a stack name it prints why it is skipped and exits 0. Exit 1 on any failure.
@@ -223,11 +223,12 @@ async function main(): Promise<number> {
   }
 
   if (options.keep) {
-    step(`--keep: stack ${stackName} and its Snowflake objects are left in place; destroy with: pulumi destroy --stack ${stackName} && pulumi stack rm ${stackName}`);
+    step(`--keep: stack ${stackName} and its Snowflake objects are left in place; destroy with: pulumi destroy --run-program --stack ${stackName} && pulumi stack rm ${stackName}`);
   } else {
     try {
       step("pulumi destroy");
-      const destroyed = await stack.destroy({ onOutput: (o) => process.stdout.write(o) });
+      // The engine refuses a destroy without the program when resources have delete hooks (README, "Removing a stack").
+      const destroyed = await stack.destroy({ runProgram: true, onOutput: (o) => process.stdout.write(o) });
       check(destroyed.summary.result === "succeeded", "pulumi destroy succeeded");
       const deployment = await stack.exportStack();
       const left = ((deployment.deployment?.resources ?? []) as { type: string }[]).filter((r) => r.type !== "pulumi:pulumi:Stack");
@@ -241,7 +242,7 @@ async function main(): Promise<number> {
       step(`stack ${stackName} removed`);
     } catch (err) {
       failure ??= err;
-      step(`cleanup failed; clean up by hand: pulumi destroy --stack ${stackName}; pulumi stack rm ${stackName}`);
+      step(`cleanup failed; clean up by hand: pulumi destroy --run-program --stack ${stackName}; pulumi stack rm ${stackName}`);
     } finally {
       await sql?.close().catch(() => undefined);
     }

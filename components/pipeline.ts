@@ -12,6 +12,7 @@ import { PipelineNames, pipelineNamesOn, PlatformNames } from "../lib/naming";
 import { TaskScheduleSpec } from "../lib/schedule";
 import { RootSettings, taskGraphDefinition } from "../lib/tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition } from "../lib/types";
+import { deploySafety, pulumiVersionProblems } from "./deploy/taskHooks";
 import { Platform } from "./platform";
 import { GraphActivation } from "./providers/graphActivation";
 import { DataQualityExpectations } from "./providers/dataQualityExpectations";
@@ -72,11 +73,6 @@ export interface PipelineArgs {
   modelMonitor?: ModelMonitorSettings;
   /** Already built code (bundles and payloads by task), e.g. to compare it before anything is registered; built when absent. */
   code?: Pick<PipelineArtifacts, "bundles" | "payloads">;
-  /**
-   * Hooks for the graph's task operations (components/deploy/taskHooks.ts), given the graph's
-   * logical name, root and declared state; `pulumi up` passes them, the offline plan cannot.
-   */
-  taskOperationHooks?: (graph: { name: string; rootTask: string; started: boolean }) => pulumi.ResourceHookBinding;
 }
 
 /** What the component exports, per pipeline. */
@@ -144,6 +140,7 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
   const label = `Pipeline "${name}"`;
   const problems: ConfigProblem[] = [];
   if (!isAbsolute(args.projectDir)) problems.push({ file: label, path: "projectDir", message: `expected an absolute directory, got "${args.projectDir}"` });
+  else problems.push(...pulumiVersionProblems(args.projectDir).map((message) => ({ file: label, path: "projectDir", message })));
   let definition: PipelineDefinition | undefined;
   let codeRoot: string | undefined;
   let file = label;
@@ -238,6 +235,10 @@ export class Pipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     const model = validatePipelineArgs(name, args);
+    // Deploy safety is the component's own (components/deploy/taskHooks.ts): it throws here, before
+    // anything is registered, when the engine cannot run the hooks.
+    const safety = deploySafety();
+    safety?.registerLegacyNames(name);
     super("snowflake-ml-pipeline:pipeline:Pipeline", name, {}, opts);
     for (const warning of model.warnings) void pulumi.log.warn(warning, this);
     this.definition = model.definition;
@@ -266,8 +267,19 @@ export class Pipeline extends pulumi.ComponentResource {
           { parent: this, dependsOn: prerequisites },
         );
       }
-      const operationHooks = args.taskOperationHooks?.({ name, rootTask: model.names.rootTaskFqn, started: model.root.started });
-      this.graph = new TaskGraph(name, { database: model.names.database, schema: model.names.schema, definition, prerequisites, operationHooks }, { parent: this });
+      const graph = new TaskGraph(
+        name,
+        { database: model.names.database, schema: model.names.schema, definition, prerequisites, operationHooks: safety?.hooks },
+        { parent: this },
+      );
+      this.graph = graph;
+      // The engine answers a registration once its step (hooks included) is done: when every task's
+      // id is known, every create and update of this graph has run.
+      const tasks = [graph.root, ...Object.values(graph.tasks)];
+      safety?.declare(
+        { rootTask: model.names.rootTaskFqn, started: model.root.started, tasks: [definition.root.name, ...definition.tasks.map((t) => t.name)] },
+        new Promise<void>((resolve) => pulumi.all(tasks.map((t) => t.id)).apply(() => resolve())),
+      );
       // Inputs are the root and its declared state only, and it depends on the TaskGraph component
       // (which waits for every task in it), so adding or editing a task changes neither its inputs
       // nor its dependencies. The alias keeps the URN it had as the TaskGraph's child.

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { deploySafety } from "./deploy/taskHooks";
 import * as snowflake from "@pulumi/snowflake";
 import { PipelineArtifacts } from "../lib/artifacts";
 import { ConfigurationError, identifierProblems, platformProblems } from "../lib/config/resolveConfiguration";
@@ -100,6 +101,9 @@ export class Platform extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = platformArgsProblems(name, args);
     if (problems.length > 0) throw new ConfigurationError(problems);
+    // The task hooks are the stack's: registered here too, so a program that removes its last
+    // pipeline can still delete that pipeline's tasks (components/deploy/taskHooks.ts).
+    deploySafety();
     super("snowflake-ml-pipeline:platform:Platform", name, {}, opts);
     const settings = platformDefaults(args);
     this.names = platformNames(settings);

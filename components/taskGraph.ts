@@ -12,8 +12,9 @@ export interface TaskGraphArgs {
   /** What the root task needs to exist first: schemas, warehouse, stages, compute pool, registry. */
   prerequisites: pulumi.Resource[];
   /**
-   * Hooks bound to every task but the root (components/deploy/taskHooks.ts): they keep a started
-   * root suspended while task operations run. Absent under the mock runtime, which cannot run them.
+   * Hooks bound to every task, the root included (components/deploy/taskHooks.ts): they keep the
+   * root suspended from the deploy's first task operation to its last. Absent under the mock
+   * runtime, which cannot run them.
    */
   operationHooks?: pulumi.ResourceHookBinding;
 }
@@ -53,7 +54,7 @@ export class TaskGraph extends pulumi.ComponentResource {
         errorIntegration: root.errorIntegration,
         comment: root.comment,
       },
-      { parent: this, dependsOn: args.prerequisites },
+      { parent: this, dependsOn: args.prerequisites, ...(args.operationHooks ? { hooks: args.operationHooks } : {}) },
     );
 
     const stage = (staged: StagedDirectory) =>

@@ -116,7 +116,7 @@ describe("CI workflows", () => {
     const preview = wf.jobs.preview;
     assert.deepEqual(needs(preview), ["test"]);
     const [step] = pulumiSteps(preview);
-    assert.deepEqual(step.with, { command: "preview", "stack-name": "dev", diff: true, "comment-on-pr": true, policyPacks: "policies" });
+    assert.deepEqual(step.with, { "pulumi-version": "3.248.0", command: "preview", "stack-name": "dev", diff: true, "comment-on-pr": true, policyPacks: "policies" });
     const check = preview.steps!.find((s) => s.id === "credentials")!;
     assert.match(check.run!, /PULUMI_ACCESS_TOKEN/);
     assert.match(check.run!, /SNOWFLAKE_PRIVATE_KEY/);
@@ -171,6 +171,17 @@ describe("CI workflows", () => {
   it("Pulumi.yaml refreshes before every preview, up and destroy (options.refresh: always)", () => {
     const project = parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as { options?: { refresh?: string } };
     assert.deepEqual(project.options, { refresh: "always" });
+  });
+
+  it("every pulumi/actions step pins a CLI the project file accepts: the @pulumi/pulumi version, at least 3.244.0", () => {
+    const project = parse(readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as { requiredPulumiVersion?: string };
+    const sdk = (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
+    assert.equal(project.requiredPulumiVersion, ">=3.244.0");
+    for (const file of files) {
+      for (const [name, job] of Object.entries(load(file).jobs)) {
+        for (const step of pulumiSteps(job)) assert.equal(String(step.with?.["pulumi-version"]), sdk, `${file} ${name}`);
+      }
+    }
   });
 
   it("no workflow deploys prod without the approval gate", () => {

@@ -1,55 +1,75 @@
 /**
  * The SQL side of the root lease (lib/deploy/rootLease.ts): inspect, suspend and resume one root
- * task through snowflake-sdk. Each call opens a session, runs its statement and closes it, so a
- * lease holds no connection between its transitions (a burst of task operations costs one login
- * for the first acquire and one for the last release).
+ * task, list the tasks of its graph, and find the root of a task the program no longer declares,
+ * through snowflake-sdk. Each call opens a session, runs its statements and closes it, so a lease
+ * holds no connection between its transitions.
  *
- * SHOW TASKS LIKE treats `_` as a wildcard, so rows are matched on the exact name
- * (https://docs.snowflake.com/en/sql-reference/sql/show-tasks).
+ * Everything reads `SHOW TASKS IN SCHEMA <DB>.<SCHEMA>` (snowflake/tasks.ts): one consistent snapshot
+ * of every task of a graph, matched on exact names (SHOW TASKS LIKE would treat `_` as a wildcard;
+ * https://docs.snowflake.com/en/sql-reference/sql/show-tasks).
  */
-import { sqlString } from "../../lib/identifiers";
 import type { RootControl, RootState } from "../../lib/deploy/rootLease";
 import type { SqlSession } from "../../snowflake/session";
+import { graphTaskNames, parseShowTasks, rootTaskName, showTasksSql, type ShownTask } from "../../snowflake/tasks";
 
 /** Opens a session; the caller closes it. */
 export type OpenSession = () => Promise<SqlSession>;
 
-export function splitTaskName(fullName: string): { database: string; schema: string; name: string } {
+/** A task's place: database, schema and unqualified name, as Snowflake stores them. */
+export interface TaskRef {
+  database: string;
+  schema: string;
+  name: string;
+}
+
+/** `DB.SCHEMA.NAME` (unquoted parts; names in this project are unquoted identifiers or `A$B`). */
+export function taskFqn(task: TaskRef): string {
+  return `${task.database}.${task.schema}.${task.name}`;
+}
+
+export function splitTaskName(fullName: string): TaskRef {
   const parts = fullName.split(".");
   if (parts.length !== 3 || parts.some((p) => p === "")) throw new Error(`expected a task name DB.SCHEMA.NAME, got ${JSON.stringify(fullName)}`);
   const [database, schema, name] = parts;
   return { database, schema, name };
 }
 
-export function showRootStatement(rootTask: string): string {
-  const { database, schema, name } = splitTaskName(rootTask);
-  return `SHOW TASKS LIKE ${sqlString(name)} IN SCHEMA ${database}.${schema}`;
+async function withSql<T>(openSession: OpenSession, work: (sql: SqlSession) => Promise<T>): Promise<T> {
+  const sql = await openSession();
+  try {
+    return await work(sql);
+  } finally {
+    await sql.close();
+  }
 }
 
-/** The root's state in SHOW TASKS rows (exact name, `state` column, any column-name case). */
-export function rootStateFromRows(rootTask: string, rows: Record<string, unknown>[]): RootState {
-  const { name } = splitTaskName(rootTask);
-  const column = (row: Record<string, unknown>, wanted: string) => {
-    const key = Object.keys(row).find((k) => k.toLowerCase() === wanted);
-    return key === undefined ? undefined : row[key];
-  };
-  const row = rows.find((r) => column(r, "name") === name);
-  if (!row) return "missing";
-  return String(column(row, "state") ?? "").toLowerCase() === "started" ? "started" : "suspended";
+async function schemaTasks(sql: SqlSession, where: { database: string; schema: string }): Promise<Map<string, ShownTask>> {
+  return parseShowTasks(await sql.execute(showTasksSql(where)), where);
 }
 
 export function rootControl(rootTask: string, openSession: OpenSession): RootControl {
-  const run = async <T>(work: (sql: SqlSession) => Promise<T>): Promise<T> => {
-    const sql = await openSession();
-    try {
-      return await work(sql);
-    } finally {
-      await sql.close();
-    }
+  const root = splitTaskName(rootTask);
+  const state = async (sql: SqlSession): Promise<RootState> => {
+    const shown = (await schemaTasks(sql, root)).get(root.name);
+    if (shown === undefined) return "missing";
+    return shown.state === "started" ? "started" : "suspended";
   };
   return {
-    state: () => run(async (sql) => rootStateFromRows(rootTask, await sql.execute(showRootStatement(rootTask)))),
-    suspend: () => run(async (sql) => void (await sql.execute(`ALTER TASK ${rootTask} SUSPEND`))),
-    resume: () => run(async (sql) => void (await sql.execute(`ALTER TASK ${rootTask} RESUME`))),
+    state: () => withSql(openSession, state),
+    suspend: () => withSql(openSession, async (sql) => void (await sql.execute(`ALTER TASK ${rootTask} SUSPEND`))),
+    resume: () => withSql(openSession, async (sql) => void (await sql.execute(`ALTER TASK ${rootTask} RESUME`))),
+    graphTasks: () => withSql(openSession, async (sql) => graphTaskNames(await schemaTasks(sql, root), root.name)),
   };
+}
+
+/**
+ * The root of the graph a task belongs to now, as DB.SCHEMA.NAME, or undefined when the task does
+ * not exist (nothing to guard). For a task the program no longer declares: a removed task, a task
+ * of a removed or renamed pipeline, or one left in its old schema by a `database` change.
+ */
+export async function findRootTask(task: TaskRef, openSession: OpenSession): Promise<string | undefined> {
+  return withSql(openSession, async (sql) => {
+    const root = rootTaskName(await schemaTasks(sql, task), task.name);
+    return root === undefined ? undefined : taskFqn({ ...task, name: root });
+  });
 }

@@ -1,97 +1,180 @@
 /**
- * Resource hooks that keep a started root suspended while any task operation of its graph runs.
+ * Deploy safety as the components' own: the resource hooks that keep a graph's root suspended from
+ * a deploy's first task operation to its last (components/deploy/taskGuard.ts), registered with the
+ * engine once per program process under names that never change.
  *
- * Every snowflake.Task of a graph except the root gets these hooks:
- * - beforeCreate / beforeUpdate / beforeDelete: acquire the root's lease (the first operation of a
- *   burst suspends the root, if it is started; later ones join without a statement);
- * - afterCreate / afterUpdate / afterDelete: release it (the last one resumes the root, if the
- *   stack declares it started);
- * - onError: release it too (the failed operation's after-hook never runs), and never retry.
+ * Why stable names: the engine records a resource's hook names in its state, and a delete step
+ * looks them up among the hooks this run registered ("hook %q was not registered",
+ * https://github.com/pulumi/pulumi/blob/v3.248.0/pkg/resource/deploy/deployment.go). Hooks named
+ * after a pipeline would be gone when that pipeline is removed or renamed, and its tasks could not
+ * be deleted. So every task of every graph uses the same three hooks, which any Pipeline or Platform
+ * registers (a program that removes its last pipeline still has its Platform). The per-pipeline
+ * names of the previous release are registered too, for the deletes of tasks deployed by it.
  *
- * The provider's own suspend/resume (SuspendRootTasks) then finds the root suspended and queues no
- * resume of its own, so nothing resumes the root while another operation is between its suspend and
- * its DDL. Why this holds, and why the root task itself is not hooked: docs/design.md "Deploy safety".
+ * Hooks run in `pulumi up` and `pulumi destroy --run-program` (a destroy without the program is
+ * refused by the engine when any resource has delete hooks), never in a preview: they add no
+ * inputs and no dependencies, so the plan is unchanged.
  *
- * Hooks run in the program during `pulumi up` and `pulumi destroy --run-program`, never in a
- * preview (onDryRun is off), add no dependency edges and no inputs: the plan is unchanged.
+ * What the engine must support: resource hooks and error hooks, and error hooks for every failed
+ * provider call, which the CLI does from 3.244.0 (https://github.com/pulumi/pulumi/pull/23347);
+ * before that a refused DDL never released the lease. The SDK reports the first two; the version
+ * itself is enforced by the CLI through `requiredPulumiVersion` in Pulumi.yaml
+ * (https://www.pulumi.com/docs/iac/concepts/projects/project-file/), which the program checks is set.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { RootLease } from "../../lib/deploy/rootLease";
-import { rootControl, type OpenSession } from "./rootControl";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as semver from "semver";
+import { parse as parseYaml } from "yaml";
+import { connectionSettingsFromConfig, openSession } from "../../snowflake";
+import { TaskOperationGuard, type GuardedGraph } from "./taskGuard";
 
-/** The graph a set of hooks guards. */
-export interface GuardedRoot {
-  /** Fully qualified, unquoted root task name: DB.SCHEMA.NAME. */
-  rootTask: string;
-  /** The stack declares the root started (the last operation resumes it). */
-  started: boolean;
+/** The oldest Pulumi CLI whose error hooks see every failed provider call. */
+export const MINIMUM_PULUMI_CLI = "3.244.0";
+
+/** The hooks every task of every graph is bound to. */
+export const HOOK_NAMES = {
+  acquire: "snowflake-ml-pipeline-root-lease-acquire",
+  release: "snowflake-ml-pipeline-root-lease-release",
+  releaseOnError: "snowflake-ml-pipeline-root-lease-release-on-error",
+} as const;
+
+/** The per-pipeline names of the previous release (`<pipeline logical name>-root-lease-…`). */
+export function legacyHookNames(pipeline: string): { acquire: string; release: string; releaseOnError: string } {
+  return { acquire: `${pipeline}-root-lease-acquire`, release: `${pipeline}-root-lease-release`, releaseOnError: `${pipeline}-root-lease-release-on-error` };
 }
 
-/** What the hooks do, by URN; exported so tests drive them the way the engine calls them. */
-export interface TaskOperationGuard {
-  lease: RootLease;
-  before(args: Pick<pulumi.ResourceHookArgs, "urn">): Promise<void>;
-  after(args: Pick<pulumi.ResourceHookArgs, "urn">): Promise<void>;
+/** The SDK's mock runtime (the offline plan and unit tests) runs no hooks. */
+export function runsUnderMocks(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (...args: never[]) => unknown };
+  const monitor = pulumi.runtime.getMonitor();
+  return monitor === undefined || monitor instanceof MockMonitor;
 }
 
-/**
- * One guard per root and process: acquire on `before`, release on `after`, at most once per URN in
- * flight (an after-hook following an error hook's release does nothing).
- */
-export function taskOperationGuard(lease: RootLease): TaskOperationGuard {
-  const holding = new Set<string>();
-  return {
-    lease,
-    async before({ urn }) {
-      if (holding.has(urn)) return;
-      await lease.acquire();
-      holding.add(urn);
-    },
-    async after({ urn }) {
-      if (!holding.delete(urn)) return;
-      await lease.release();
-    },
-  };
+/** Whether the engine this program talks to can register resource and error hooks (from its feature answers). */
+function engineHookSupport(): { resourceHooks: boolean; errorHooks: boolean } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const store = (require("@pulumi/pulumi/runtime/state") as { getStore(): { supportsResourceHooks?: boolean; supportsErrorHooks?: boolean } }).getStore();
+  return { resourceHooks: store.supportsResourceHooks === true, errorHooks: store.supportsErrorHooks === true };
 }
 
-/** Builds guards for any number of roots, sharing one lease per root. */
-export function taskOperationGuards(openSession: OpenSession): (root: GuardedRoot) => TaskOperationGuard {
-  const guards = new Map<string, TaskOperationGuard>();
-  return (root) => {
-    let guard = guards.get(root.rootTask);
-    if (!guard) {
-      guard = taskOperationGuard(new RootLease(rootControl(root.rootTask, openSession), { declaredStarted: root.started }));
-      guards.set(root.rootTask, guard);
-    }
-    return guard;
-  };
-}
-
-/** The hook binding for every non-root task of one graph. `name` makes the hook names unique. */
-export function taskOperationHooks(name: string, guard: TaskOperationGuard): pulumi.ResourceHookBinding {
-  const before = new pulumi.ResourceHook(`${name}-root-lease-acquire`, (args) => guard.before(args));
-  const after = new pulumi.ResourceHook(`${name}-root-lease-release`, (args) => guard.after(args));
-  const onError = new pulumi.ErrorHook(`${name}-root-lease-release-on-error`, async (args) => {
-    await guard.after(args);
-    return false;
-  });
-  return {
-    beforeCreate: [before],
-    beforeUpdate: [before],
-    beforeDelete: [before],
-    afterCreate: [after],
-    afterUpdate: [after],
-    afterDelete: [after],
-    onError: [onError],
-  };
+/** What the engine lacks for deploy safety, in words (empty: nothing). Pure over its feature answers. */
+export function engineProblems(support: { resourceHooks: boolean; errorHooks: boolean }): string[] {
+  const missing = [support.resourceHooks ? undefined : "resource hooks", support.errorHooks ? undefined : "error hooks"].filter((x) => x !== undefined);
+  if (missing.length === 0) return [];
+  return [`this Pulumi CLI cannot run ${missing.join(" or ")}; snowflake-ml-pipeline needs Pulumi CLI ${MINIMUM_PULUMI_CLI} or later (https://www.pulumi.com/docs/iac/download-install/)`];
 }
 
 /**
- * Whether the engine this program talks to can register hooks. The SDK's mock monitor (the offline
- * plan, unit tests) has no RegisterResourceHook, and a hook it cannot register would fail the
- * resource's registration; hooks never show in a plan, so leaving them out there changes nothing.
+ * What is wrong with the project file's `requiredPulumiVersion` for deploy safety, in words (empty:
+ * nothing). Pure over the text of Pulumi.yaml (undefined: there is none) and its path.
  */
-export function engineSupportsHooks(): boolean {
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResourceHook?: unknown } | undefined;
-  return typeof monitor?.registerResourceHook === "function";
+export function requiredVersionProblems(pulumiYaml: string | undefined, file: string): string[] {
+  if (pulumiYaml === undefined) return [`${file}: not found; expected the project file, with requiredPulumiVersion: ">=${MINIMUM_PULUMI_CLI}"`];
+  let required: unknown;
+  try {
+    required = (parseYaml(pulumiYaml) as Record<string, unknown> | null)?.requiredPulumiVersion;
+  } catch (error) {
+    return [`${file}: not valid YAML (${(error as Error).message})`];
+  }
+  const why = "so the CLI refuses versions whose error hooks miss failed provider calls (https://github.com/pulumi/pulumi/pull/23347)";
+  if (required === undefined) return [`${file}: requiredPulumiVersion is not set; expected ">=${MINIMUM_PULUMI_CLI}" or a later minimum, ${why}`];
+  const minimum = typeof required === "string" && semver.validRange(required) !== null ? semver.minVersion(required) : null;
+  if (minimum === null) return [`${file}: requiredPulumiVersion: ${JSON.stringify(required)} is not a version range; expected ">=${MINIMUM_PULUMI_CLI}" or a later minimum`];
+  if (semver.lt(minimum, MINIMUM_PULUMI_CLI)) {
+    return [`${file}: requiredPulumiVersion: ${JSON.stringify(required)} allows Pulumi CLI ${minimum.version}; expected a minimum of ${MINIMUM_PULUMI_CLI} or later, ${why}`];
+  }
+  return [];
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process's deploy safety: one guard, one set of hooks. */
+export class DeploySafety {
+  readonly guard: TaskOperationGuard;
+  /** The binding every snowflake.Task of every graph gets. */
+  readonly hooks: pulumi.ResourceHookBinding;
+  private readonly legacy = new Set<string>();
+
+  constructor(guard: TaskOperationGuard) {
+    this.guard = guard;
+    const acquire = new pulumi.ResourceHook(HOOK_NAMES.acquire, (args) => guard.before(args));
+    const release = new pulumi.ResourceHook(HOOK_NAMES.release, (args) => guard.after(args));
+    const releaseOnError = new pulumi.ErrorHook(HOOK_NAMES.releaseOnError, async (args) => {
+      await guard.failed(args);
+      return false;
+    });
+    this.hooks = {
+      beforeCreate: [acquire],
+      beforeUpdate: [acquire],
+      beforeDelete: [acquire],
+      afterCreate: [release],
+      afterUpdate: [release],
+      afterDelete: [release],
+      onError: [releaseOnError],
+    };
+  }
+
+  /** Registers the previous release's hook names of one pipeline (bound to nothing new). */
+  registerLegacyNames(pipeline: string): void {
+    if (this.legacy.has(pipeline)) return;
+    this.legacy.add(pipeline);
+    const names = legacyHookNames(pipeline);
+    new pulumi.ResourceHook(names.acquire, (args) => this.guard.before(args));
+    new pulumi.ResourceHook(names.release, (args) => this.guard.after(args));
+    new pulumi.ErrorHook(names.releaseOnError, async (args) => {
+      await this.guard.failed(args);
+      return false;
+    });
+  }
+
+  /**
+   * Declares a graph about to be registered; `registered` settles when the engine has answered
+   * every registration of its tasks. Outside a dry run only (a preview runs no hooks).
+   */
+  declare(graph: GuardedGraph, registered: Promise<unknown>): void {
+    if (pulumi.runtime.isDryRun()) return;
+    const done = this.guard.declare(graph);
+    registered.then(
+      () => done().catch((error: Error) => void pulumi.log.error(`${graph.rootTask}: ${error.message}`)),
+      () => undefined, // a failed registration fails the deploy; its lease stays held, the root suspended
+    );
+  }
+}
+
+let processSafety: DeploySafety | undefined;
+
+/**
+ * The process's deploy safety, created (and its hooks registered) on first use; undefined under
+ * the SDK's mock runtime, which runs no hooks. Throws, before anything is registered, when the
+ * engine cannot run the hooks.
+ */
+export function deploySafety(): DeploySafety | undefined {
+  if (runsUnderMocks()) return undefined;
+  const problems = engineProblems(engineHookSupport());
+  if (problems.length > 0) throw new Error(`deploy safety: ${problems.join("; ")}`);
+  if (processSafety === undefined) {
+    const snowflakeConfig = { get: (key: string) => pulumi.runtime.allConfig()[key] };
+    const open = () => openSession(connectionSettingsFromConfig(snowflakeConfig, process.env));
+    processSafety = new DeploySafety(new TaskOperationGuard(open, (message) => void pulumi.log.warn(message)));
+  }
+  return processSafety;
+}
+
+/**
+ * Under a real engine, the problems with `projectDir`'s Pulumi.yaml requiredPulumiVersion (the CLI
+ * enforces it before it runs the program, so a program that runs has a CLI that new). Empty under
+ * the mock runtime, which has no CLI.
+ */
+export function pulumiVersionProblems(projectDir: string): string[] {
+  if (runsUnderMocks()) return [];
+  const file = join(projectDir, "Pulumi.yaml");
+  return requiredVersionProblems(readIfExists(file), file);
 }

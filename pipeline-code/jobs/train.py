@@ -7,8 +7,10 @@ result. The dataset version holds both splits (its SPLIT column, mlpipeline.feat
 
 - One instance: the train split is read into pandas and trained on this node.
 - Several instances: snowflake-ml's distributed XGBEstimator reads the train split through a
-  DataConnector, so no node holds it whole; the train metrics are then computed on at most
-  TRAIN_EVAL_ROWS of it. The test split is read into pandas for evaluation on both paths.
+  DataConnector, so no node holds it whole.
+- Evaluation streams both splits in batches (Snowpark ``to_pandas_batches``) and sums confusion
+  counts: on the distributed path the head node holds one batch and the model, whatever the table's
+  size (bench_training.py measures it).
 
 
 Locally (tests) ``main(argv, io=...)`` runs the same code on pandas DataFrames served by ``io``.
@@ -25,7 +27,6 @@ if __package__ in (None, ""):
 from mlpipeline import artifacts, features, modeling  # noqa: E402
 
 
-TRAIN_EVAL_ROWS = 100_000
 
 
 def parse_args(argv):
@@ -58,16 +59,31 @@ class SnowflakeJobIO:
         frame = load_dataset(self.session, name, version).read.to_snowpark_dataframe()
         return frame.filter(col(split_col) == lit(split))
 
-    def frame(self, name, version, split_col, split, limit=None):
-        """The split's rows as a pandas DataFrame (at most ``limit``)."""
-        rows = self._split(name, version, split_col, split)
-        return (rows if limit is None else rows.limit(limit)).to_pandas()
+    def frame(self, name, version, split_col, split):
+        """The split's rows as one pandas DataFrame (the one-node training)."""
+        return self._split(name, version, split_col, split).to_pandas()
+
+    def batches(self, name, version, split_col, split):
+        """The split's rows as pandas DataFrames, one result batch at a time."""
+        return self._split(name, version, split_col, split).to_pandas_batches()
 
     def connector(self, name, version, split_col, split):
-        """The split's rows as a DataConnector, read in batches by the distributed estimator."""
-        from snowflake.ml.data.data_connector import DataConnector
+        """The split's rows as a DataConnector, read in batches by the distributed estimator.
 
-        return DataConnector.from_dataframe(self._split(name, version, split_col, split))
+        The dataset reader's DataFrame is a ``read.parquet`` (a scoped temporary file format, the
+        SELECT, a DROP as post-action), which ``DataConnector.from_dataframe`` refuses ("DataFrames
+        with multiple queries and/or post-actions not supported", snowflake/ml/data/data_connector.py,
+        1.48.0). So the split is materialised once here (``cache_result``: a scoped temporary table,
+        one SELECT), and that SELECT is run once without fetching its rows; the connector carries
+        its query id, so every worker reads that query's result batches (``DataFrameInfo.query_id``,
+        snowflake/ml/data/ingestor_utils.py) instead of re-running SQL against a temporary table
+        only this session can see."""
+        from snowflake.ml.data.data_connector import DataConnector
+        from snowflake.ml.data.data_source import DataFrameInfo
+
+        rows = self._split(name, version, split_col, split).cache_result()
+        (query,) = rows.queries["queries"]
+        return DataConnector.from_sources(self.session, [DataFrameInfo(sql=query, query_id=rows.collect_nowait().query_id)])
 
     def save(self, path, data):
         artifacts.write_bytes(self.session, path, data)
@@ -75,7 +91,6 @@ class SnowflakeJobIO:
 
 def run(args, io, distributed_trainer=None):
     feature_cols = [c for c in args.feature_cols.split(",") if c]
-    test_df = io.frame(args.dataset, args.test_version, args.split_col, features.TEST)
     booster, distributed, train_df = None, False, None
     if args.instances > 1:
         try:
@@ -87,12 +102,16 @@ def run(args, io, distributed_trainer=None):
     if booster is None:
         train_df = io.frame(args.dataset, args.train_version, args.split_col, features.TRAIN)
         booster = modeling.train_local(train_df, feature_cols, args.label_col)
+        train_metrics, train_rows = modeling.evaluate(booster, train_df, feature_cols, args.label_col, "train"), len(train_df)
+        del train_df
     else:
-        train_df = io.frame(args.dataset, args.train_version, args.split_col, features.TRAIN, limit=TRAIN_EVAL_ROWS)
-    metrics = {
-        **modeling.evaluate(booster, train_df, feature_cols, args.label_col, "train"),
-        **modeling.evaluate(booster, test_df, feature_cols, args.label_col, "test"),
-    }
+        train_metrics, train_rows = modeling.evaluate_batches(
+            booster, io.batches(args.dataset, args.train_version, args.split_col, features.TRAIN), feature_cols, args.label_col, "train"
+        )
+    test_metrics, test_rows = modeling.evaluate_batches(
+        booster, io.batches(args.dataset, args.test_version, args.split_col, features.TEST), feature_cols, args.label_col, "test"
+    )
+    metrics = {**train_metrics, **test_metrics}
     io.save(args.model_path, modeling.model_to_bytes(booster))
     print(f"model saved to {args.model_path}; metrics {metrics}")
     info = {
@@ -100,8 +119,8 @@ def run(args, io, distributed_trainer=None):
         "instances": args.instances,
         "rounds": modeling.DEFAULT_ROUNDS,
         "params": modeling.training_params(),
-        "train_rows": int(len(train_df)),  # the rows the train metrics cover
-        "test_rows": int(len(test_df)),
+        "train_rows": int(train_rows),  # the rows the train metrics cover
+        "test_rows": int(test_rows),
     }
     return {"model_path": args.model_path, "metrics": metrics, **info}
 

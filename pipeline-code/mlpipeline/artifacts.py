@@ -10,11 +10,18 @@ import email.utils
 import io
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from mlpipeline.config import PipelineConfig
 
 MODEL_FILE = "model.ubj"
+# Markers a run leaves in its folder for CLEANUP (plain names it can read back from a LIST):
+# - ``datasets/<version>.json`` (PREPARE_DATA): the dataset version the run trains on, kept while
+#   the run's folder is kept, so ``EXECUTE TASK ... RETRY LAST`` still finds it;
+# - ``attempts/<token>/submitted.json`` (TRAIN_MODEL, right after submitting): the run's ML Job,
+#   named ``<job prefix>_<token>``, which CLEANUP cancels if it is still running.
+DATASET_MARKER_DIR = "datasets"
+SUBMITTED_MARKER = "submitted.json"
 
 
 def runs_root(cfg: PipelineConfig) -> str:
@@ -37,6 +44,35 @@ def attempt_model_path(cfg: PipelineConfig, run_id: str, token: str) -> str:
     if not is_token(token):
         raise ValueError(f"attempt token {token!r} is not a plain token")
     return f"{run_dir(cfg, run_id)}attempts/{token}/{MODEL_FILE}"
+
+
+def dataset_marker_path(cfg: PipelineConfig, run_id: str, version: str) -> str:
+    if not is_token(version):
+        raise ValueError(f"dataset version {version!r} is not a plain token")
+    return f"{run_dir(cfg, run_id)}{DATASET_MARKER_DIR}/{version}.json"
+
+
+def submitted_marker_path(cfg: PipelineConfig, run_id: str, token: str) -> str:
+    if not is_token(token):
+        raise ValueError(f"attempt token {token!r} is not a plain token")
+    return f"{run_dir(cfg, run_id)}attempts/{token}/{SUBMITTED_MARKER}"
+
+
+def run_markers(file_names: List[str], pipeline_name: str) -> Dict[str, Dict[str, Set[str]]]:
+    """``{run_id: {"datasets": {version}, "attempts": {token}}}`` from LIST names
+    (``<stage>/<pipeline>/runs/<run_id>/...``): what each run folder's markers say."""
+    marker = f"/{pipeline_name}/runs/".lower()
+    found: Dict[str, Dict[str, Set[str]]] = {}
+    for name in file_names:
+        at = name.lower().find(marker)
+        if at < 0:
+            continue
+        parts = name[at + len(marker):].split("/")
+        if len(parts) == 3 and parts[1] == DATASET_MARKER_DIR and parts[2].endswith(".json"):
+            found.setdefault(parts[0], {"datasets": set(), "attempts": set()})["datasets"].add(parts[2][: -len(".json")])
+        elif len(parts) == 4 and parts[1] == "attempts" and parts[3] == SUBMITTED_MARKER:
+            found.setdefault(parts[0], {"datasets": set(), "attempts": set()})["attempts"].add(parts[2])
+    return found
 
 
 def write_bytes(session: Any, path: str, data: bytes) -> None:

@@ -12,9 +12,19 @@ Removed:
   (promotion's aliases, mlpipeline/model_aliases.py, mark the version rollback returns to);
 - dataset versions (a version with its _train and _test splits, as a group) created before the
   window that no surviving model version uses (the union of the upstream lineage of every model
-  version that is kept, so a retained model never points at deleted data);
+  version that is kept, so a retained model never points at deleted data) and that no kept run
+  folder names (PREPARE_DATA's marker, artifacts.dataset_marker_path: a failed run's RETRY LAST
+  needs its version);
 - this pipeline's ML Jobs (job service and payload copy on the job stage, ``delete_job``) that ended
   and were created before the window.
+
+Cancelled: this run's own ML Jobs (TRAIN_MODEL's submission markers in the run folder) that are still
+running, because TRAIN_MODEL was stopped from outside before it could cancel them.
+
+When in doubt, keep the data: if the run folders cannot be listed, the registry cannot be opened,
+the model versions cannot be listed or any kept version's lineage cannot be read (including "does
+not exist or not authorized", which a role without VIEW LINEAGE gets), no dataset version is deleted.
+Lineage names are compared without regard to case.
 
 The registry is opened inside the guarded section (``Registry()`` raises when its schema is missing),
 and a run folder whose name is not a plain token is skipped with a log line, so neither can fail
@@ -71,10 +81,11 @@ def select_dataset_versions(versions: Iterable[VersionInfo], keep_bases: Set[str
     groups: Dict[str, List[VersionInfo]] = defaultdict(list)
     for info in versions:
         groups[base_version(info.name)].append(info)
+    kept = {name.upper() for name in keep_bases}  # lineage may spell a version in another case
     selected = []
     for base in sorted(groups):
         members = groups[base]
-        if base in keep_bases or not all(is_expired(m.created_on, cutoff) for m in members):
+        if base.upper() in kept or not all(is_expired(m.created_on, cutoff) for m in members):
             continue
         selected.extend(sorted((m.name for m in members), key=lambda name: (name == base, name)))
     return selected
@@ -167,30 +178,38 @@ def run_cleanup(
     ML Jobs (mlpipeline.ml_jobs.SnowflakeJobs), None to leave jobs alone."""
     cutoff = retention_cutoff(now, cfg.retention_days)
     attempts = _Attempts()
-    removed: Dict[str, List[str]] = {"run_artifacts": [], "model_versions": [], "dataset_versions": [], "feature_state_tables": [], "ml_jobs": []}
+    removed: Dict[str, List[str]] = {
+        "run_artifacts": [], "model_versions": [], "dataset_versions": [], "feature_state_tables": [], "ml_jobs": [], "cancelled_ml_jobs": [],
+    }
     current = current_run_report(run_id, outcome)
     if not outcome.succeeded:
         print(f"cleanup: graph run {run_id} outcome {outcome.outcome} ({outcome.detail}); keeping {artifacts.run_dir(cfg, run_id)}")
 
-    _, files = attempts.run(f"list {artifacts.runs_root(cfg)}", lambda: artifacts.list_files(session, artifacts.runs_root(cfg)))
+    listed_ok, files = attempts.run(f"list {artifacts.runs_root(cfg)}", lambda: artifacts.list_files(session, artifacts.runs_root(cfg)))
+    markers = artifacts.run_markers([f.name for f in files or []], cfg.pipeline_name)
+    removed_runs: Set[str] = set()
     for run in select_run_dirs(files or [], cfg.pipeline_name, run_id, cutoff, remove_current=outcome.succeeded):
         path = artifacts.run_dir(cfg, run)
         ok, count = attempts.run(f"remove {path}", lambda path=path: artifacts.remove(session, path))
-        if ok and count:
-            removed["run_artifacts"].append(run)
+        if ok:
+            removed_runs.add(run)
+            if count:
+                removed["run_artifacts"].append(run)
+    # The dataset versions of every run folder still kept (a failed run's, for RETRY LAST).
+    keep: Set[str] = {version for run, found in markers.items() if run not in removed_runs for version in found["datasets"]}
 
-    errors_before = len(attempts.errors)
     registry_open, registry = attempts.run(f"open the model registry {cfg.registry_schema}", open_registry)
-    versions = None
-    if registry_open:
-        _, versions = attempts.run(f"list versions of model {cfg.model_fqn}", lambda: registry.versions(cfg.model_name))
-    # Dataset versions are judged only when every surviving model version's lineage is known.
-    lineage_known = len(attempts.errors) == errors_before
+    listed_versions, versions = (
+        attempts.run(f"list versions of model {cfg.model_fqn}", lambda: registry.versions(cfg.model_name)) if registry_open else (False, None)
+    )
+    # Dataset versions are judged only when the run folders and every surviving model version's
+    # lineage are known: any error while reading them, "does not exist or not authorized" included
+    # (a role without VIEW LINEAGE gets that), keeps every dataset version.
+    lineage_known = listed_ok and registry_open and listed_versions
     default = None
-    keep: Set[str] = set()
-    if versions is None:
+    if listed_versions and versions is None:
         print(f"cleanup: model {cfg.model_fqn} not found; no model versions to remove")
-    else:
+    elif versions is not None:
         default = next((v.name for v in versions if v.is_default), None)
         surviving = [v.name for v in versions]
         for name in select_model_versions(versions, cutoff):
@@ -199,12 +218,11 @@ def run_cleanup(
                 removed["model_versions"].append(name)
                 surviving.remove(name)
         for name in surviving:
-            errors_before = len(attempts.errors)
-            _, used = attempts.run(f"lineage of {cfg.model_fqn} {name}", lambda name=name: registry.datasets_used_by(cfg.model_name, name))
-            lineage_known = lineage_known and len(attempts.errors) == errors_before
+            ok, used = attempts.run(f"lineage of {cfg.model_fqn} {name}", lambda name=name: registry.datasets_used_by(cfg.model_name, name))
+            lineage_known = lineage_known and ok
             keep |= {base_version(version) for dataset, version in used or () if _normalize_name(dataset) == _normalize_name(cfg.dataset_fqn)}
     if not lineage_known:
-        print("cleanup: the lineage of the surviving model versions is unknown; keeping every dataset version")
+        print("cleanup: the run folders or the lineage of the surviving model versions are unknown; keeping every dataset version")
     else:
         _, dataset_versions = attempts.run(f"list versions of dataset {cfg.dataset_fqn}", lambda: datasets_store.list_versions(cfg.dataset_fqn))
         for name in select_dataset_versions(dataset_versions or [], keep, cutoff):
@@ -221,8 +239,17 @@ def run_cleanup(
                         removed["feature_state_tables"].append(table)
 
     if jobs is not None:
-        _, listed = attempts.run(f"list ML Jobs in {cfg.database}.{cfg.schema}", lambda: jobs.list(cfg.database, cfg.schema))
-        for job_id in ml_jobs.select_expired_jobs(listed or [], ml_jobs.job_name(cfg), cutoff, is_expired):
+        prefix = ml_jobs.job_name(cfg)
+        _, listed = attempts.run(f"list ML Jobs {prefix}* in {cfg.database}.{cfg.schema}", lambda: jobs.list(cfg.database, cfg.schema, prefix))
+        # This run's own jobs (its submission markers) still running: TRAIN_MODEL was stopped from
+        # outside (its timeout, STATEMENT_TIMEOUT_IN_SECONDS, a cancelled graph run) before it could
+        # cancel them, and a job left running keeps billing the pool.
+        own = {f"{prefix}_{token}".upper() for token in markers.get(run_id, {}).get("attempts", set())}
+        for job_id in ml_jobs.select_running_jobs(listed or [], own):
+            ok, _ = attempts.run(f"cancel ML Job {job_id}", lambda job_id=job_id: jobs.cancel(job_id))
+            if ok:
+                removed["cancelled_ml_jobs"].append(job_id)
+        for job_id in ml_jobs.select_expired_jobs(listed or [], prefix, cutoff, is_expired):
             ok, _ = attempts.run(f"delete ML Job {job_id}", lambda job_id=job_id: jobs.delete(job_id))
             if ok:
                 removed["ml_jobs"].append(job_id)

@@ -188,6 +188,14 @@ def _monitor_settings(raw: Mapping[str, Any]) -> Any:
         raise ConfigError(str(error)) from error
 
 
+def table_key(raw: Mapping[str, Any], key: str) -> str:
+    """A graph config key naming a table as DB.SCHEMA.TABLE (unquoted names). Raises ConfigError
+    naming the key when it is missing or not such a name."""
+    if raw.get(key) in (None, ""):
+        raise ConfigError(f"graph config is missing key(s): {key} (a table as DB.SCHEMA.TABLE)")
+    return _identifier(raw, key, 3)
+
+
 def split_name(fqn: str) -> "tuple[str, ...]":
     """'DB.SCHEMA.T' -> ('DB', 'SCHEMA', 'T'). Names here are already checked unquoted identifiers."""
     return tuple(fqn.split("."))

@@ -1,8 +1,8 @@
 """Versioned datasets (snowflake.ml.dataset) with train and test splits, and the feature state.
 
 The dataset lives in the registry schema (graph config registry_schema) under the config's
-dataset_name. Its version comes from the source table's last-altered time (``v<YYYYMMDD_HH24MISS>``);
-when it exists it is reused. One version holds every row; its SPLIT column says TRAIN or TEST
+dataset_name. Its version comes from the source's content (``v<16 hex digits of HASH_AGG(*)>``,
+mlpipeline.source_data); when it exists it is reused. One version holds every row; its SPLIT column says TRAIN or TEST
 (mlpipeline.features), so train and test are read from the same files.
 
 A new version costs one run of the feature query: the per-row features (the 30-day window) are
@@ -30,14 +30,14 @@ class VersionInfo:
     created_on: Optional[dt.datetime]
 
 
-def version_names(last_altered: str) -> Dict[str, str]:
-    version = f"v{last_altered}"
+def version_names(fingerprint: str) -> Dict[str, str]:
+    version = f"v{fingerprint}"
     return {"version": version, "train": version + TRAIN_SUFFIX, "test": version + TEST_SUFFIX}
 
 
 def base_version(version: str) -> str:
     for suffix in (TRAIN_SUFFIX, TEST_SUFFIX):
-        if version.endswith(suffix):
+        if version.lower().endswith(suffix):
             return version[: -len(suffix)]
     return version
 
@@ -105,7 +105,7 @@ def prepare(session: Any, cfg: PipelineConfig, store: Any, sp: Any = None, build
     ``test`` name the version holding each split (the same one, selected by ``split_col``).
     """
     source = source_data.ensure_source(session, cfg)
-    version = version_names(source.last_altered)["version"]
+    version = version_names(source.fingerprint)["version"]
     tables = state_tables(cfg, version)
     existing = {info.name for info in store.list_versions(cfg.dataset_fqn)}
     reused = version in existing
@@ -126,7 +126,8 @@ def prepare(session: Any, cfg: PipelineConfig, store: Any, sp: Any = None, build
         "label_cols": list(features.LABEL_COLUMNS),
         "exclude_cols": list(features.EXCLUDE_COLUMNS),
         "source_table": cfg.source_table,
-        "source_last_altered": source.last_altered,
+        "source_fingerprint": source.fingerprint,
+        "source_rows": source.row_count,
         "sample_data_loaded": source.sample_loaded,
         "reused": reused,
     }

@@ -9,7 +9,8 @@ What the graph gives and this run emulates:
 - ancestors' return values (SYSTEM$GET_PREDECESSOR_RETURN_VALUE) and the task's own
   (SYSTEM$SET_RETURN_VALUE), kept in memory;
 - the procedure arguments the program passes (a job task's payload and instances, a branch task's
-  successor list) and the task's timeout (SHOW PARAMETERS);
+  successor list) and the task's timeout (SHOW PARAMETERS; no statement timeout, since no procedure
+  runs here);
 - the branch: only the successor the branch task returned runs; a task runs when every predecessor
   succeeded; a failure stops the rest;
 - the finalizer: runs last, always, and reads this run's task states (TASK_HISTORY).
@@ -173,6 +174,9 @@ class LocalTaskSession:
         if match:
             timeout = self._run.graph.task(self._task).get("timeoutMs", DEFAULT_TASK_TIMEOUT_MS)
             return _Rows([("USER_TASK_TIMEOUT_MS", str(timeout), str(DEFAULT_TASK_TIMEOUT_MS), "TASK", "", "NUMBER")])
+        if re.match(r"^SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN (SESSION|WAREHOUSE )", text):
+            # No procedure runs here for a statement timeout to stop: 0, no limit.
+            return _Rows([("STATEMENT_TIMEOUT_IN_SECONDS", "0", "172800", "SESSION", "", "NUMBER")])
         return self._session.sql(query, *args, **kwargs)
 
 
@@ -393,8 +397,11 @@ class LocalJobs:
             return LocalJob(job_id, "FAILED", None, f"{type(error).__name__}: {error}")
         return LocalJob(job_id, "DONE", result, "")
 
-    def list(self, database: str, schema: str) -> List[Dict[str, Any]]:
-        return self.remote().list(database, schema)
+    def list(self, database: str, schema: str, name_prefix: str) -> List[Dict[str, Any]]:
+        return self.remote().list(database, schema, name_prefix)
+
+    def cancel(self, job_id: str) -> None:
+        self.remote().cancel(job_id)
 
     def delete(self, job_id: str) -> None:
         self.remote().delete(job_id)

@@ -24,12 +24,13 @@ node within the launcher's wait makes training slower instead of failing the run
 default (min_instances = target_instances) fails the job in that case.
 """
 
+import json
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from mlpipeline import artifacts
-from mlpipeline.config import PipelineConfig
+from mlpipeline.config import PipelineConfig, sql_string
 
 LOG_TAIL_LINES = 40
 LOG_TAIL_CHARS = 4000
@@ -80,28 +81,44 @@ class SnowflakeJobs:
             **options,
         )
 
-    def list(self, database: str, schema: str) -> List[Dict[str, Any]]:
-        """Every ML Job of the schema as ``{"id", "name", "status", "created_time"}`` (list_jobs' frame
-        has lower-case columns; a non-positive limit means no limit)."""
-        from snowflake.ml.jobs import list_jobs
-
-        frame = list_jobs(limit=-1, database=database, schema=schema, session=self.session)
+    def list(self, database: str, schema: str, name_prefix: str) -> List[Dict[str, Any]]:
+        """The schema's ML Jobs whose name starts with ``name_prefix`` as ``{"id", "name", "status",
+        "created_time"}``, from ``SHOW JOB SERVICES LIKE '<prefix>%' IN SCHEMA <db>.<schema>``
+        (https://docs.snowflake.com/en/sql-reference/sql/show-services; columns name, status,
+        database_name, schema_name, created_on). Not snowflake.ml.jobs.list_jobs: with job history
+        unavailable it falls back to ``SHOW JOB SERVICES LIKE 'MLJOB_%'`` (manager.py, 1.48.0), which
+        never matches the names TRAIN_MODEL gives its jobs, so nothing would ever be cleaned up.
+        A job service exists until it is dropped, so the jobs CLEANUP may delete are all listed."""
+        rows = self.session.sql(job_services_sql(database, schema, name_prefix)).collect()
         jobs = []
-        for _, row in frame.iterrows():
-            name = str(row["name"])
+        for row in rows:
+            fields = row.as_dict() if hasattr(row, "as_dict") else dict(row)
+            name = str(fields["name"])
             jobs.append({
-                "id": f"{row['database_name']}.{row['schema_name']}.{name}" if "database_name" in row else name,
+                "id": f"{fields['database_name']}.{fields['schema_name']}.{name}",
                 "name": name,
-                "status": str(row["status"]),
-                "created_time": row["created_time"],
+                "status": str(fields["status"]),
+                "created_time": fields["created_on"],
             })
         return jobs
+
+    def cancel(self, job_id: str) -> None:
+        """Stop a running job (MLJob.cancel: ``CALL <job>!spcs_cancel_job()``)."""
+        from snowflake.ml.jobs import get_job
+
+        get_job(job_id, session=self.session).cancel()
 
     def delete(self, job_id: str) -> None:
         """Drop the job service and its payload copy on the job stage."""
         from snowflake.ml.jobs import delete_job
 
         delete_job(job_id, session=self.session)
+
+
+def job_services_sql(database: str, schema: str, name_prefix: str) -> str:
+    """SHOW JOB SERVICES of the schema whose names start with ``name_prefix`` (LIKE: ``_`` matches any
+    character, so callers filter by the prefix again)."""
+    return f"SHOW JOB SERVICES LIKE {sql_string(name_prefix + '%')} IN SCHEMA {database}.{schema}"
 
 
 def job_name(cfg: PipelineConfig) -> str:
@@ -175,8 +192,13 @@ def run_training_job(cfg: PipelineConfig, run_id: str, prepared: Dict[str, Any],
                      payload_entrypoint: str, target_instances: Any, jobs: Any, *, task_timeout_ms: Any = DEFAULT_TASK_TIMEOUT_MS,
                      runtime_environment: Optional[str] = None,
                      new_token: Callable[[], str] = new_attempt_token, clock: Callable[[], float] = time.monotonic,
-                     verify_model: Optional[Callable[[str], Any]] = None) -> Dict[str, Any]:
-    """Submit, wait (bounded), check; returns TRAIN_MODEL's return value (docs/design.md)."""
+                     verify_model: Optional[Callable[[str], Any]] = None,
+                     write_file: Optional[Callable[[str, bytes], None]] = None) -> Dict[str, Any]:
+    """Submit, wait (bounded), check; returns TRAIN_MODEL's return value (docs/design.md).
+
+    ``write_file(path, data)`` (the artifact stage) records the submission in the run's folder
+    (artifacts.submitted_marker_path) before the wait, so CLEANUP can cancel the job if this
+    procedure is stopped from outside (a timeout, a cancelled graph run) while the job runs."""
     started = clock()
     if not str(payload_location).startswith("@"):
         raise ValueError(f"payload_location must be a stage path starting with '@', got {payload_location!r}")
@@ -204,6 +226,9 @@ def run_training_job(cfg: PipelineConfig, run_id: str, prepared: Dict[str, Any],
     budget = wait_budget_seconds(task_timeout_ms, clock() - started)
     print(f"submitted ML Job {job.id} on {cfg.compute_pool} ({instances} instance(s), at least {min(MIN_INSTANCES, instances)}); waiting at most {budget:.0f} s")
     try:
+        if write_file is not None:
+            write_file(artifacts.submitted_marker_path(cfg, run_id, token),
+                       json.dumps({"job_id": str(job.id), "job_name": f"{job_name(cfg)}_{token}"}).encode("utf-8"))
         status = job.wait(timeout=budget)
     except TimeoutError as error:
         outcome = _cancel(job, f"still running after {budget:.0f} s")
@@ -268,6 +293,14 @@ def select_expired_jobs(listed: Sequence[Dict[str, Any]], name_prefix: str, cuto
     )
 
 
+def select_running_jobs(listed: Sequence[Dict[str, Any]], names: Set[str]) -> List[str]:
+    """Ids of the listed jobs named one of ``names`` (upper case) that have not ended."""
+    return sorted(
+        str(job["id"]) for job in listed
+        if str(job["name"]).upper() in names and str(job["status"]).upper() not in TERMINAL_STATES
+    )
+
+
 def task_fqn(cfg: PipelineConfig, task_name: str) -> str:
     """``<db>.<schema>."<task>"``: child task names hold a ``$`` and keep their stored case quoted."""
     return f'{cfg.database}.{cfg.schema}."' + task_name.replace('"', '""') + '"'
@@ -277,6 +310,35 @@ def task_timeout_sql(task_fqn: str) -> str:
     """USER_TASK_TIMEOUT_MS of a task, as SHOW PARAMETERS ... IN TASK lists it (columns key, value,
     default, level, description, type): https://docs.snowflake.com/en/sql-reference/sql/show-parameters"""
     return f"SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK {task_fqn}"
+
+
+def effective_timeout_ms(user_task_timeout_ms: int, statement_timeouts_s: Sequence[int]) -> int:
+    """When Snowflake stops the task's procedure: the lowest non-zero of its USER_TASK_TIMEOUT_MS and
+    the STATEMENT_TIMEOUT_IN_SECONDS that apply (session and warehouse; 0 means no limit), in ms:
+    https://docs.snowflake.com/en/sql-reference/parameters#statement-timeout-in-seconds and
+    https://docs.snowflake.com/en/sql-reference/parameters#user-task-timeout-ms"""
+    limits = [int(user_task_timeout_ms)] + [int(seconds) * 1000 for seconds in statement_timeouts_s]
+    positive = [limit for limit in limits if limit > 0]
+    return min(positive) if positive else DEFAULT_TASK_TIMEOUT_MS
+
+
+def statement_timeout_sql(scope: str) -> str:
+    """STATEMENT_TIMEOUT_IN_SECONDS of ``scope`` (``SESSION`` or ``WAREHOUSE <name>``)."""
+    return f"SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN {scope}"
+
+
+def read_statement_timeouts_s(session: Any, warehouse: str) -> List[int]:
+    """The session's and the warehouse's STATEMENT_TIMEOUT_IN_SECONDS; one that cannot be read is
+    left out (logged), so the task's own timeout still bounds the wait."""
+    found = []
+    for scope in ("SESSION", f"WAREHOUSE {warehouse}"):
+        try:
+            rows = session.sql(statement_timeout_sql(scope)).collect()
+            if rows:
+                found.append(int(str(rows[0][1])))
+        except Exception as error:  # privileges or an unexpected shape: the task timeout still applies
+            print(f"could not read STATEMENT_TIMEOUT_IN_SECONDS of the {scope.lower()} ({error}); bounding the wait by the task's timeout")
+    return found
 
 
 def read_task_timeout_ms(session: Any, task_fqn: str) -> int:

@@ -11,7 +11,7 @@ on the same machine a 369,245-row generated table fits in about 1.7 s with a 330
 (bench_training.py), and test accuracy is within 0.001 of 150 rounds at learning rate 0.1.
 """
 
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -105,20 +105,36 @@ def predict(booster: Any, df: Any, feature_cols: Sequence[str]) -> Any:
     return (booster.predict(_matrix(df, feature_cols)) >= DECISION_THRESHOLD).astype("int64")
 
 
+def confusion_counts(y_true: Any, y_pred: Any) -> Dict[str, int]:
+    """``{"rows", "correct", "tp", "fp", "fn"}`` of 0/1 labels and predictions (positive class 1)."""
+    truth = np.asarray(y_true).astype("int64")
+    pred = np.asarray(y_pred).astype("int64")
+    if truth.shape != pred.shape:
+        raise ValueError("y_true and y_pred must be of the same length")
+    return {
+        "rows": int(truth.size),
+        "correct": int(np.sum(truth == pred)),
+        "tp": int(np.sum((truth == 1) & (pred == 1))),
+        "fp": int(np.sum((truth != 1) & (pred == 1))),
+        "fn": int(np.sum((truth == 1) & (pred != 1))),
+    }
+
+
 def classification_metrics(y_true: Any, y_pred: Any) -> Dict[str, float]:
     """accuracy, f1, precision, recall of the positive class (1), rounded to 4 places.
 
     precision (recall) is 0 when nothing is predicted (present) positive, like scikit-learn's
     zero_division=0; f1 is 0 when precision + recall is 0.
     """
-    truth = np.asarray(y_true).astype("int64")
-    pred = np.asarray(y_pred).astype("int64")
-    if truth.shape != pred.shape or truth.size == 0:
+    return metrics_from_counts(confusion_counts(y_true, y_pred))
+
+
+def metrics_from_counts(counts: Mapping[str, int]) -> Dict[str, float]:
+    """classification_metrics from confusion counts (summed over batches)."""
+    if counts["rows"] == 0:
         raise ValueError("y_true and y_pred must be non-empty and of the same length")
-    tp = int(np.sum((truth == 1) & (pred == 1)))
-    fp = int(np.sum((truth != 1) & (pred == 1)))
-    fn = int(np.sum((truth == 1) & (pred != 1)))
-    accuracy = float(np.mean(truth == pred))
+    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    accuracy = counts["correct"] / counts["rows"]
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -128,6 +144,21 @@ def classification_metrics(y_true: Any, y_pred: Any) -> Dict[str, float]:
 def evaluate(booster: Any, df: Any, feature_cols: Sequence[str], label_col: str, prefix: str) -> Dict[str, float]:
     metrics = classification_metrics(df[label_col].to_numpy(), predict(booster, df, feature_cols))
     return {f"{prefix}_{name}": value for name, value in metrics.items()}
+
+
+def evaluate_batches(booster: Any, batches: Iterable[Any], feature_cols: Sequence[str], label_col: str, prefix: str) -> Tuple[Dict[str, float], int]:
+    """``evaluate`` over an iterable of pandas frames, one at a time: the caller holds one batch and
+    the running counts, never the split. Returns (metrics, rows evaluated)."""
+    total = {"rows": 0, "correct": 0, "tp": 0, "fp": 0, "fn": 0}
+    for batch in batches:
+        if len(batch) == 0:
+            continue
+        counts = confusion_counts(batch[label_col].to_numpy(), predict(booster, batch, feature_cols))
+        for key in total:
+            total[key] += counts[key]
+    if total["rows"] == 0:
+        raise ValueError(f"the {prefix} split is empty: nothing to evaluate the model on")
+    return {f"{prefix}_{name}": value for name, value in metrics_from_counts(total).items()}, total["rows"]
 
 
 def train_and_evaluate(

@@ -116,6 +116,10 @@ class SnowflakeRegistry:
             return None
         return str(model.default.version_name)
 
+    def default_model_version(self, model_name: str) -> Any:
+        """The model's default ModelVersion (snowflake.ml), e.g. for scoring."""
+        return self.registry.get_model(model_name).default
+
     def datasets_used_by(self, model_name: str, version: str) -> Set[Tuple[str, str]]:
         """(dataset name, dataset version) pairs upstream of a model version (its lineage)."""
         model = self._model(model_name)

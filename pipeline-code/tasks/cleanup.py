@@ -2,10 +2,12 @@
 run succeeded (kept after a failed or cancelled run, or when its outcome cannot be told, for
 EXECUTE TASK ... RETRY LAST), and the run artefacts, model versions, ML Jobs and dataset versions
 older than the retention window (graph config retention_days) that are neither the default model
-version nor used by a model version that is kept. A missing object is logged, never a failure.
+version nor used by a model version or a run folder that is kept; cancels this run's own ML Jobs
+that still run. A missing object is logged, never a failure; when lineage or a listing cannot be
+read, every dataset version is kept (mlpipeline/cleanup.py).
 
 Returns ``{"removed": {"run_artifacts": {...}, "model_versions": {...}, "dataset_versions": {...},
-"ml_jobs": {...}}, "current_run": {"run_id", "outcome", "artefacts": "removed" | "kept", "detail",
+"feature_state_tables": {...}, "ml_jobs": {...}, "cancelled_ml_jobs": {...}}, "current_run": {"run_id", "outcome", "artefacts": "removed" | "kept", "detail",
 ["tasks"]}, ...}``.
 """
 

@@ -1,5 +1,11 @@
 """Fakes of the Snowflake side: a session serving the task graph functions and recording every
-statement, a stage, source tables, dataset versions, a model registry and ML Jobs."""
+statement, a stage, source tables, dataset versions, a model registry and ML Jobs.
+
+Each stands for something that needs a Snowflake account (a task run, stages, datasets, the model
+registry, ML Job services) and says so at its class. What runs offline is not faked: the feature
+code runs through Snowpark's local testing mode (tests/snowpark_local.py), the training payload's
+connector path through the real Snowpark session and DatasetReader (tests/snowflake_account.py), and
+every model registered here is packaged by snowflake-ml's own ModelPackager (package_model)."""
 
 import datetime as dt
 import email.utils
@@ -30,6 +36,13 @@ def parse_snowflake_timestamp(value):
         except ValueError:
             raise FakeSQLError(f"Timestamp '{text}' is not recognized") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def content_version(frame):
+    """The dataset version PREPARE_DATA should name for a source holding ``frame``, worked out from the
+    fake's HASH_AGG stand-in (FakeSession._fingerprint) as the unsigned 64-bit number in hex."""
+    total = int(pd.util.hash_pandas_object(frame, index=False).astype("uint64").sum()) % 2**64
+    return "v" + format(total, "016x")
 
 
 class FakeSQLError(Exception):
@@ -80,6 +93,8 @@ def _literal(value):
 
 
 class FakeFileOperations:
+    """Stands for session.file (PUT/GET against a stage of the account)."""
+
     def __init__(self, session):
         self.session = session
 
@@ -97,7 +112,8 @@ class FakeFileOperations:
 
 
 class FakeSession:
-    """Serves SYSTEM$GET_TASK_GRAPH_CONFIG, SYSTEM$GET_PREDECESSOR_RETURN_VALUE, SYSTEM$SET_RETURN_VALUE,
+    """Stands for a task's session in a graph run (needs an account: task graph functions, stages,
+    INFORMATION_SCHEMA). Serves SYSTEM$GET_TASK_GRAPH_CONFIG, SYSTEM$GET_PREDECESSOR_RETURN_VALUE, SYSTEM$SET_RETURN_VALUE,
     SYSTEM$TASK_RUNTIME_INFO, INFORMATION_SCHEMA.TABLES, .TASK_HISTORY and .TASK_DEPENDENTS,
     CREATE TABLE / COPY INTO, LIST / REMOVE.
 
@@ -124,6 +140,7 @@ class FakeSession:
         self.task_history = []
         # SHOW PARAMETERS ... IN TASK answers: task name -> {parameter: value}.
         self.task_parameters = {}
+        self.scope_parameters = {}
         self.dependents = list(dependents) if dependents is not None else None
         # SYSTEM$EVALUATE_DATA_QUALITY_EXPECTATIONS: source fqn -> rows (a callable returning them),
         # standing for the data metric functions `pulumi up` attached to the source.
@@ -168,7 +185,9 @@ class FakeSession:
             ),
             (r"^SELECT NAME, STATE FROM TABLE\((\w+)\.INFORMATION_SCHEMA\.TASK_HISTORY\((.*?)\)\) WHERE (.*)$", self._task_history),
             (r"^SHOW PARAMETERS LIKE '(\w+)' IN TASK ([\w.$\"]+)$", self._show_parameters),
+            (r"^SHOW PARAMETERS LIKE '(\w+)' IN (SESSION|WAREHOUSE \w+)$", self._show_scope_parameters),
             (r"FROM (\w+)\.INFORMATION_SCHEMA\.TABLES WHERE TABLE_SCHEMA = '(\w+)' AND TABLE_NAME = '(\w+)'", self._table_info),
+            (r"^SELECT TO_CHAR\(HASH_AGG\(\*\)\), COUNT\(\*\) FROM ([\w.]+)$", self._fingerprint),
             (r"^CREATE TABLE IF NOT EXISTS ([\w.]+) \(", self._create_table),
             (r"^COPY INTO ([\w.]+) FROM (@\S+) ", self._copy_into),
             (r"^LIST (@\S+)$", self._list),
@@ -217,6 +236,13 @@ class FakeSession:
             return []
         # columns key, value, default, level, description, type (SHOW PARAMETERS); values are strings.
         return [(name, str(value), "3600000", "TASK", "", "NUMBER")]
+
+    def _show_scope_parameters(self, match, _text):
+        """SESSION / WAREHOUSE parameters (``scope_parameters``: {"SESSION": {...}, "WAREHOUSE WH": {...}});
+        an unset one shows Snowflake's default, 172800 s (2 days) for STATEMENT_TIMEOUT_IN_SECONDS."""
+        name, scope = match.group(1), match.group(2)
+        value = self.scope_parameters.get(scope, {}).get(name, 172800)
+        return [(name, str(value), "172800", scope.split()[0], "", "NUMBER")]
 
     def _task_dependents(self, match, _text):
         """TASK_DEPENDENTS of the named root: its rows when database, schema and name match (the root's
@@ -297,7 +323,19 @@ class FakeSession:
         table = self.tables.get(fqn)
         if table is None:
             return []
-        return [(table["last_altered"], table.get("row_count", len(table["frame"])))]
+        return [(table.get("row_count", len(table["frame"])),)]
+
+    def _fingerprint(self, match, _text):
+        """Stands for HASH_AGG(*) (Snowflake's proprietary hash, not reproducible here): an
+        order-independent signed 64-bit sum of pandas row hashes, NULL for no rows."""
+        fqn = match.group(1)
+        if fqn not in self.tables:
+            raise FakeSQLError(f"Object '{fqn}' does not exist or not authorized.")
+        frame = self.tables[fqn]["frame"]
+        if len(frame) == 0:
+            return [(None, 0)]
+        total = int(pd.util.hash_pandas_object(frame, index=False).astype("uint64").sum()) & (2**64 - 1)
+        return [(str(total - 2**64 if total >= 2**63 else total), len(frame))]
 
     def _create_table(self, match, _text):
         fqn = match.group(1)
@@ -385,7 +423,8 @@ class FakeVersion:
 
 
 class FakeDatasetStore:
-    """Dataset versions kept as pandas frames (materialised from fake Snowpark frames on create)."""
+    """Stands for snowflake.ml.dataset in the account (datasets.SnowflakeDatasets): dataset versions
+    kept as pandas frames (materialised from fake Snowpark frames on create)."""
 
     def __init__(self, now=None):
         self.versions = {}  # (name, version) -> {"frame", "created_on", "label_cols", "exclude_cols", "comment"}
@@ -427,18 +466,58 @@ class FakeDatasetStore:
         return self.versions[(name, version)]["frame"].copy()
 
 
-class LoggableModel:
-    """A model object FakeRegistry.log_model accepts (it checks for predict and save_model), for tests
-    where what the model computes does not matter."""
+def tiny_model_bytes():
+    """A real (tiny) XGBoost model in the UBJ format jobs/train.py writes."""
+    import xgboost as xgb
 
-    def predict(self, rows):
-        return rows
+    frame = pd.DataFrame({"MONTH": [1, 2, 3, 4, 5, 6, 7, 8], "INCOME_LOAN_RATIO": [0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6]})
+    label = [0, 1, 0, 1, 0, 1, 0, 1]
+    booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(frame, label=label, feature_names=list(frame.columns)), num_boost_round=2)
+    return bytes(booster.save_raw("ubj"))
 
-    def save_model(self, path):
+
+def tiny_classifier():
+    """The tiny model as the XGBClassifier PROMOTE_MODEL registers (registry.classifier_from_bytes),
+    for tests where what the model computes does not matter: FakeRegistry.log_model packages it."""
+    from mlpipeline import registry
+
+    return registry.classifier_from_bytes(tiny_model_bytes())
+
+
+def package_model(model):
+    """What Registry.log_model does before it uploads anything, for real: snowflake-ml's ModelPackager
+    saves the model with the options and platforms PROMOTE_MODEL passes, and loads it back. Only the
+    upload and CREATE MODEL ... FROM stage (an account) are left out. Returns the loaded model and
+    the dependencies the version records; None where snowflake-ml is not installed (Debian fallback)."""
+    try:
+        from snowflake.ml.model._packager import model_packager
+    except ImportError:
         return None
+    import tempfile
+
+    from mlpipeline import registry
+
+    from snowflake.ml._internal.platform_capabilities import PlatformCapabilities
+
+    names = model.get_booster().feature_names
+    sample = pd.DataFrame({name: [0.0, 1.0] for name in names})  # the real wrapper reads 100 dataset rows
+    # The packager asks the active session for SYSTEM$ML_PLATFORM_CAPABILITIES() (an account), which a
+    # local testing session cannot run; stand for it with what it uses when no session answers
+    # (model_env.is_pip_only_packaging_enabled: False), so packaging is the same with or without one.
+    with tempfile.TemporaryDirectory(prefix="model-package-") as folder, PlatformCapabilities.mock_features({"ENABLE_PIP_ONLY_PACKAGING": False}):
+        model_packager.ModelPackager(folder).save(name="model", model=model, sample_input_data=sample,
+                                                  options=registry.log_model_options(), target_platforms=list(registry.TARGET_PLATFORMS))
+        loaded = model_packager.ModelPackager(folder)
+        loaded.load()
+        return {"model": loaded.model, "dependencies": [str(d).replace(" ", "") for d in loaded.meta.env.conda_dependencies],
+                "methods": sorted(loaded.meta.signatures)}
 
 
 class FakeRegistry:
+    """Stands for the model registry in the account (registry.SnowflakeRegistry: SHOW MODELS, the
+    upload, CREATE MODEL ... FROM stage, lineage). The packaging log_model does first is real
+    (package_model)."""
+
     def __init__(self, now=None):
         self.models = {}  # model -> {version: {"created_on", "metrics", "train_dataset", "model"}}
         self.defaults = {}
@@ -490,7 +569,8 @@ class FakeRegistry:
         versions = self.models.setdefault(model_name, {})
         if version in versions:
             raise FakeSQLError(f"Version {version} already exists in model {model_name}")
-        versions[version] = {"created_on": self.now, "metrics": dict(metrics), "train_dataset": tuple(train_dataset), "model": model, "comment": comment}
+        versions[version] = {"created_on": self.now, "metrics": dict(metrics), "train_dataset": tuple(train_dataset), "model": model, "comment": comment,
+                             "packaged": package_model(model)}
 
     def set_default(self, model_name, version):
         self.calls.append(("set_default", model_name, version))
@@ -531,7 +611,8 @@ class FakeRegistry:
 
 
 class FakeJob:
-    """An ML Job as snowflake.ml.jobs.MLJob (1.48.0) behaves for the calls used: ``wait(timeout)``
+    """Stands for an ML Job service on a compute pool (needs an account): an ML Job as
+    snowflake.ml.jobs.MLJob (1.48.0) behaves for the calls used: ``wait(timeout)``
     returns the final status or raises TimeoutError when the job would run longer than ``timeout``
     seconds (``duration``), ``cancel()`` ends it CANCELLED, ``result()`` raises unless DONE."""
 
@@ -576,8 +657,9 @@ class FakeJob:
 
 
 class FakeJobs:
-    """Records submit_from_stage's arguments and returns the job a test prepared; lists and deletes
-    jobs as list_jobs / delete_job do (``listed`` rows: id, name, status, created_time)."""
+    """Stands for snowflake.ml.jobs against the account (ml_jobs.SnowflakeJobs). Records
+    submit_from_stage's arguments and returns the job a test prepared; lists, cancels and deletes
+    jobs as SHOW JOB SERVICES / MLJob.cancel / delete_job do (``listed`` rows: id, name, status, created_time)."""
 
     def __init__(self, make_job=None, listed=None):
         self.make_job = make_job
@@ -585,6 +667,7 @@ class FakeJobs:
         self.made = []
         self.listed = list(listed or [])
         self.deleted = []
+        self.cancelled = []
         self.fail_delete = {}
 
     def submit(self, **kwargs):
@@ -593,8 +676,17 @@ class FakeJobs:
         self.made.append(job)
         return job
 
-    def list(self, database, schema):
-        return [dict(job) for job in self.listed]
+    def list(self, database, schema, name_prefix):
+        # SHOW JOB SERVICES LIKE '<prefix>%' (case-insensitive, as Snowflake's LIKE in SHOW is).
+        return [dict(job) for job in self.listed if str(job["name"]).upper().startswith(name_prefix.upper())]
+
+    def cancel(self, job_id):
+        for job in self.listed:
+            if job["id"] == job_id:
+                job["status"] = "CANCELLED"
+                self.cancelled.append(job_id)
+                return
+        raise FakeSQLError(f"Service '{job_id}' does not exist or not authorized.")
 
     def delete(self, job_id):
         if job_id in self.fail_delete:
@@ -606,15 +698,22 @@ class FakeJobs:
 
 
 class FakeJobIO:
-    """The ML Job payload's io seam (jobs/train.py) over a FakeDatasetStore and a FakeSession's stage."""
+    """Stands for the ML Job container's dataset reads and stage writes (jobs/train.py's SnowflakeJobIO,
+    whose real path tests/test_train_connector.py runs): over a FakeDatasetStore and a FakeSession's stage."""
 
     def __init__(self, store, session):
         self.store, self.session = store, session
 
-    def frame(self, name, version, split_col, split, limit=None):
+    batch_rows = 1000  # Snowflake's result batches stand for themselves here: any size works
+
+    def frame(self, name, version, split_col, split):
         rows = self.store.load(name, version)
-        rows = rows[rows[split_col] == split].reset_index(drop=True)
-        return rows if limit is None else rows.head(limit)
+        return rows[rows[split_col] == split].reset_index(drop=True)
+
+    def batches(self, name, version, split_col, split):
+        rows = self.frame(name, version, split_col, split)
+        for start in range(0, len(rows), self.batch_rows):
+            yield rows.iloc[start:start + self.batch_rows]
 
     def connector(self, name, version, split_col, split):
         # Several instances: the payload hands this to the distributed estimator, which does not

@@ -99,6 +99,9 @@ def _submit_from_stage(source: str, compute_pool: str, *, entrypoint: Union[str,
 def _delete_job(job: Any, session: Any = None) -> None: ...
 
 
+def _get_job(job_id: str, session: Any = None) -> Any: ...
+
+
 def _list_jobs(limit: int = 10, database: Optional[str] = None, schema: Optional[str] = None, session: Any = None) -> Any: ...
 
 
@@ -123,17 +126,17 @@ def load() -> types.SimpleNamespace:
         return types.SimpleNamespace(
             real=False, version=STANDIN_VERSION, Registry=_Registry, Model=_Model, ModelVersion=_ModelVersion,
             Dataset=_Dataset, load_dataset=_load_dataset, MLJob=_MLJob, submit_from_stage=_submit_from_stage,
-            delete_job=_delete_job, list_jobs=_list_jobs,
+            delete_job=_delete_job, list_jobs=_list_jobs, get_job=_get_job,
         )
     return types.SimpleNamespace(
         real=True, version=VERSION, Registry=Registry, Model=Model, ModelVersion=ModelVersion, Dataset=Dataset,
         load_dataset=load_dataset, MLJob=MLJob, submit_from_stage=jobs.submit_from_stage, delete_job=jobs.delete_job,
-        list_jobs=jobs.list_jobs,
+        list_jobs=jobs.list_jobs, get_job=jobs.get_job,
     )
 
 
 def install(monkeypatch: Any, **objects: Any) -> None:
-    """Serve ``objects`` (Registry, load_dataset, submit_from_stage, delete_job, list_jobs) from the
+    """Serve ``objects`` (Registry, load_dataset, submit_from_stage, delete_job, list_jobs, get_job) from the
     modules the wrappers import them from, real or not."""
     homes = {
         "Registry": "snowflake.ml.registry",
@@ -141,6 +144,7 @@ def install(monkeypatch: Any, **objects: Any) -> None:
         "submit_from_stage": "snowflake.ml.jobs",
         "delete_job": "snowflake.ml.jobs",
         "list_jobs": "snowflake.ml.jobs",
+        "get_job": "snowflake.ml.jobs",
     }
     for name, value in objects.items():
         module_name = homes[name]

@@ -14,7 +14,7 @@ pytest.importorskip("snowflake.ml.dataset", reason="snowflake-ml-python is not i
 from snowflake.ml._internal.exceptions.dataset_errors import DatasetNotExistError  # noqa: E402
 from snowflake.ml.dataset import Dataset  # noqa: E402
 
-from fakes import FakeSession, reference_build  # noqa: E402
+from fakes import FakeSession, content_version, reference_build  # noqa: E402
 from helpers import RUNTIME, graph_config  # noqa: E402
 from mlpipeline import datasets, features  # noqa: E402
 from mlpipeline.config import parse_config  # noqa: E402
@@ -98,14 +98,14 @@ def test_a_new_source_version_is_materialized_once(dataset_class):
     instance = dataset_class.create.return_value
     assert instance.create_version.call_count == 1
     (call,) = instance.create_version.call_args_list
-    assert call.args[0] == "v20240215_083000" == result["dataset"]["train"] == result["dataset"]["test"]
+    assert call.args[0] == content_version(pd.read_csv(SAMPLE_FILE, parse_dates=["TS"])) == result["dataset"]["train"] == result["dataset"]["test"]
     assert call.kwargs["exclude_cols"] == ["LOAN_ID", "TIMESTAMP", "SPLIT"] and call.kwargs["label_cols"] == ["MORTGAGERESPONSE"]
     written = call.args[1].to_pandas()
     assert set(written["SPLIT"]) == {"TRAIN", "TEST"}  # both splits in the one version
 
 
 def test_an_existing_version_is_reused_without_a_feature_query(dataset_class):
-    dataset_class.load.return_value.list_versions.return_value = ["v20240215_083000"]
+    dataset_class.load.return_value.list_versions.return_value = [content_version(pd.read_csv(SAMPLE_FILE, parse_dates=["TS"]))]
     type(dataset_class.load.return_value).selected_version = mock.PropertyMock(return_value=mock.Mock(created_on=CREATED["v1"]))
     dataset_class.load.return_value.select_version.side_effect = None
     dataset_class.load.return_value.select_version.return_value = dataset_class.load.return_value
@@ -143,7 +143,7 @@ def test_build_version_frame_caches_the_rows_once_and_saves_the_state():
 
 
 def test_version_names_and_their_base():
-    assert datasets.version_names("20240215_083000")["version"] == "v20240215_083000"
+    assert datasets.version_names("0f1e2d3c4b5a6978")["version"] == "v0f1e2d3c4b5a6978"
     assert datasets.base_version("v20240215_083000_train") == "v20240215_083000"
     assert datasets.base_version("v20240215_083000_test") == "v20240215_083000"
     assert datasets.base_version("v20240215_083000") == "v20240215_083000"

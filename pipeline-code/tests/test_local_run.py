@@ -13,6 +13,8 @@ from fakes import reference_build, FakeDatasetStore, FakeJobIO as JobIO, FakeJob
 from helpers import FIXTURE_PIPELINE, graph_config
 from jobs import train
 from mlpipeline import artifacts, local_run
+from test_pinned_versions import pins
+from test_pipeline_definition import load_pipeline
 
 CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE_FILE = os.path.join(CODE_ROOT, "sample_data", "mortgage_sample.csv")
@@ -67,6 +69,17 @@ def test_a_standalone_run_goes_through_the_graph_and_ends_with_the_finalizer():
     assert promoted["train_dataset"] == {"name": DATASET, "version": prepared["dataset"]["train"]}
     assert world.registry.defaults["MORTGAGE_MODEL"] == promoted["version"]
     assert world.registry.models["MORTGAGE_MODEL"][promoted["version"]]["metrics"]["ml_job_id"] == trained["job_id"]
+    # The model this run trained packages with snowflake-ml's ModelPackager under the pins of the
+    # shipped pipeline.yaml packages (the test environment's, test_pinned_versions.py) and loads again.
+    packaged = world.registry.models["MORTGAGE_MODEL"][promoted["version"]]["packaged"]
+    if packaged is not None:
+        shipped = pins(load_pipeline()["packages"])
+        recorded = pins(packaged["dependencies"])
+        assert {name: recorded[name] for name in ("xgboost", "scikit-learn")} == {name: shipped[name] for name in ("xgboost", "scikit-learn")}
+        assert packaged["methods"] == ["predict", "predict_proba"]
+        registered = world.registry.models["MORTGAGE_MODEL"][promoted["version"]]["model"]
+        rows = world.store.load(DATASET, prepared["dataset"]["version"]).head(50)[list(prepared["feature_cols"])].astype("float64")
+        assert packaged["model"].predict_proba(rows)[:, 1].tolist() == pytest.approx(registered.predict_proba(rows)[:, 1].tolist())
     # The finalizer saw this run's states (all succeeded) and removed its artefacts.
     cleaned = json.loads(runs["CLEANUP"].return_value)
     assert cleaned["current_run"]["outcome"] == "succeeded" and cleaned["current_run"]["artefacts"] == "removed"
@@ -228,7 +241,7 @@ def test_local_jobs_run_the_payload_here_and_leave_retention_to_the_real_jobs():
     assert failed.wait() == "FAILED" and failed.get_logs() == "MemoryError: too big"
     with pytest.raises(RuntimeError, match="Job execution failed"):
         failed.result()
-    assert jobs.list("DB", "S") == remote.listed
+    assert jobs.list("DB", "S", "J") == remote.listed
     jobs.delete("DB.S.J1")
     assert remote.deleted == ["DB.S.J1"]
 

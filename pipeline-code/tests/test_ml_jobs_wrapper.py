@@ -4,12 +4,14 @@ signatures: tests/snowflake_ml_api.py). A wrong name or argument fails; returns 
 (MLJob.wait returns a status string or raises TimeoutError, list_jobs a frame with lower-case columns)."""
 
 import datetime as dt
+import re
 from unittest import mock
 
 import pandas as pd
 import pytest
 
 import snowflake_ml_api
+from fakes import FakeResult, FakeRow
 from helpers import graph_config
 from mlpipeline import cleanup, ml_jobs
 from mlpipeline.config import parse_config
@@ -134,36 +136,70 @@ def test_the_wait_budget():
     assert ml_jobs.wait_budget_seconds(60_000) == 1.0  # never zero or negative
 
 
-def test_list_and_delete_through_list_jobs_and_delete_job(monkeypatch):
-    list_jobs = mock.create_autospec(API.list_jobs)
-    list_jobs.return_value = pd.DataFrame({
-        "name": ["MORTGAGE_PIPELINE_TRAINING_0A1B2C3D"],
-        "status": ["DONE"],
-        "message": [None],
-        "database_name": ["ML_DEV"],
-        "schema_name": ["PIPELINE"],
-        "owner": ["ML_ADMIN"],
-        "compute_pool": ["ML_DEV_POOL"],
-        "target_instances": [2],
-        "created_time": [pd.Timestamp("2024-01-01 02:00", tz="UTC")],
-        "completed_time": [pd.Timestamp("2024-01-01 02:10", tz="UTC")],
-    })
-    delete_job = mock.create_autospec(API.delete_job)
-    snowflake_ml_api.install(monkeypatch, list_jobs=list_jobs, delete_job=delete_job)
-    jobs = SnowflakeJobs(SESSION)
+class JobServicesAccount:
+    """Stands for the account's SHOW JOB SERVICES (needs an account): its rows (columns name, status,
+    database_name, schema_name, created_on, https://docs.snowflake.com/en/sql-reference/sql/show-services)
+    filtered by LIKE as Snowflake does: case-insensitive, ``%`` any run of characters, ``_`` one."""
 
-    listed = jobs.list("ML_DEV", "PIPELINE")
-    assert listed == [{
-        "id": "ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_0A1B2C3D", "name": "MORTGAGE_PIPELINE_TRAINING_0A1B2C3D",
-        "status": "DONE", "created_time": pd.Timestamp("2024-01-01 02:00", tz="UTC"),
-    }]
-    list_jobs.assert_called_once_with(limit=-1, database="ML_DEV", schema="PIPELINE", session=SESSION)
+    def __init__(self, services):
+        self.services, self.queries = services, []
 
+    def sql(self, query):
+        self.queries.append(query)
+        match = re.match(r"^SHOW JOB SERVICES LIKE '((?:[^'\\]|\\.)*)' IN SCHEMA (\w+)\.(\w+)$", query)
+        assert match, query
+        like = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in match.group(1))
+        rows = [FakeRow(row) for row in self.services
+                if re.fullmatch(like, row["name"], re.IGNORECASE) and (row["database_name"], row["schema_name"]) == match.group(2, 3)]
+        return FakeResult(rows)
+
+
+def service(name, status="DONE", schema="PIPELINE"):
+    return {"name": name, "status": status, "database_name": "ML_DEV", "schema_name": schema, "owner": "ML_ADMIN",
+            "compute_pool": "ML_DEV_POOL", "created_on": dt.datetime(2024, 1, 1, 2, 0, tzinfo=dt.timezone.utc)}
+
+
+def test_listing_finds_the_pipelines_jobs_by_their_own_name_without_job_history(monkeypatch):
+    # Item 9: list_jobs falls back (job history off) to SHOW JOB SERVICES LIKE 'MLJOB_%', which never
+    # matched MORTGAGE_PIPELINE_TRAINING_<token>; the wrapper lists by the pipeline's own prefix.
+    account = JobServicesAccount([
+        service("MORTGAGE_PIPELINE_TRAINING_0A1B2C3D"),
+        service("MORTGAGE_PIPELINE_TRAINING_9F8E7D6C", status="RUNNING"),
+        service("MLJOB_1234"),
+        service("OTHER_PIPELINE_TRAINING_1"),
+        service("MORTGAGE_PIPELINE_TRAINING_55", schema="OTHER"),
+    ])
+    # What list_jobs sends when job history is off (snowflake/ml/jobs/manager.py, _get_job_services,
+    # 1.48.0) finds none of the pipeline's jobs:
+    fallback = account.sql("SHOW JOB SERVICES LIKE 'MLJOB_%' IN SCHEMA ML_DEV.PIPELINE").collect()
+    assert [row.as_dict()["name"] for row in fallback] == ["MLJOB_1234"]
+    account.queries.clear()
+    listed = SnowflakeJobs(account).list("ML_DEV", "PIPELINE", ml_jobs.job_name(CFG))
+    assert account.queries == ["SHOW JOB SERVICES LIKE 'MORTGAGE_PIPELINE_TRAINING%' IN SCHEMA ML_DEV.PIPELINE"]
+    created = dt.datetime(2024, 1, 1, 2, 0, tzinfo=dt.timezone.utc)
+    assert listed == [
+        {"id": "ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_0A1B2C3D", "name": "MORTGAGE_PIPELINE_TRAINING_0A1B2C3D", "status": "DONE", "created_time": created},
+        {"id": "ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_9F8E7D6C", "name": "MORTGAGE_PIPELINE_TRAINING_9F8E7D6C", "status": "RUNNING", "created_time": created},
+    ]
     cutoff = cleanup.retention_cutoff(dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc), 30)
-    expired = ml_jobs.select_expired_jobs(listed, ml_jobs.job_name(CFG), cutoff, cleanup.is_expired)
-    assert expired == ["ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_0A1B2C3D"]
-    jobs.delete(expired[0])
+    assert ml_jobs.select_expired_jobs(listed, ml_jobs.job_name(CFG), cutoff, cleanup.is_expired) == ["ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_0A1B2C3D"]
+
+
+def test_a_quote_in_the_prefix_is_escaped_in_the_listing():
+    assert ml_jobs.job_services_sql("DB", "S", "A'B") == "SHOW JOB SERVICES LIKE 'A\\'B%' IN SCHEMA DB.S"
+
+
+def test_delete_and_cancel_go_through_delete_job_and_get_job(monkeypatch):
+    delete_job = mock.create_autospec(API.delete_job)
+    get_job = mock.create_autospec(API.get_job)
+    get_job.return_value = ml_job("ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_9F8E7D6C")
+    snowflake_ml_api.install(monkeypatch, delete_job=delete_job, get_job=get_job)
+    jobs = SnowflakeJobs(SESSION)
+    jobs.delete("ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_0A1B2C3D")
     delete_job.assert_called_once_with("ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_0A1B2C3D", session=SESSION)
+    jobs.cancel("ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_9F8E7D6C")
+    get_job.assert_called_once_with("ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_9F8E7D6C", session=SESSION)
+    get_job.return_value.cancel.assert_called_once_with()
 
 
 def test_the_task_timeout_is_read_from_show_parameters():

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from fakes import FakeRegistry, LoggableModel
+from fakes import FakeRegistry, tiny_classifier
 from helpers import graph_config
 from mlpipeline import cleanup, model_aliases
 from mlpipeline.config import ConfigError, parse_config
@@ -32,7 +32,7 @@ def trained(run):
 
 
 def run_promotion(registry, run, cfg=CFG):
-    return promote(cfg, run, trained(run), PREPARED, registry, lambda path: LoggableModel())
+    return promote(cfg, run, trained(run), PREPARED, registry, lambda path: tiny_classifier())
 
 
 def state(registry):

@@ -15,7 +15,7 @@ import json
 import pandas as pd
 import pytest
 
-from fakes import FakeRegistry, FakeSession, LoggableModel
+from fakes import FakeRegistry, FakeSession, tiny_classifier
 from helpers import FIXTURE_PIPELINE, RUN_ID, graph_config, runtime_for, task_dependents_rows
 from mlpipeline import monitoring
 from mlpipeline.config import ConfigError, parse_config
@@ -114,7 +114,7 @@ def promote_world(local, version, registry=None, **runtime):
 
 def test_promotion_moves_the_monitor_to_the_promoted_version_with_the_test_predictions_as_baseline(local):
     registry, session = promote_world(local, RUN_ID)
-    value = promote_model.main(session, registry=registry, load_model=lambda path: LoggableModel(),
+    value = promote_model.main(session, registry=registry, load_model=lambda path: tiny_classifier(),
                                test_split=lambda: local.create_dataframe(TEST_SPLIT), now=SCORED_AT)
     result = json.loads(value)
     assert result["monitor"] == {
@@ -136,12 +136,12 @@ def test_promotion_moves_the_monitor_to_the_promoted_version_with_the_test_predi
 
 def test_the_next_promotion_moves_the_monitor_and_its_baseline_on(local):
     registry, first = promote_world(local, RUN_ID)
-    promote_model.main(first, registry=registry, load_model=lambda path: LoggableModel(), test_split=lambda: local.create_dataframe(TEST_SPLIT), now=SCORED_AT)
+    promote_model.main(first, registry=registry, load_model=lambda path: tiny_classifier(), test_split=lambda: local.create_dataframe(TEST_SPLIT), now=SCORED_AT)
     # a later graph run (another run group and scheduled time): its run id is the new version
     later = {"CURRENT_TASK_GRAPH_RUN_GROUP_ID": "01b2c3d4-0000-1111-2222-999999999999", "CURRENT_TASK_GRAPH_ORIGINAL_SCHEDULED_TIMESTAMP": "2024-03-02 02:00:00.000 +0000"}
     _, second = promote_world(local, None, registry=registry, **later)
     next_test = pd.DataFrame({"LOAN_ID": [11, 12], "MORTGAGERESPONSE": [1, 1], "SPLIT": ["TEST"] * 2})
-    result = json.loads(promote_model.main(second, registry=registry, load_model=lambda path: LoggableModel(),
+    result = json.loads(promote_model.main(second, registry=registry, load_model=lambda path: tiny_classifier(),
                                            test_split=lambda: local.create_dataframe(next_test), now=SCORED_AT + dt.timedelta(days=1)))
     version = "RUN_20240302_020000_01B2C3D4_0000_1111_2222_999999999999"  # GraphContext.run_id's documented format
     assert result["version"] == version and result["monitor"]["version"] == version
@@ -164,7 +164,7 @@ def test_a_pipeline_without_a_monitor_creates_none(local):
         runtime=runtime_for("MORTGAGE_PIPELINE", "PROMOTE_MODEL"),
         dependents=task_dependents_rows(FIXTURE_PIPELINE),
     )
-    result = json.loads(promote_model.main(session, registry=registry, load_model=lambda path: LoggableModel()))
+    result = json.loads(promote_model.main(session, registry=registry, load_model=lambda path: tiny_classifier()))
     assert "monitor" not in result and session.objects == {}
 
 

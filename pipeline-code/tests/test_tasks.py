@@ -10,9 +10,12 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from fakes import reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from fakes import content_version, reference_build, tiny_model_bytes, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import FIXTURE_PIPELINE, RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
+from mlpipeline import cleanup as cleanup_module, ml_jobs
 from mlpipeline.cleanup import CleanupError
+from mlpipeline.config import parse_config
+from mlpipeline.run_outcome import RunOutcome
 from mlpipeline.config import ConfigError
 from mlpipeline.graph_context import GraphContextError
 from mlpipeline.ml_jobs import TrainingJobFailed
@@ -47,16 +50,6 @@ TRAINED = {
 @pytest.fixture(scope="module")
 def sample():
     return pd.read_csv(SAMPLE_FILE, parse_dates=["TS"])
-
-
-def tiny_model_bytes():
-    """A real (tiny) XGBoost model in the UBJ format jobs/train.py writes."""
-    import xgboost as xgb
-
-    frame = pd.DataFrame({"MONTH": [1, 2, 3, 4, 5, 6, 7, 8], "INCOME_LOAN_RATIO": [0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6]})
-    label = [0, 1, 0, 1, 0, 1, 0, 1]
-    booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(frame, label=label, feature_names=list(frame.columns)), num_boost_round=2)
-    return bytes(booster.save_raw("ubj"))
 
 
 MODEL_BYTES = tiny_model_bytes()
@@ -94,15 +87,17 @@ def test_prepare_data_writes_one_dataset_version_named_after_the_source_change(s
     assert session.return_values == [value]
 
     result = json.loads(value)
-    # One version; train and test are its SPLIT column's two parts.
-    assert result["dataset"] == {"name": DATASET, "version": "v20240215_083000", "train": "v20240215_083000", "test": "v20240215_083000"}
+    # One version, named after the source's content; train and test are its SPLIT column's two parts.
+    version = content_version(sample)
+    assert session.statements_matching("HASH_AGG") == [f"SELECT TO_CHAR(HASH_AGG(*)), COUNT(*) FROM {SOURCE}"]
+    assert result["dataset"] == {"name": DATASET, "version": version, "train": version, "test": version}
     assert result["split_col"] == "SPLIT"
     assert result["feature_state"] == {
-        "lookups": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_LOOKUPS", "means": "ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_MEANS",
+        "lookups": f"ML_DEV.MODELS.MORTGAGE_DATASET_{version.upper()}_LOOKUPS", "means": f"ML_DEV.MODELS.MORTGAGE_DATASET_{version.upper()}_MEANS",
     }
     assert session.statements_matching("^SAVE_AS_TABLE") == [
-        "SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_LOOKUPS mode=overwrite",
-        "SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_V20240215_083000_MEANS mode=overwrite",
+        f"SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_{version.upper()}_LOOKUPS mode=overwrite",
+        f"SAVE_AS_TABLE ML_DEV.MODELS.MORTGAGE_DATASET_{version.upper()}_MEANS mode=overwrite",
     ]
     assert result["reused"] is False and result["sample_data_loaded"] is False
     assert result["source_table"] == SOURCE
@@ -141,10 +136,11 @@ def test_prepare_data_loads_the_staged_sample_when_the_table_is_absent(sample):
     assert create.startswith(f"CREATE TABLE IF NOT EXISTS {SOURCE} (LOAN_ID NUMBER(38,0), TS TIMESTAMP_NTZ,")
     (copy,) = session.statements_matching("^COPY INTO")
     assert copy.startswith(f"COPY INTO {SOURCE} FROM {sample_file} FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1")
-    # The version comes from the table's last-altered time after the load (the fake moves its clock 5 s).
-    assert result["dataset"]["version"] == "v20240301_100005"
+    # The version comes from the table's content after the load.
+    version = content_version(session.tables[SOURCE]["frame"])
+    assert result["dataset"]["version"] == version
     assert result["sample_data_loaded"] is True
-    assert len(store.versions[(DATASET, "v20240301_100005")]["frame"]) == len(sample)
+    assert len(store.versions[(DATASET, version)]["frame"]) == len(sample)
 
 
 def test_prepare_data_without_table_or_sample_data_fails_naming_the_table():
@@ -209,7 +205,11 @@ def test_train_model_submits_the_staged_payload_and_returns_the_job_result():
     value = train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
 
     assert "CALL SYSTEM$GET_PREDECESSOR_RETURN_VALUE('MORTGAGE_PIPELINE$PREPARE_DATA')" in session.statements
-    assert session.statements_matching("^SHOW PARAMETERS") == ["SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK ML_DEV.PIPELINE.\"MORTGAGE_PIPELINE$TRAIN_MODEL\""]
+    assert session.statements_matching("^SHOW PARAMETERS") == [
+        "SHOW PARAMETERS LIKE 'USER_TASK_TIMEOUT_MS' IN TASK ML_DEV.PIPELINE.\"MORTGAGE_PIPELINE$TRAIN_MODEL\"",
+        "SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN SESSION",
+        "SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN WAREHOUSE ML_DEV_WH",
+    ]
     (submission,) = jobs.submissions
     model_path = submission["args"][submission["args"].index("--model-path") + 1]
     assert ATTEMPT_MODEL.match(model_path)
@@ -583,6 +583,7 @@ def test_cleanup_removes_the_run_and_what_is_past_retention_except_the_default_a
         "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
         "feature_state_tables": {"count": 2, "names": [STATE_TABLES_V20240105["lookups"], STATE_TABLES_V20240105["means"]]},
         "ml_jobs": {"count": 0, "names": []},
+        "cancelled_ml_jobs": {"count": 0, "names": []},
     }
     assert result["missing"] == {"count": 0, "names": []}
     assert result["kept_default_model_version"] == "V_OLD_DEFAULT"
@@ -696,6 +697,7 @@ def test_cleanup_after_a_failed_task_keeps_the_runs_artefacts_and_still_applies_
         "dataset_versions": {"count": 3, "names": ["v20240105_000000_test", "v20240105_000000_train", "v20240105_000000"]},
         "feature_state_tables": {"count": 2, "names": [STATE_TABLES_V20240105["lookups"], STATE_TABLES_V20240105["means"]]},
         "ml_jobs": {"count": 0, "names": []},
+        "cancelled_ml_jobs": {"count": 0, "names": []},
     }
     assert session.return_values == [value]
     assert f"keeping {ARTIFACTS}{RUN_ID}/" in capsys.readouterr().out
@@ -842,3 +844,191 @@ def test_cleanup_reports_a_job_that_cannot_be_deleted_after_trying_the_rest():
     with pytest.raises(CleanupError, match="delete ML Job ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_1: Insufficient privileges"):
         cleanup.main(session, registry=registry, store=store, jobs=jobs, now=NOW)
     assert "V_OLD" not in registry.models["MORTGAGE_MODEL"]
+
+
+# -- CLEANUP: when in doubt, keep the data (issue items 3, 4 and 7)
+
+
+def dataset_names(store):
+    return sorted(v for _, v in store.versions)
+
+
+def test_cleanup_keeps_every_dataset_when_lineage_is_not_authorized():
+    # A role without VIEW LINEAGE gets "does not exist or not authorized" from the lineage query: that
+    # is not "no lineage", so nothing is known to be unused and every dataset version stays.
+    session, registry, store = cleanup_world()
+    before = dataset_names(store)
+
+    def not_authorized(model_name, version):
+        raise FakeSQLError("SQL compilation error: Object 'MORTGAGE_MODEL' does not exist or not authorized.")
+
+    registry.datasets_used_by = not_authorized
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert result["removed"]["dataset_versions"] == {"count": 0, "names": []}
+    assert dataset_names(store) == before
+    assert "lineage of ML_DEV.MODELS.MORTGAGE_MODEL V_OLD_DEFAULT" in result["missing"]["names"]
+    assert result["removed"]["model_versions"]["names"] == ["V_OLD"]  # what it does know still goes
+
+
+def test_cleanup_keeps_every_dataset_when_the_model_versions_cannot_be_listed():
+    session, registry, store = cleanup_world()
+    before = dataset_names(store)
+
+    def not_authorized(model_name):
+        raise FakeSQLError("Model 'MORTGAGE_MODEL' does not exist or not authorized.")
+
+    registry.versions = not_authorized
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert dataset_names(store) == before and result["removed"]["dataset_versions"]["count"] == 0
+
+
+def test_cleanup_keeps_every_dataset_when_the_registry_cannot_be_opened():
+    session, _, store = cleanup_world()
+    before = dataset_names(store)
+
+    def missing_schema():
+        raise ValueError("Schema ML_DEV.MODELS does not exist.")
+
+    result = cleanup_module.run_cleanup(session, parse_config(graph_config()), RUN_ID, RunOutcome("succeeded", "all succeeded"),
+                                        missing_schema, store, NOW, FakeJobs())
+    assert dataset_names(store) == before and result["removed"]["dataset_versions"]["count"] == 0
+
+
+def test_cleanup_keeps_every_dataset_when_the_run_folders_cannot_be_listed():
+    session, registry, store = cleanup_world()
+    before = dataset_names(store)
+    real_sql = session.sql
+
+    def sql(query, params=None):
+        if query.startswith("LIST "):
+            raise FakeSQLError("Stage 'ML_DEV.PIPELINE.ARTIFACT_STAGE' does not exist or not authorized.")
+        return real_sql(query, params)
+
+    session.sql = sql
+    json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert dataset_names(store) == before
+
+
+def test_cleanup_compares_lineage_versions_without_regard_to_case():
+    # The lineage names the version as the server stores it; the dataset lists it as created.
+    session, registry, store = cleanup_world()
+    registry.models["MORTGAGE_MODEL"]["V_RECENT"]["train_dataset"] = ('"ML_DEV"."MODELS"."MORTGAGE_DATASET"', "V20240105_000000")
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert result["removed"]["dataset_versions"] == {"count": 0, "names": []}
+    assert {"v20240105_000000", "v20240105_000000_train", "v20240105_000000_test"} <= set(dataset_names(store))
+
+
+def test_cleanup_keeps_the_dataset_version_a_failed_run_needs_for_retry_last():
+    # PREPARE_DATA of this (failed) run and of RUN_RECENT (failed 5 days ago, folder kept) recorded
+    # their dataset versions; both are past retention and no model uses them, but RETRY LAST needs them.
+    session, registry, store = cleanup_world(promote="FAILED")
+    session.stage[f"{ARTIFACTS}{RUN_ID}/datasets/v20240105_000000.json"] = (b"{}", NOW)
+    store.add(DATASET, "v20240106_000000", days_ago(57))
+    session.stage[f"{ARTIFACTS}RUN_RECENT/datasets/v20240106_000000.json"] = (b"{}", days_ago(5))
+    # RUN_OLD's folder expires now: its marker keeps nothing.
+    store.add(DATASET, "v20240107_000000", days_ago(58))
+    session.stage[f"{ARTIFACTS}RUN_OLD/datasets/v20240107_000000.json"] = (b"{}", days_ago(60))
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=FakeJobs(), now=NOW))
+    assert result["removed"]["dataset_versions"]["names"] == ["v20240107_000000"]
+    assert {"v20240105_000000", "v20240106_000000"} <= set(dataset_names(store))
+
+
+def test_prepare_data_records_its_dataset_version_in_the_run_folder(sample):
+    session = session_with(task="PREPARE_DATA")
+    session.add_table(SOURCE, sample, "20240215_083000")
+    result = json.loads(prepare_data.main(session, store=FakeDatasetStore(), build=reference_build))
+    version = result["dataset"]["version"]
+    data, _ = session.stage[f"{ARTIFACTS}{RUN_ID}/datasets/{version}.json"]
+    assert json.loads(data) == result["dataset"]
+
+
+def test_cleanup_cancels_this_runs_own_job_that_is_still_running():
+    # TRAIN_MODEL was stopped from outside (its timeout, a cancelled graph run) while its job ran: the
+    # job's submission marker is in this run's folder, and the job is still RUNNING.
+    session, registry, store = cleanup_world(promote="FAILED")
+    session.stage[f"{ARTIFACTS}{RUN_ID}/attempts/0a1b2c3d4e5f/submitted.json"] = (b"{}", NOW)
+    session.stage[f"{ARTIFACTS}RUN_RECENT/attempts/998877665544/submitted.json"] = (b"{}", days_ago(5))
+
+    def job(name, status, age_days):
+        return {"id": f"ML_DEV.PIPELINE.{name}", "name": name, "status": status, "created_time": days_ago(age_days)}
+
+    jobs = FakeJobs(listed=[
+        job("MORTGAGE_PIPELINE_TRAINING_0a1b2c3d4e5f", "RUNNING", 0),   # this run's: cancelled
+        job("MORTGAGE_PIPELINE_TRAINING_998877665544", "RUNNING", 5),   # another run's: left alone
+        job("MORTGAGE_PIPELINE_TRAINING_112233445566", "DONE", 0),
+    ])
+    result = json.loads(cleanup.main(session, registry=registry, store=store, jobs=jobs, now=NOW))
+    assert jobs.cancelled == ["ML_DEV.PIPELINE.MORTGAGE_PIPELINE_TRAINING_0a1b2c3d4e5f"]
+    assert result["removed"]["cancelled_ml_jobs"] == {"count": 1, "names": jobs.cancelled}
+
+
+# -- TRAIN_MODEL: when Snowflake would stop it (issue item 4)
+
+
+@pytest.mark.parametrize("task_ms, statement_s, expected_ms", [
+    (14_400_000, [1_800, 0], 1_800_000),        # the session's 30 min statement timeout stops it first
+    (14_400_000, [0, 0], 14_400_000),           # 0: no statement limit
+    (600_000, [172_800, 3_600], 600_000),       # the task's 10 min is the lowest
+    (14_400_000, [172_800, 7_200], 7_200_000),  # the warehouse's 2 h
+    (0, [], 3_600_000),                         # nothing known: Snowflake's default task timeout
+])
+def test_the_effective_timeout_is_the_lowest_non_zero_limit(task_ms, statement_s, expected_ms):
+    assert ml_jobs.effective_timeout_ms(task_ms, statement_s) == expected_ms
+
+
+def test_train_model_waits_no_longer_than_the_statement_timeout_allows():
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    session.task_parameters["MORTGAGE_PIPELINE$TRAIN_MODEL"] = {"USER_TASK_TIMEOUT_MS": TIMEOUT_MS}  # 4 h
+    session.scope_parameters["WAREHOUSE ML_DEV_WH"] = {"STATEMENT_TIMEOUT_IN_SECONDS": 1_800}  # 30 min
+    jobs = FakeJobs(job_returning(session=session, duration=3_600.0))
+    with pytest.raises(TrainingJobFailed, match="did not finish within 1680 s"):
+        train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
+    assert jobs.made[0].cancelled is True
+    assert session.statements_matching("STATEMENT_TIMEOUT_IN_SECONDS") == [
+        "SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN SESSION",
+        "SHOW PARAMETERS LIKE 'STATEMENT_TIMEOUT_IN_SECONDS' IN WAREHOUSE ML_DEV_WH",
+    ]
+
+
+def test_train_model_records_its_submission_in_the_run_folder_before_waiting():
+    session = session_with(task="TRAIN_MODEL", PREPARE_DATA=PREPARED)
+    session.task_parameters["MORTGAGE_PIPELINE$TRAIN_MODEL"] = {"USER_TASK_TIMEOUT_MS": TIMEOUT_MS}
+    seen_before_wait = []
+
+    def make(kwargs):
+        job = job_returning(session=session)(kwargs)
+        real_wait = job.wait
+        job.wait = lambda timeout=-1: seen_before_wait.extend(p for p in session.stage if p.endswith("/submitted.json")) or real_wait(timeout)
+        return job
+
+    jobs = FakeJobs(make)
+    train_model.main(session, PAYLOAD, "jobs/train.py", 2, jobs=jobs)
+    token = jobs.submissions[0]["name"].rsplit("_", 1)[1]
+    assert seen_before_wait == [f"{ARTIFACTS}{RUN_ID}/attempts/{token}/submitted.json"]
+    data, _ = session.stage[seen_before_wait[0]]
+    assert json.loads(data) == {"job_id": "ML_DEV.PIPELINE.MLJOB_0A1B", "job_name": jobs.submissions[0]["name"]}
+
+
+# -- PREPARE_DATA: the version follows the source's content (issue item 5)
+
+
+def test_new_rows_in_a_view_make_a_new_version_though_its_last_altered_did_not_change(sample):
+    store = FakeDatasetStore()
+    versions = []
+    for rows in (sample.head(300), sample):  # the view's base table got rows; the view's DDL did not change
+        session = session_with(task="PREPARE_DATA")
+        session.add_table(SOURCE, rows.copy(), "20240215_083000", view=True)
+        versions.append(json.loads(prepare_data.main(session, store=store, build=reference_build))["dataset"]["version"])
+    assert versions == [content_version(sample.head(300)), content_version(sample)]
+    assert [call[0] for call in store.calls].count("create_version") == 2
+
+
+def test_table_maintenance_without_a_data_change_reuses_the_version(sample):
+    store = FakeDatasetStore()
+    results = []
+    for last_altered in ("20240215_083000", "20240216_020000"):  # e.g. reclustering moved LAST_ALTERED
+        session = session_with(task="PREPARE_DATA")
+        session.add_table(SOURCE, sample, last_altered)
+        results.append(json.loads(prepare_data.main(session, store=store, build=reference_build)))
+    assert results[0]["dataset"]["version"] == results[1]["dataset"]["version"] == content_version(sample)
+    assert results[1]["reused"] is True

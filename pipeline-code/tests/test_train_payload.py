@@ -9,8 +9,6 @@ import types
 import pandas as pd
 import pytest
 
-from fakes import FakeSession
-from helpers import graph_config
 from jobs import train
 from mlpipeline import features, modeling
 
@@ -39,16 +37,30 @@ def rows_of(frame, split):
 
 
 class LocalIO:
+    """The payload's io seam over pandas frames; records what the head node reads, and how: a whole
+    split (``frame``) or result batches of at most ``batch_rows`` (``batches``)."""
+
+    batch_rows = 100
+
     def __init__(self, versions):
         self.versions = versions
         self.loaded = []
+        self.streamed = []
+        self.largest_batch = 0
         self.connected = []
         self.saved = {}
 
-    def frame(self, name, version, split_col, split, limit=None):
-        self.loaded.append((name, version, split_col, split, limit))
+    def frame(self, name, version, split_col, split):
+        self.loaded.append((name, version, split_col, split))
+        return rows_of(self.versions[version], split)
+
+    def batches(self, name, version, split_col, split):
+        self.streamed.append((name, version, split_col, split))
         rows = rows_of(self.versions[version], split)
-        return rows if limit is None else rows.head(limit)
+        for start in range(0, len(rows), self.batch_rows):
+            batch = rows.iloc[start:start + self.batch_rows]
+            self.largest_batch = max(self.largest_batch, len(batch))
+            yield batch
 
     def connector(self, name, version, split_col, split):
         self.connected.append((name, version, split_col, split))
@@ -61,7 +73,9 @@ class LocalIO:
 def test_payload_trains_on_the_train_rows_evaluates_on_the_test_rows_and_saves_the_model(dataset):
     io = LocalIO(dataset)
     result = train.main(argv(), io=io)
-    assert io.loaded == [(DATASET, "v1", "SPLIT", "TEST", None), (DATASET, "v1", "SPLIT", "TRAIN", None)]
+    # One node holds the train split it trains on; the test split is streamed.
+    assert io.loaded == [(DATASET, "v1", "SPLIT", "TRAIN")]
+    assert io.streamed == [(DATASET, "v1", "SPLIT", "TEST")]
     assert io.connected == []  # one instance: no DataConnector
     assert result["model_path"] == MODEL_PATH and result["distributed"] is False
     assert result["metrics"]["test_accuracy"] >= 0.7
@@ -86,10 +100,20 @@ def test_several_instances_train_through_a_data_connector_of_the_train_rows(data
     result = train.main(argv(instances=2), io=io, distributed_trainer=distributed)
     assert seen == [(("connector", "v1", "TRAIN"), list(features.FEATURE_COLUMNS), "MORTGAGERESPONSE")]
     assert io.connected == [(DATASET, "v1", "SPLIT", "TRAIN")]
-    # The head node reads the test split and at most TRAIN_EVAL_ROWS train rows (for the train metrics).
-    assert io.loaded == [(DATASET, "v1", "SPLIT", "TEST", None), (DATASET, "v1", "SPLIT", "TRAIN", train.TRAIN_EVAL_ROWS)]
+    # Item 6: the head node never holds a split, only one result batch at a time (both splits
+    # streamed for the metrics), so its memory does not grow with the table.
+    assert io.loaded == []
+    assert io.streamed == [(DATASET, "v1", "SPLIT", "TRAIN"), (DATASET, "v1", "SPLIT", "TEST")]
+    assert io.largest_batch == LocalIO.batch_rows
     assert result["distributed"] is True and result["instances"] == 2
-    assert result["metrics"]["test_accuracy"] >= 0.7
+    # The streamed metrics are those of the whole splits (worked out here on the full frames).
+    booster = modeling.train_local(train_rows, features.FEATURE_COLUMNS, "MORTGAGERESPONSE", rounds=20)
+    test = rows_of(dataset["v1"], "TEST")
+    assert result["metrics"] == {
+        **modeling.evaluate(booster, train_rows, features.FEATURE_COLUMNS, "MORTGAGERESPONSE", "train"),
+        **modeling.evaluate(booster, test, features.FEATURE_COLUMNS, "MORTGAGERESPONSE", "test"),
+    }
+    assert result["train_rows"] == len(train_rows) and result["test_rows"] == len(test)
 
 
 def test_without_the_distributor_several_instances_train_on_one_node(dataset):
@@ -99,7 +123,7 @@ def test_without_the_distributor_several_instances_train_on_one_node(dataset):
     io = LocalIO(dataset)
     result = train.main(argv(instances=2), io=io, distributed_trainer=unavailable)
     assert result["distributed"] is False and result["metrics"]["test_accuracy"] >= 0.7
-    assert io.loaded[-1] == (DATASET, "v1", "SPLIT", "TRAIN", None)
+    assert io.loaded[-1] == (DATASET, "v1", "SPLIT", "TRAIN")
 
 
 def test_payload_arguments_are_required():
@@ -108,48 +132,29 @@ def test_payload_arguments_are_required():
 
 
 def test_payload_runs_as_the_launchers_script_with_its_session(dataset, monkeypatch):
-    """The launcher creates a session (get_active_session) and runs the file with runpy."""
-    session = FakeSession(graph_config())
-    full = dataset["v1"]
+    """The launcher creates a session (get_active_session) and runs the file with runpy. The real
+    Snowpark session and snowflake-ml DatasetReader run over a stand-in for the account's connection
+    (tests/snowflake_account.py)."""
+    pytest.importorskip("snowflake.ml.data", reason="snowflake-ml-python is not installed (Debian fallback)")
+    from snowflake.ml.data.data_source import DatasetInfo
+    from snowflake.ml.dataset.dataset_reader import DatasetReader
+    from snowflake.snowpark import Session
 
-    class Filtered:
-        def __init__(self, frame):
-            self.frame = frame
+    from snowflake_account import AccountConnection
 
-        def filter(self, condition):
-            return Filtered(self.frame[self.frame[condition[0]] == condition[1]])
-
-        def limit(self, n):
-            return Filtered(self.frame.head(n))
-
-        def to_pandas(self):
-            return self.frame.reset_index(drop=True).copy()
+    full = dataset["v1"].drop(columns=["TIMESTAMP"])
+    account = AccountConnection(full)
+    session = Session(account.conn)
+    reader = DatasetReader.from_sources(session, [DatasetInfo(DATASET, "v1", f"snow://dataset/{DATASET}/versions/v1/")], snowpark_session=session)
 
     def load_dataset(sess, name, version):
+        # Stands for resolving the dataset version in the account (SHOW DATASETS / versions).
         assert sess is session and (name, version) == (DATASET, "v1")
-        return types.SimpleNamespace(read=types.SimpleNamespace(to_snowpark_dataframe=lambda: Filtered(full)))
+        return types.SimpleNamespace(read=reader)
 
-    class Col:
-        def __init__(self, name):
-            self.name = name
-
-        def __eq__(self, other):
-            return (self.name, other)
-
-    modules = {
-        "snowflake": types.ModuleType("snowflake"),
-        "snowflake.snowpark": types.ModuleType("snowflake.snowpark"),
-        "snowflake.snowpark.context": types.ModuleType("snowflake.snowpark.context"),
-        "snowflake.snowpark.functions": types.ModuleType("snowflake.snowpark.functions"),
-        "snowflake.ml": types.ModuleType("snowflake.ml"),
-        "snowflake.ml.dataset": types.ModuleType("snowflake.ml.dataset"),
-    }
-    modules["snowflake.snowpark.context"].get_active_session = lambda: session
-    modules["snowflake.snowpark.functions"].col = Col
-    modules["snowflake.snowpark.functions"].lit = lambda value: value
-    modules["snowflake.ml.dataset"].load_dataset = load_dataset
-    for name, module in modules.items():
-        monkeypatch.setitem(sys.modules, name, module)
+    # Stands for the session the ML Job launcher creates in the container (needs an account).
+    monkeypatch.setattr("snowflake.snowpark.context.get_active_session", lambda: session)
+    monkeypatch.setattr("snowflake.ml.dataset.load_dataset", load_dataset)
     monkeypatch.setattr(sys, "argv", [os.path.join(CODE_ROOT, "jobs", "train.py")] + argv())
 
     globals_after = runpy.run_path(os.path.join(CODE_ROOT, "jobs", "train.py"), run_name="__main__")
@@ -157,5 +162,7 @@ def test_payload_runs_as_the_launchers_script_with_its_session(dataset, monkeypa
     result = globals_after["__return__"]
     assert result["model_path"] == MODEL_PATH and result["metrics"]["test_accuracy"] >= 0.7
     assert result["test_rows"] == int((full["SPLIT"] == "TEST").sum())
-    assert MODEL_PATH in session.stage  # uploaded through the session's put_stream, uncompressed
-    assert f"PUT_STREAM {MODEL_PATH} auto_compress=False overwrite=True" in session.statements
+    # The model went up through the session's put_stream, uncompressed, and is the trained one.
+    assert f"PUT {MODEL_PATH} auto_compress=False overwrite=True" in account.statements
+    booster = modeling.model_from_bytes(account.uploaded[MODEL_PATH])
+    assert booster.num_boosted_rounds() == modeling.DEFAULT_ROUNDS

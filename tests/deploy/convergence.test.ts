@@ -3,11 +3,9 @@
 // and the update repairs the graph, root last. Against the REST stub through snowflake-sdk.
 import assert from "node:assert/strict";
 import { after, beforeEach, describe, test } from "node:test";
-import { taskOperationGuard } from "../../components/deploy/taskHooks";
-import { rootControl } from "../../components/deploy/rootControl";
+import { TaskOperationGuard } from "../../components/deploy/taskGuard";
 import { openSession as openConnection } from "../../snowflake/session";
 import { graphActivationProvider as provider, type GraphActivationInputs, type GraphActivationOutputs } from "../../components/providers/graphActivation";
-import { RootLease } from "../../lib/deploy/rootLease";
 import { startSnowflakeStub, stubConnectionSettings, type SnowflakeStub } from "../support/snowflakeStub";
 import { playTaskSchema, providerOperation, type TaskSchema } from "../support/taskGraphStub";
 
@@ -50,15 +48,16 @@ async function noChangeUp() {
 
 describe("converge after a failed up (refresh: always + GraphActivation read)", () => {
   test("the up died between its suspend and its resume (no after- or error-hook ran): the root stays suspended; the next up resumes it", async () => {
-    const lease = new RootLease(rootControl(ROOT, open), { declaredStarted: true });
-    const guard = taskOperationGuard(lease);
+    const guard = new TaskOperationGuard(open, () => undefined);
+    guard.declare({ rootTask: ROOT, started: true, tasks: [ROOT, ...CHILDREN].map((t) => t.split(".")[2]) });
     stub.on(`ALTER TASK ${TRAIN} MODIFY AS SELECT 2`, { error: { code: "002003", message: "SQL compilation error: Object does not exist", sqlState: "02000" } });
-    await guard.before({ urn: "train" });
+    const [database, schemaName, name] = TRAIN.split(".");
+    await guard.before({ urn: "train", newInputs: { database, schema: schemaName, name } });
     const sql = await open();
     await assert.rejects(providerOperation(sql, ROOT, `ALTER TASK ${TRAIN} MODIFY AS SELECT 2`), /does not exist/);
     await sql.close();
     // The engine was cancelled here: the lease is never released.
-    assert.equal(schema.states.get(ROOT), "suspended");
+    assert.equal(schema.state(ROOT), "suspended");
 
     const next = await noChangeUp();
     assert.equal(next.refreshed.inSync, false);
@@ -66,11 +65,11 @@ describe("converge after a failed up (refresh: always + GraphActivation read)", 
     assert.equal(next.diff.changes, true);
     assert.deepEqual(next.statements, ["SHOW TASKS IN SCHEMA ML_PROD.PIPELINE", `ALTER TASK ${ROOT} RESUME`, "SHOW TASKS IN SCHEMA ML_PROD.PIPELINE"]);
     assert.equal(next.updated!.inSync, true);
-    assert.equal(schema.states.get(ROOT), "started");
+    assert.equal(schema.state(ROOT), "started");
   });
 
   test("a failed update left one child suspended (task.go does not undo its own suspend): the next up resumes it, then the root", async () => {
-    schema.states.set(TRAIN, "suspended");
+    schema.tasks.get(TRAIN)!.state = "suspended";
     const next = await noChangeUp();
     assert.equal(next.refreshed.inSync, false);
     assert.deepEqual(next.statements, [
@@ -80,7 +79,7 @@ describe("converge after a failed up (refresh: always + GraphActivation read)", 
       `ALTER TASK ${ROOT} RESUME`,
       "SHOW TASKS IN SCHEMA ML_PROD.PIPELINE",
     ]);
-    assert.deepEqual([...schema.states.values()], ["started", "started", "started", "started"]);
+    assert.deepEqual([...schema.tasks.values()].map((t) => t.state), ["started", "started", "started", "started"]);
   });
 
   test("nothing wrong: the refresh finds the graph in sync and the up changes nothing", async () => {

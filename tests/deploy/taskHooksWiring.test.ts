@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { TaskGraph } from "../../components/taskGraph";
-import { engineSupportsHooks } from "../../components/deploy/taskHooks";
+import { runsUnderMocks } from "../../components/deploy/taskHooks";
 import type { TaskDefinition, TaskGraphDefinition } from "../../lib/tasks/taskDefinitions";
 
 const task = (name: string, over: Partial<TaskDefinition>): TaskDefinition => ({
@@ -29,12 +29,12 @@ const definition: TaskGraphDefinition = {
 };
 
 describe("TaskGraph resource options", () => {
-  it("every task but the root carries the hooks; only the finalizer replaces delete-first; none without hooks given", async () => {
+  it("every task, the root included, carries the hooks; only the finalizer replaces delete-first; none without hooks given", async () => {
     const markerHook = () => undefined;
     const marker: pulumi.ResourceHookBinding = { beforeCreate: [markerHook] };
     const seen: Record<string, { hooks: boolean; deleteBeforeReplace: boolean }> = {};
     await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) }, "p", "prod");
-    assert.equal(engineSupportsHooks(), false, "the mock monitor registers no hooks");
+    assert.equal(runsUnderMocks(), true, "the mock monitor runs no hooks");
     const record: pulumi.ResourceTransformation = (args) => {
       if (args.type === "snowflake:index/task:Task") {
         const opts = args.opts as pulumi.CustomResourceOptions;
@@ -51,7 +51,7 @@ describe("TaskGraph resource options", () => {
     await new Promise((r) => setTimeout(r, 50));
     await pulumi.runtime.disconnect();
     assert.deepEqual(seen, {
-      "flow-root": { hooks: false, deleteBeforeReplace: false },
+      "flow-root": { hooks: true, deleteBeforeReplace: false },
       "flow-task-a": { hooks: true, deleteBeforeReplace: false },
       "flow-task-b": { hooks: true, deleteBeforeReplace: false },
       "flow-finalizer": { hooks: true, deleteBeforeReplace: true },

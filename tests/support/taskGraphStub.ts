@@ -2,56 +2,81 @@
  * The stub playing one schema of tasks the way the provider's task operations meet it
  * (terraform-provider-snowflake v1.2.1, the code @pulumi/snowflake 1.3.0 bridges):
  *
- * - `SHOW TASKS LIKE '<NAME>' IN SCHEMA DB.SCHEMA` returns the task's row (name, state), and
- *   `SHOW TASKS IN SCHEMA DB.SCHEMA` every task's;
+ * - `SHOW TASKS IN SCHEMA DB.SCHEMA` returns every task's row: name, database_name, schema_name,
+ *   state, predecessors (a JSON list of quoted names) and task_relations (JSON with
+ *   FinalizedRootTask for a finalizer), the columns of
+ *   https://docs.snowflake.com/en/sql-reference/sql/show-tasks#output;
  * - `ALTER TASK <FQN> SUSPEND | RESUME` changes its state;
+ * - `DROP TASK <FQN>` removes the task;
  * - `CREATE TASK`, `ALTER TASK … MODIFY AS`, `DROP TASK` of a child are refused while the graph's
- *   root is started, with Snowflake's message (terraform-provider-snowflake #3435, #3887, #4041).
+ *   root is started, with Snowflake's message ("Modifying a task graph",
+ *   https://docs.snowflake.com/en/user-guide/tasks-graphs: suspend the root before changing a task).
+ *
+ * `events` is one timeline of the root's state changes and the task DDL, so a test can assert that
+ * no RESUME of the root falls between two DDL of one deploy.
  *
  * `providerOperation` is what one provider create/update/delete does around its DDL: SHOW the
  * root, suspend it only if it is started and then queue its resume, run the DDL, resume what it
  * queued (SuspendRootTasks/ResumeTasks, pkg/sdk/tasks_impl_gen.go at v1.2.1:
  * https://github.com/snowflakedb/terraform-provider-snowflake/blob/v1.2.1/pkg/sdk/tasks_impl_gen.go).
  */
-import { rootStateFromRows, showRootStatement } from "../../components/deploy/rootControl";
 import type { SqlSession } from "../../snowflake/session";
+import { parseShowTasks, showTasksSql } from "../../snowflake/tasks";
 import type { SnowflakeStub } from "./snowflakeStub";
 
+export type TaskState = "started" | "suspended";
+
+/** One task of the schema: its state and its place in the graph. */
+export interface PlayedTask {
+  state: TaskState;
+  /** Unqualified predecessor names; none for a root or a finalizer. */
+  predecessors?: string[];
+  /** Unqualified name of the root this task finalizes. */
+  finalizes?: string;
+}
+
 export interface TaskSchema {
-  /** Fully qualified task -> state, as Snowflake holds it. */
-  states: Map<string, "started" | "suspended">;
+  /** Fully qualified task -> what Snowflake holds. */
+  tasks: Map<string, PlayedTask>;
   /** Child DDL the stub accepted, in order. */
   applied: string[];
   /** Child DDL the stub refused, with the refusal. */
   refused: string[];
+  /** `SUSPEND <task>`, `RESUME <task>` and every accepted DDL, in order. */
+  events: string[];
+  state(task: string): TaskState | undefined;
 }
 
 const OK = { columns: [{ name: "status", type: "text" }], rows: [["Statement executed successfully."]] };
+const COLUMNS = ["name", "database_name", "schema_name", "state", "predecessors", "task_relations"].map((n) => ({ name: n, type: "text" }));
 
 /** Registers the rules on `stub` for a graph rooted at `rootTask` (DB.SCHEMA.NAME). */
-export function playTaskSchema(stub: SnowflakeStub, rootTask: string, initial: Record<string, "started" | "suspended">): TaskSchema {
-  const schema: TaskSchema = { states: new Map(Object.entries(initial)), applied: [], refused: [] };
+export function playTaskSchema(stub: SnowflakeStub, rootTask: string, initial: Record<string, TaskState | PlayedTask>): TaskSchema {
+  const tasks = new Map<string, PlayedTask>(Object.entries(initial).map(([fqn, t]) => [fqn, typeof t === "string" ? { state: t } : { ...t }]));
+  const schema: TaskSchema = { tasks, applied: [], refused: [], events: [], state: (task) => tasks.get(task)?.state };
   const [database, schemaName] = rootTask.split(".");
-  stub.on(/^SHOW TASKS LIKE '([^']+)' IN SCHEMA \S+$/, (sql) => {
-    const name = /LIKE '([^']+)'/.exec(sql)![1];
-    const state = schema.states.get(`${database}.${schemaName}.${name}`);
-    return {
-      columns: ["name", "database_name", "schema_name", "state"].map((n) => ({ name: n, type: "text" })),
-      rows: state ? [[name, database, schemaName, state]] : [],
-    };
-  });
-  stub.on(`SHOW TASKS IN SCHEMA ${database}.${schemaName}`, () => ({
-    columns: ["name", "database_name", "schema_name", "state"].map((n) => ({ name: n, type: "text" })),
-    rows: [...schema.states].map(([fqn, state]) => [fqn.split(".")[2], database, schemaName, state]),
+  const quoted = (name: string) => `"${database}"."${schemaName}"."${name}"`;
+  stub.on(showTasksSql({ database, schema: schemaName }), () => ({
+    columns: COLUMNS,
+    rows: [...tasks].map(([fqn, t]) => [
+      fqn.split(".")[2],
+      database,
+      schemaName,
+      t.state,
+      JSON.stringify((t.predecessors ?? []).map(quoted)),
+      JSON.stringify(t.finalizes ? { Predecessors: [], FinalizedRootTask: quoted(t.finalizes) } : { Predecessors: (t.predecessors ?? []).map(quoted) }),
+    ]),
   }));
   stub.on(/^ALTER TASK \S+ (SUSPEND|RESUME)$/, (sql) => {
     const [, , task, action] = sql.split(" ");
-    if (!schema.states.has(task)) return { error: { code: "002003", message: `Task '${task}' does not exist or not authorized.`, sqlState: "02000" } };
-    schema.states.set(task, action === "RESUME" ? "started" : "suspended");
+    const played = tasks.get(task);
+    if (!played) return { error: { code: "002003", message: `Task '${task}' does not exist or not authorized.`, sqlState: "02000" } };
+    played.state = action === "RESUME" ? "started" : "suspended";
+    schema.events.push(`${action} ${task}`);
     return OK;
   });
   stub.on(/^(CREATE TASK|ALTER TASK \S+ MODIFY AS|DROP TASK)/, (sql) => {
-    if (schema.states.get(rootTask) === "started") {
+    if (tasks.get(rootTask)?.state === "started") {
       schema.refused.push(sql);
       return {
         error: {
@@ -62,6 +87,9 @@ export function playTaskSchema(stub: SnowflakeStub, rootTask: string, initial: R
       };
     }
     schema.applied.push(sql);
+    schema.events.push(sql);
+    const dropped = /^DROP TASK (?:IF EXISTS )?(\S+)$/.exec(sql);
+    if (dropped) tasks.delete(dropped[1]);
     return OK;
   });
   return schema;
@@ -73,7 +101,9 @@ export function playTaskSchema(stub: SnowflakeStub, rootTask: string, initial: R
  */
 export async function providerOperation(sql: SqlSession, rootTask: string, ddl: string, pauseMs = 0): Promise<void> {
   const queued: string[] = [];
-  if (rootStateFromRows(rootTask, await sql.execute(showRootStatement(rootTask))) === "started") {
+  const [database, schema, name] = rootTask.split(".");
+  const shown = parseShowTasks(await sql.execute(showTasksSql({ database, schema })), { database, schema }).get(name);
+  if (shown?.state === "started") {
     await sql.execute(`ALTER TASK ${rootTask} SUSPEND`);
     queued.push(rootTask);
   }
