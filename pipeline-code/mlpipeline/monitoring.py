@@ -20,11 +20,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
+from mlpipeline import features, scoring
 from mlpipeline.config import sql_string
 
 # The column ModelVersion.run adds for P(class 1) of a classifier's predict_proba.
-PROBABILITY_OUTPUT = "output_feature_1"
-LOG_COLUMNS = ("SCORED_AT", "LOAN_ID", "PREDICTED_CLASS", "PROBABILITY", "MODEL_VERSION")
+PROBABILITY_OUTPUT = scoring.PROBABILITY_OUTPUT
+# What batch scoring (scoring.score_batch) returns, plus the version that scored it.
+LOG_COLUMNS = scoring.SCORE_COLUMNS + ("MODEL_VERSION",)
 KEYS = (
     "monitor_refresh_interval", "monitor_aggregation_window", "monitor_alert_schedule", "monitor_notification_integration",
 )
@@ -32,6 +34,10 @@ KEYS = (
 
 class MonitorConfigError(ValueError):
     pass
+
+
+class InferenceLogError(ValueError):
+    """A batch the inference log cannot take; the message names the missing columns."""
 
 
 @dataclass(frozen=True)
@@ -150,18 +156,13 @@ def resume_alert_sql(n: MonitorNames) -> str:
 
 
 def baseline_frame(predicted: Any, label_column: str, probability_column: str, decision_threshold: float, scored_at: dt.datetime) -> Any:
-    """The TEST split's predictions as monitor rows: SCORED_AT, LOAN_ID, PREDICTED_CLASS, PROBABILITY, ACTUAL_CLASS.
-    ``predicted`` is a Snowpark DataFrame with LOAN_ID, the label and the model's P(class 1)."""
-    from snowflake.snowpark import functions as F
-    from snowflake.snowpark import types as T
-
-    probability = F.col(probability_column).cast(T.DoubleType())
+    """The TEST split's predictions as monitor rows: batch scoring's columns (scoring.SCORE_COLUMNS)
+    and ACTUAL_CLASS. ``predicted`` is a Snowpark DataFrame with LOAN_ID, the label and the model's P(class 1)."""
+    sp = features.snowpark_api()
+    F, T = sp.functions, sp.types
     return predicted.select(
-        F.lit(scored_at).cast(T.TimestampType(T.TimestampTimeZone.NTZ)).alias("SCORED_AT"),
-        F.col("LOAN_ID"),
-        F.iff(probability >= F.lit(decision_threshold), F.lit(1), F.lit(0)).cast(T.IntegerType()).alias("PREDICTED_CLASS"),
-        probability.alias("PROBABILITY"),
-        F.col(label_column).cast(T.IntegerType()).alias("ACTUAL_CLASS"),
+        scoring.score_columns(probability_column, scored_at, sp, decision_threshold)
+        + [F.col(label_column).cast(T.IntegerType()).alias("ACTUAL_CLASS")]
     )
 
 
@@ -178,14 +179,22 @@ def load_test_split(session: Any, prepared: Mapping[str, Any]) -> Any:
 
 
 def append_inferences(session: Any, registry_schema: str, pipeline: str, scored: Any, version: str) -> int:
-    """Appends a scored batch (SCORED_AT, LOAN_ID, PREDICTED_CLASS, PROBABILITY: what batch scoring
-    returns) to the inference log, with the model version that scored it. Returns the rows appended."""
+    """Appends a scored batch, what scoring.score_batch returns (SCORED_AT, LOAN_ID, PREDICTED_CLASS,
+    PROBABILITY), to the inference log, with the model version that scored it. Raises InferenceLogError
+    naming the missing columns when ``scored`` lacks one. Returns the rows appended."""
     from snowflake.snowpark import functions as F
 
+    present = {str(c).strip('"').upper() for c in scored.columns}
+    missing = [c for c in scoring.SCORE_COLUMNS if c not in present]
+    if missing:
+        raise InferenceLogError(
+            f"the scored rows lack column(s) {', '.join(missing)}; the inference log takes what scoring.score_batch returns: "
+            f"{', '.join(scoring.SCORE_COLUMNS)}"
+        )
     n = names(registry_schema, pipeline)
     session.sql(create_log_sql(n)).collect()
-    rows = scored.select("SCORED_AT", "LOAN_ID", "PREDICTED_CLASS", "PROBABILITY").with_column("MODEL_VERSION", F.lit(version))
-    count = rows.count()
+    rows = scored.select(list(scoring.SCORE_COLUMNS)).with_column("MODEL_VERSION", F.lit(version))
+    count = int(rows.count())
     rows.write.save_as_table(n.log, mode="append", column_order="name")
     return count
 

@@ -16,22 +16,11 @@ import pandas as pd
 import pytest
 
 from fakes import FakeRegistry, FakeSession, tiny_classifier
-from helpers import FIXTURE_PIPELINE, RUN_ID, graph_config, runtime_for, task_dependents_rows
+from helpers import FIXTURE_PIPELINE, MONITOR_CONFIG, RUN_ID, graph_config, runtime_for, task_dependents_rows
 from mlpipeline import monitoring
 from mlpipeline.config import ConfigError, parse_config
 from tasks import promote_model
 
-MONITOR_CONFIG = {
-    "monitor_refresh_interval": "1 day",
-    "monitor_aggregation_window": "1 day",
-    "monitor_alert_schedule": "60 MINUTE",
-    "monitor_notification_integration": "ML_DEV_ALERTS",
-    "monitor_drift_metric": "JENSEN_SHANNON",
-    "monitor_drift_column": "PROBABILITY",
-    "monitor_drift_max": 0.2,
-    "monitor_performance_metric": "CLASSIFICATION_ACCURACY",
-    "monitor_performance_min": 0.7,
-}
 SETTINGS = parse_config(graph_config(**MONITOR_CONFIG)).monitor
 NAMES = monitoring.names("ML_DEV.MODELS", "MORTGAGE_PIPELINE")
 MODEL = "ML_DEV.MODELS.MORTGAGE_MODEL"
