@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { parsePythonSources } from "./build/pythonSources";
 import { Pipeline, PipelineOutputs } from "./components/pipeline";
-import { buildPipelineCode, buildSampleData } from "./components/pipelineCode";
+import { buildPipelineCode } from "./components/pipelineCode";
 import { Platform } from "./components/platform";
+import { PLATFORM_NAME, platformAliases } from "./components/platformAliases";
 import { BRIDGED_TYPES_USED, previewFeaturesFor } from "./components/previewFeatures";
 import { artifactShas, PipelineArtifacts } from "./lib/artifacts";
 import { ConfigurationError, resolveConfiguration, ResolvedConfiguration, ResolvedPipeline } from "./lib/config/resolveConfiguration";
@@ -89,31 +90,6 @@ async function checkPromotion(from: string, built: { pipeline: ResolvedPipeline;
   return statuses;
 }
 
-const PIPELINE_TYPE = "snowflake-ml-pipeline:pipeline:Pipeline";
-const PLATFORM_TYPE = "snowflake-ml-pipeline:platform:Platform";
-/** Children that were the pipeline's before the platform was shared, and are the platform's now. */
-const MOVED_TYPES = new Set([
-  "snowflake-ml-pipeline:stages:Stages",
-  "snowflake-ml-pipeline:access:PipelineRoleAccess",
-  "snowflake-ml-pipeline:registry:ModelRegistry",
-  "pulumi-nodejs:dynamic/snowflake-ml-pipeline:ComputePool",
-  "pulumi-nodejs:dynamic/snowflake-ml-pipeline:StagedFiles",
-]);
-
-/**
- * Aliases that keep the objects of a stack deployed with one pipeline: the platform and its stages,
- * pool, registry and sample data were children of that pipeline's component, named after it.
- */
-function movedFromPipeline(platformName: string): pulumi.ResourceTransformation {
-  const formerParent = pulumi.createUrn(platformName, PIPELINE_TYPE);
-  return (args) => {
-    const isPlatform = args.type === PLATFORM_TYPE && args.name === platformName && args.opts.parent === undefined;
-    const isMovedChild = args.opts.parent instanceof Platform && MOVED_TYPES.has(args.type);
-    if (!isPlatform && !isMovedChild) return undefined;
-    return { props: args.props, opts: pulumi.mergeOptions(args.opts, { aliases: [{ parent: formerParent }] }) };
-  };
-}
-
 /**
  * Loads and validates the configuration (throwing, with every problem, before anything is
  * registered), builds the code of every pipeline, checks promotion, then registers the shared
@@ -136,15 +112,15 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
   for (const pipeline of configuration.pipelines) {
     built.push({ pipeline, code: await buildPipelineCode({ projectDir, codeRoot: pipeline.codeRoot, pipeline: pipeline.definition, python: pipeline.python }) });
   }
-  const sampleData = configuration.sampleDataPath === undefined ? undefined : buildSampleData(projectDir, configuration.sampleDataPath);
   const promotion = promoteFrom === undefined ? undefined : await checkPromotion(promoteFrom, built, settings.allowUnpromotedCode);
 
   const provider = snowflakeProvider({ transformations: opts.transformations });
   const withProvider = { ...opts, providers: [provider] };
-  // The platform keeps the first pipeline's logical name, so a stack deployed with one pipeline keeps its objects.
-  const platformName = pipelineLogicalName(configuration.pipelines[0].definition.name);
+  // The platform is the stack's: its name does not depend on the pipelines listed. Aliases keep the
+  // objects of a stack that named it after its first pipeline (components/platformAliases.ts).
+  const formerNames = configuration.pipelines.map((p) => pipelineLogicalName(p.definition.name));
   const platform = new Platform(
-    platformName,
+    PLATFORM_NAME,
     {
       database: settings.database,
       schema: settings.schema,
@@ -152,13 +128,11 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
       registrySchema: settings.registrySchema,
       warehouse: settings.warehouse,
       computePool: settings.computePool,
-      sourceTable: settings.sourceTable,
       pipelineRole: settings.pipelineRole,
       notificationIntegration: settings.notificationIntegration,
       errorIntegration: settings.errorIntegration,
-      sampleData,
     },
-    { ...withProvider, transformations: [...(opts.transformations ?? []), movedFromPipeline(platformName)] },
+    { ...withProvider, transformations: [...(opts.transformations ?? []), platformAliases(PLATFORM_NAME, formerNames)] },
   );
   const pipelines: Record<string, PipelineStackOutputs> = {};
   for (const { pipeline, code } of built) {
@@ -173,6 +147,8 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
         schedule: settings.pipelineSettings[name]?.schedule ?? settings.schedule,
         started: pipeline.root.started,
         graphConfig: pipeline.root.graphConfig,
+        sourceTable: pipeline.sourceTable,
+        sampleData: pipeline.sampleData?.path !== undefined,
         taskTimeoutMs: settings.taskTimeoutMs,
         taskRetries: settings.taskRetries,
         suspendAfterFailures: settings.suspendAfterFailures,

@@ -10,7 +10,8 @@ same bytes):
 
 - imports: every import statement, wherever it is (in functions, under if/try), as
   {"module", "level", "names", "line"}: what the bundler follows (build/pythonSources.ts, lib/bundle).
-- functions: top-level `def`/`async def` names with their line (an entrypoint needs `main`).
+- functions: top-level `def`/`async def` names with their line and parameters (an entrypoint needs
+  `main` taking session plus the task's procedure arguments).
 - names: every name bound at module level (def, class, assignment, import, for/with targets, in any
   if/try/with/for/while block): `from pkg import name` is satisfied by such a name or a submodule.
 - openNames: the module can define names we cannot see (`from x import *`, a module `__getattr__`,
@@ -108,7 +109,18 @@ def describe(path, source, minor):
     result["imports"].sort(key=lambda i: (i["line"], i["module"], i["level"]))
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            result["functions"].append({"name": node.name, "line": node.lineno})
+            args = node.args
+            result["functions"].append({
+                "name": node.name,
+                "line": node.lineno,
+                # What a positional call can pass: the plan checks main against the task's arguments.
+                "params": {
+                    "positional": [a.arg for a in args.posonlyargs + args.args],
+                    "defaults": len(args.defaults),
+                    "varargs": args.vararg is not None,
+                    "kwonlyRequired": [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None],
+                },
+            })
     names, state = set(), {"open": False}
     module_names(tree.body, names, state)
     if any(isinstance(n, ast.Name) and n.id in ("globals", "__getattr__") for n in ast.walk(tree)):

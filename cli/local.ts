@@ -1,17 +1,21 @@
 /**
- * `npm run pipeline -- local`: the standalone run. Runs the pipeline's Python tasks on this machine
- * (pipeline-code/run_local.py, which emulates the task graph), with the graph config the stack's
- * program would deploy (read from the offline plan, so it is exactly the deployed root task's CONFIG).
+ * `npm run pipeline -- local`: the standalone run. Runs one pipeline of the stack (`--pipeline NAME`,
+ * or the stack's only one) on this machine with that pipeline's graph config as the stack's program
+ * would deploy it (read from the offline plan, so it is exactly the deployed root task's CONFIG).
+ * The runner is the pipeline's own `run_local.py` in its folder (the sample's emulates the task graph:
+ * pipeline-code/run_local.py with mlpipeline/local_run.py).
  *
- * This file only resolves the inputs and starts Python; the graph emulation is in
- * pipeline-code/mlpipeline/local_run.py.
+ * This file only resolves the inputs and starts Python.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { Command, Option } from "commander";
 import { readPipelineDefinition } from "../lib/config/pipelineFile";
+import { readStackConfigFiles } from "../lib/config/stackFiles";
+import { DEFAULT_PIPELINE_FILE, PROJECT } from "../lib/config/stackSettings";
 import { planWithSourceStacks } from "./sourceStacks";
 import { EXIT } from "./ops/exitCodes";
 
@@ -30,6 +34,10 @@ export interface LocalDeps {
   runPython(python: string, args: string[], options: { cwd: string; capture: boolean }): Promise<PythonResult>;
   /** The CONFIG of every root task the stack's program plans (parsed JSON objects). */
   plannedGraphConfigs(projectDir: string, stack: string): Promise<Record<string, unknown>[]>;
+  /** The pipeline definition files the stack lists (stack key `pipelines`), relative to the project. */
+  stackPipelineFiles(projectDir: string, stack: string): string[];
+  /** The working directory, against which paths on the command line resolve. */
+  cwd(): string;
 }
 
 /** Python modules the run needs, and the package that provides each (pins from pipeline.yaml). */
@@ -54,13 +62,16 @@ Training runs here too (the ML Job payload in this process, not on the compute p
 stage files are written as by a scheduled run.
 
 Needs Python 3 with snowflake-snowpark-python, snowflake-ml-python and xgboost (the versions
-pipeline.yaml pins); --python picks the interpreter.
+pipeline.yaml pins); --python picks the interpreter (a path resolves against the working directory).
+--pipeline NAME picks the stack's pipeline (default: its only one); the run uses that pipeline's
+folder and its own run_local.py there, and that pipeline's graph config.
 
 Exit codes: 0 every task that ran succeeded, 1 a task failed, 2 bad arguments or configuration,
 3 a required Python package is missing.
 
 Examples:
   npm run pipeline -- local --no-register
+  npm run pipeline -- local --stack dev --pipeline CHURN_PIPELINE
   npm run pipeline -- local --stack dev --connection dev --force-refresh --config metric_threshold=0.8`;
 
 const MISSING_PACKAGES = 3;
@@ -73,29 +84,61 @@ export function missingPackagesMessage(missingModules: string[], packages: strin
 }
 
 interface LocalOptions {
-  pipeline?: string;
   register: boolean;
   forceRefresh?: boolean;
   config: string[];
   python: string;
 }
 
-async function localCommand(io: { stdout: Output; stderr: Output }, deps: LocalDeps, options: LocalOptions, global: { stack?: string; connection?: string }): Promise<number> {
-  const codeRoot = join(deps.projectDir, "pipeline-code");
-  const pipelinePath = resolve(deps.projectDir, options.pipeline ?? join("pipeline-code", "pipeline.yaml"));
-  const shown = relative(deps.projectDir, pipelinePath) || pipelinePath;
-  const read = readPipelineDefinition(pipelinePath, shown);
-  if (!read.definition) {
-    for (const p of read.problems) io.stderr.write(`error: ${p.file}${p.path ? ` ${p.path}` : ""}: ${p.message}\n`);
+async function localCommand(
+  io: { stdout: Output; stderr: Output },
+  deps: LocalDeps,
+  options: LocalOptions,
+  global: { stack?: string; connection?: string; pipeline?: string },
+): Promise<number> {
+  const stack = global.stack ?? "dev";
+  let files: string[];
+  try {
+    files = deps.stackPipelineFiles(deps.projectDir, stack);
+  } catch (error) {
+    io.stderr.write(`error: stack ${stack}: ${(error as Error).message}\n`);
     return EXIT.USAGE;
   }
-  const pipeline = read.definition;
+  const definitions = [];
+  for (const file of files) {
+    const read = readPipelineDefinition(resolve(deps.projectDir, file), file);
+    if (!read.definition) {
+      for (const p of read.problems) io.stderr.write(`error: ${p.file}${p.path ? ` ${p.path}` : ""}: ${p.message}\n`);
+      return EXIT.USAGE;
+    }
+    definitions.push({ file, definition: read.definition });
+  }
+  const names = definitions.map((d) => d.definition.name);
+  const chosen = global.pipeline === undefined ? (definitions.length === 1 ? definitions[0] : undefined) : definitions.find((d) => d.definition.name === global.pipeline);
+  if (!chosen) {
+    io.stderr.write(
+      global.pipeline === undefined
+        ? `error: stack ${stack} has ${names.length} pipelines: ${names.join(", ")}. Say which one with --pipeline NAME.\n`
+        : `error: stack ${stack} has no pipeline ${global.pipeline}; expected one of ${names.join(", ")}\n`,
+    );
+    return EXIT.USAGE;
+  }
+  const pipeline = chosen.definition;
+  const shown = chosen.file;
+  const codeRoot = dirname(resolve(deps.projectDir, chosen.file));
+  const runner = join(codeRoot, "run_local.py");
+  if (!existsSync(runner)) {
+    io.stderr.write(`error: ${relative(deps.projectDir, runner)} does not exist; the standalone run of ${pipeline.name} needs a run_local.py in its folder (the sample's: pipeline-code/run_local.py with mlpipeline/local_run.py)\n`);
+    return EXIT.USAGE;
+  }
+  // A path on the command line is the user's, relative to where they are; a bare name is a command on PATH.
+  const python = options.python.includes(sep) || options.python.includes("/") ? resolve(deps.cwd(), options.python) : options.python;
 
   let probe: PythonResult;
   try {
-    probe = await deps.runPython(options.python, ["-c", PROBE], { cwd: codeRoot, capture: true });
+    probe = await deps.runPython(python, ["-c", PROBE], { cwd: codeRoot, capture: true });
   } catch (error) {
-    io.stderr.write(`error: cannot start ${options.python} (${(error as Error).message}); install Python 3 or pass --python <path>\n`);
+    io.stderr.write(`error: cannot start ${python} (${(error as Error).message}); install Python 3 or pass --python <path>\n`);
     return MISSING_PACKAGES;
   }
   const missing = probe.code === 0 ? (JSON.parse(probe.stdout.trim() || "[]") as string[]) : REQUIRED.map(([m]) => m);
@@ -104,7 +147,6 @@ async function localCommand(io: { stdout: Output; stderr: Output }, deps: LocalD
     return MISSING_PACKAGES;
   }
 
-  const stack = global.stack ?? "dev";
   let configs: Record<string, unknown>[];
   try {
     configs = await deps.plannedGraphConfigs(deps.projectDir, stack);
@@ -122,12 +164,12 @@ async function localCommand(io: { stdout: Output; stderr: Output }, deps: LocalD
   try {
     const definition = join(dir, "definition.json");
     writeFileSync(definition, JSON.stringify({ pipeline, graphConfig }));
-    const args = [join(codeRoot, "run_local.py"), "--definition", definition];
+    const args = [runner, "--definition", definition];
     if (global.connection) args.push("--connection", global.connection);
     if (options.register === false) args.push("--no-register");
     if (options.forceRefresh) args.push("--force-refresh");
     for (const pair of options.config) args.push("--config", pair);
-    const result = await deps.runPython(options.python, args, { cwd: codeRoot, capture: false });
+    const result = await deps.runPython(python, args, { cwd: codeRoot, capture: false });
     return result.code;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -137,6 +179,12 @@ async function localCommand(io: { stdout: Output; stderr: Output }, deps: LocalD
 export function defaultLocalDeps(projectDir: string): LocalDeps {
   return {
     projectDir,
+    // npm runs scripts in the package's folder and keeps the user's own in INIT_CWD.
+    cwd: () => process.env.INIT_CWD ?? process.cwd(),
+    stackPipelineFiles: (dir, stack) => {
+      const listed = readStackConfigFiles(dir, stack).config[`${PROJECT}:pipelines`];
+      return listed === undefined ? [DEFAULT_PIPELINE_FILE] : (JSON.parse(listed) as string[]);
+    },
     runPython: (python, args, { cwd, capture }) =>
       new Promise((done, fail) => {
         const child = spawn(python, args, { cwd, stdio: ["ignore", capture ? "pipe" : "inherit", "inherit"] });
@@ -164,7 +212,6 @@ export function registerLocalCommand(
   return program
     .command("local")
     .description("run the pipeline's Python tasks on this machine, emulating the task graph (no deployed graph needed)")
-    .option("--pipeline <file>", "the pipeline definition (default pipeline-code/pipeline.yaml)")
     .option("--no-register", "skip the task that registers the model")
     .option("--force-refresh", "rebuild the dataset versions even if the source table is unchanged")
     .option("--config <key=value>", "graph config override (repeatable); numbers and true/false are typed", (v: string, all: string[]) => [...all, v], [] as string[])
@@ -174,7 +221,7 @@ export function registerLocalCommand(
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
     .exitOverride()
     .action(async function (this: Command) {
-      const global = this.optsWithGlobals() as { stack?: string; connection?: string };
+      const global = this.optsWithGlobals() as { stack?: string; connection?: string; pipeline?: string };
       setCode(await localCommand(io, deps, this.opts() as LocalOptions, global));
     });
 }

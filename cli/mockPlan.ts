@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { resolve } from "node:path";
 import { readStackConfigFiles, StackConfigFiles } from "../lib/config/stackFiles";
 import { cleanInputs, Plan, PlannedResource } from "../lib/plan/plan";
 
@@ -28,7 +29,7 @@ export interface PlanOptions {
   /** Organization the program sees (pulumi.getOrganization()); default "organization", as in a DIY backend. */
   organization?: string;
   /** Called with each resource the program registers (or reads), as the monitor sees it, in order. */
-  observe?: (event: { urn: string; type: string; name: string; read: boolean }) => void;
+  observe?: (event: { urn: string; type: string; name: string; read: boolean; aliases: string[] }) => void;
 }
 
 /** The organization of a DIY (file or cloud storage) backend, used by the offline plan. */
@@ -52,6 +53,7 @@ function computedState(type: string, inputs: Record<string, unknown>): Record<st
 }
 
 interface RegisterRequest {
+  getAliasesList?(): { getUrn(): string }[];
   getType(): string;
   getName(): string;
   getParent(): string;
@@ -65,6 +67,21 @@ export function planStack(options: PlanOptions): Promise<Plan> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { buildStack } = require("../program") as typeof import("../program");
     return (await buildStack(opts, options.projectDir)) as unknown as Record<string, unknown>;
+  });
+}
+
+/**
+ * The plan of the program a module exports (`export = async () => {…}` or a default export), as
+ * `pulumi up` would run it from `file` (a path; relative paths resolve against the working
+ * directory). The module is loaded after the mocks are set, as the program must see them.
+ */
+export function planProgramModule(options: PlanOptions, file: string): Promise<Plan> {
+  return planProgram(options, async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require(resolve(file)) as unknown;
+    const program = typeof loaded === "function" ? loaded : (loaded as { default?: unknown } | null)?.default;
+    if (typeof program !== "function") throw new Error(`${file}: expected a module that exports the program as a function (export = async () => {…})`);
+    return ((await (program as () => unknown)()) ?? {}) as Record<string, unknown>;
   });
 }
 
@@ -95,7 +112,7 @@ export async function planProgram(options: PlanOptions, program: InlineProgram):
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
 
   // The mock monitor sees each registration request: URN, parent and inputs as they would be sent.
-  const requests: { urn: string; request: RegisterRequest }[] = [];
+  const requests: { urn: string; request: RegisterRequest; aliases: string[] }[] = [];
   type Callback = (err: unknown, resp: { getUrn(): string } | undefined) => void;
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, cb: Callback): void;
@@ -105,15 +122,16 @@ export async function planProgram(options: PlanOptions, program: InlineProgram):
   monitor.registerResource = (req, cb) =>
     register(req, (err, resp) => {
       if (!err && resp) {
-        requests.push({ urn: resp.getUrn(), request: req });
-        options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: false });
+        const aliases = (req.getAliasesList?.() ?? []).map((a) => a.getUrn()).filter((u) => u !== "");
+        requests.push({ urn: resp.getUrn(), request: req, aliases });
+        options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: false, aliases });
       }
       cb(err, resp);
     });
   const read = monitor.readResource.bind(monitor);
   monitor.readResource = (req, cb) =>
     read(req, (err, resp) => {
-      if (!err && resp) options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: true });
+      if (!err && resp) options.observe?.({ urn: resp.getUrn(), type: req.getType(), name: req.getName(), read: true, aliases: [] });
       cb(err, resp);
     });
 
@@ -143,7 +161,7 @@ export async function planProgram(options: PlanOptions, program: InlineProgram):
 
   const explicitDeps = new Map(await Promise.all(pendingDeps));
   const resources: PlannedResource[] = [];
-  for (const { urn, request } of requests) {
+  for (const { urn, request, aliases } of requests) {
     const parent = request.getParent() || null;
     const key = `${parent ?? ""}\u0000${request.getType()}\u0000${request.getName()}`;
     const dependsOn = [...new Set(explicitDeps.get(key) ?? [])].sort();
@@ -154,6 +172,7 @@ export async function planProgram(options: PlanOptions, program: InlineProgram):
       parent,
       dependsOn,
       inputs: cleanInputs(request.getObject()?.toJavaScript() ?? {}, options.keepProviderCode) as Record<string, unknown>,
+      ...(aliases.length > 0 ? { aliases: [...new Set(aliases)].sort() } : {}),
     });
   }
   resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { StackFileError } from "../lib/config/stackFiles";
 import { ConfigurationError } from "../lib/config/resolveConfiguration";
 import { diffPlans } from "../lib/plan/diffPlans";
-import { Plan } from "./mockPlan";
+import { resolve } from "node:path";
+import { Plan, planProgramModule } from "./mockPlan";
 import { looksLikePlanFile, PlanFileError, readPlanFile } from "../lib/plan/planFile";
 import { diffJson, renderDiffText } from "../lib/plan/renderDiff";
 import { renderPlanText } from "../lib/plan/renderPlan";
@@ -23,6 +24,7 @@ interface Options {
   project: string;
   diff?: string;
   sourceOutputs?: string;
+  program?: string;
 }
 
 function readSourceOutputs(path: string): Record<string, unknown> {
@@ -45,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     .option("--update", "run as `pulumi up` would (default: as `pulumi preview`)")
     .option("--project <dir>", "project directory with Pulumi.yaml", PROJECT_DIR)
     .option("--diff <stack|plan.json>", "show what changes from this stack, or this saved --json plan (a path ending in .json or containing /; save one with npm run -s plan -- --json > plan.json), to --stack")
+    .option("--program <file>", "plan the program this module exports (your own program using the components) instead of this project's; with --project for its Pulumi.yaml and stacks")
     .option(
       "--source-outputs <file>",
       "for a stack with promoteFrom: the source stack's outputs (pulumi stack output --json --stack dev) instead of planning it offline",
@@ -53,16 +56,22 @@ async function main(argv: string[]): Promise<number> {
   program.parse(argv, { from: "user" });
   const options = program.opts<Options>();
   try {
+    // Paths on the command line are the user's: npm runs scripts in the package's folder and keeps theirs in INIT_CWD.
+    const cwd = process.env.INIT_CWD ?? process.cwd();
+    const projectDir = resolve(cwd, options.project);
+    const programFile = options.program === undefined ? undefined : resolve(cwd, options.program);
     const plan = (stack: string, sourceOutputs?: Record<string, unknown>): Promise<Plan> =>
-      planWithSourceStacks({ projectDir: options.project, stack, preview: !options.update, sourceOutputs });
-    const sourceOutputs = options.sourceOutputs === undefined ? undefined : readSourceOutputs(options.sourceOutputs);
+      options.program === undefined
+        ? planWithSourceStacks({ projectDir, stack, preview: !options.update, sourceOutputs })
+        : planProgramModule({ projectDir, stack, preview: !options.update }, programFile!);
+    const sourceOutputs = options.sourceOutputs === undefined ? undefined : readSourceOutputs(resolve(cwd, options.sourceOutputs));
     if (options.diff === undefined) {
       const result = await plan(options.stack, sourceOutputs);
       process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderPlanText(result));
       return 0;
     }
     const fromFile = looksLikePlanFile(options.diff);
-    const before = fromFile ? readPlanFile(options.diff) : await plan(options.diff);
+    const before = fromFile ? readPlanFile(resolve(cwd, options.diff)) : await plan(options.diff);
     const after = await plan(options.stack, sourceOutputs);
     const labels = {
       from: fromFile ? `plan ${options.diff} (stack "${before.stack}")` : `stack "${before.stack}"`,

@@ -5,10 +5,11 @@ import { parsePythonSources } from "../build/pythonSources";
 import { pythonProblems } from "../lib/bundle/pythonChecks";
 import { PythonSources } from "../lib/bundle/pythonImports";
 import { graphConfigProblems } from "../lib/config/graphConfigSchema";
-import { ConfigurationError, pipelineSemanticProblems, rootSettingsProblems, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
+import { ConfigurationError, dataQualitySourceProblems, pipelineDataSettings, pipelineSemanticProblems, rootSettingsProblems, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
 import { readPipelineDefinition } from "../lib/config/pipelineFile";
 import { schemaProblems } from "../lib/config/schemaProblems";
-import { PipelineNames, pipelineNamesOn, PlatformNames } from "../lib/naming";
+import { identifierProblem } from "../lib/identifiers";
+import { PipelineNames, pipelineNamesOn, PlatformNames, sampleDataDirectory, sampleDataLocation } from "../lib/naming";
 import { TaskScheduleSpec } from "../lib/schedule";
 import { RootSettings, taskGraphDefinition } from "../lib/tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition } from "../lib/types";
@@ -18,7 +19,8 @@ import { GraphActivation } from "./providers/graphActivation";
 import { DataQualityExpectations } from "./providers/dataQualityExpectations";
 import { attachedExpectations, DEFAULT_DMF_SCHEDULE } from "../lib/dataQuality";
 import { modelMonitorProblems, monitorGraphConfig, type ModelMonitorSettings } from "../lib/monitoring";
-import { buildPipelineCode } from "./pipelineCode";
+import { buildPipelineCode, buildSampleData } from "./pipelineCode";
+import { StagedFiles } from "./providers/stagedFiles";
 import { TaskGraph } from "./taskGraph";
 
 export { pipelineLogicalName } from "../lib/naming";
@@ -33,10 +35,6 @@ export interface ExistingPlatform {
   computePool: string;
   /** Maximum instances of the pool: ML Jobs may not ask for more. */
   computePoolMaxNodes: number;
-  /** Source table in dataSchema (default MORTGAGE_LENDING_DEMO_DATA). */
-  sourceTable?: string;
-  /** `@stage/path/file` of staged sample data, if any. */
-  sampleDataFile?: string;
 }
 
 /** The contract of the Pipeline component: one task graph on a platform. */
@@ -61,6 +59,14 @@ export interface PipelineArgs {
   started?: boolean;
   /** Values laid over the definition's `config`. */
   graphConfig?: GraphConfig;
+  /** The table in the platform's dataSchema the pipeline reads (graph config `source_table`). Default: the definition's `sourceTable`; none, no key. */
+  sourceTable?: string;
+  /**
+   * Stage the definition's `sampleData` file (under `<PIPELINE>/sample/<sha256>/` on the data stage)
+   * and tell the code where it is (`sample_data_file`). Default false. A definition without
+   * `sampleData` gets no sample keys at all.
+   */
+  sampleData?: boolean;
   /** Root task settings. */
   taskTimeoutMs?: number;
   taskRetries?: number;
@@ -96,7 +102,8 @@ export interface ValidatedPipeline {
   /** The stack's model monitor as root CONFIG keys, when it declares one. */
   monitorConfig?: GraphConfig;
   maxNodes: number;
-  sampleDataFile?: string;
+  /** Present when the definition has sample data; `path` (absolute) when it is staged. */
+  sampleData?: { path?: string };
   /** The code folder's Python, parsed; undefined when the code was given already built. */
   python?: PythonSources;
   /** Problems that do not stop the plan (a third-party import no listed package provides). */
@@ -108,8 +115,8 @@ function isPlatform(platform: Platform | ExistingPlatform): platform is Platform
 }
 
 /** The platform's names, whether it is created here or exists. */
-function platformOf(platform: Platform | ExistingPlatform): { names: PlatformNames; maxNodes: number; sampleDataFile?: string } {
-  if (isPlatform(platform)) return { names: platform.names, maxNodes: platform.maxNodes, sampleDataFile: platform.sampleDataFile };
+function platformOf(platform: Platform | ExistingPlatform): { names: PlatformNames; maxNodes: number } {
+  if (isPlatform(platform)) return { names: platform.names, maxNodes: platform.maxNodes };
   const fq = (...parts: string[]) => parts.join(".");
   const db = platform.database;
   const stage = (s: string) => fq(db, platform.schema, s);
@@ -123,12 +130,10 @@ function platformOf(platform: Platform | ExistingPlatform): { names: PlatformNam
       computePool: platform.computePool,
       stages: { code: "CODE_STAGE", job: "JOB_STAGE", artifact: "ARTIFACT_STAGE", data: "DATA_STAGE" },
       stageFqn: { code: stage("CODE_STAGE"), job: stage("JOB_STAGE"), artifact: stage("ARTIFACT_STAGE"), data: stage("DATA_STAGE") },
-      sourceTableFqn: fq(db, platform.dataSchema, platform.sourceTable ?? "MORTGAGE_LENDING_DEMO_DATA"),
       registrySchemaFqn: fq(db, platform.registrySchema),
       dataSchemaFqn: fq(db, platform.dataSchema),
     },
     maxNodes: platform.computePoolMaxNodes,
-    sampleDataFile: platform.sampleDataFile,
   };
 }
 
@@ -161,7 +166,17 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
   if (!definition || codeRoot === undefined) throw new ConfigurationError(problems);
 
   const platform = platformOf(args.platform);
-  const names = pipelineNamesOn(platform.names, definition);
+  const data = pipelineDataSettings(
+    { sourceTable: args.sourceTable, sampleData: args.sampleData ?? false, pipelineSettings: {} },
+    args.sourceTable === undefined ? definition : { ...definition, sourceTable: args.sourceTable },
+    codeRoot,
+    { definition: file, stack: label, shownFrom: args.projectDir },
+  );
+  problems.push(...data.problems);
+  problems.push(...dataQualitySourceProblems(definition, data, file, args.projectDir));
+  const tableProblem = args.sourceTable === undefined ? undefined : identifierProblem(args.sourceTable);
+  if (tableProblem) problems.push({ file: label, path: "sourceTable", message: tableProblem });
+  const names = pipelineNamesOn(platform.names, definition, data.sourceTable);
   const sqlVariables = sqlTemplateVariables({ notificationIntegration: args.notificationIntegration }, names);
   problems.push(...pipelineSemanticProblems(definition, { maxTargetInstances: platform.maxNodes, sqlVariables }, codeRoot, file, args.projectDir));
   const started = args.started ?? false;
@@ -192,7 +207,7 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
     codeRoot,
     names,
     maxNodes: platform.maxNodes,
-    sampleDataFile: platform.sampleDataFile,
+    sampleData: data.sampleData,
     sqlVariables,
     monitorConfig: args.modelMonitor && args.notificationIntegration ? monitorGraphConfig(args.modelMonitor, args.notificationIntegration) : undefined,
     python,
@@ -232,6 +247,8 @@ export class Pipeline extends pulumi.ComponentResource {
   activation?: GraphActivation;
   /** The source's data-quality expectations, when the definition declares dataQuality. */
   dataQuality?: DataQualityExpectations;
+  /** The staged sample data, when `sampleData` is true. */
+  readonly sampleData?: StagedFiles;
 
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     const model = validatePipelineArgs(name, args);
@@ -243,24 +260,36 @@ export class Pipeline extends pulumi.ComponentResource {
     for (const warning of model.warnings) void pulumi.log.warn(warning, this);
     this.definition = model.definition;
     this.names = model.names;
+    let sampleDataFile: string | undefined;
+    if (model.sampleData?.path !== undefined) {
+      const sample = buildSampleData(args.projectDir, model.sampleData.path);
+      this.sampleData = new StagedFiles(
+        `${name}-sample-data`,
+        { stage: model.names.stageFqn.data, directory: sampleDataDirectory(model.names.rootTask, sample.sha256), files: [sample.file] },
+        { parent: this, dependsOn: isPlatform(args.platform) ? [args.platform.stages.data] : [] },
+      );
+      sampleDataFile = sampleDataLocation(model.names, sample.sha256, sample.file.path);
+    }
     const register = (code: Pick<PipelineArtifacts, "bundles" | "payloads">): PipelineOutputs => {
       const definition = taskGraphDefinition({
         pipeline: model.definition,
         names: model.names,
         root: model.root,
         artifacts: code,
-        sampleDataFile: model.sampleDataFile,
+        sampleData: model.sampleData === undefined ? undefined : { file: sampleDataFile },
         sqlVariables: model.sqlVariables,
         monitorConfig: model.monitorConfig,
       });
-      const prerequisites = isPlatform(args.platform) ? args.platform.prerequisites : [];
+      const prerequisites = [...(isPlatform(args.platform) ? args.platform.prerequisites : []), ...(this.sampleData ? [this.sampleData] : [])];
       const quality = model.definition.dataQuality;
-      if (quality) {
-        // Custom metrics live in the pipeline's schema, named <PIPELINE>_<EXPECTATION>.
+      const source = model.names.sourceTableFqn;
+      if (quality && source !== undefined) {
+        // Custom metrics live in the pipeline's schema, named <PIPELINE>_<EXPECTATION>; validatePipelineArgs
+        // refuses dataQuality without a source table (dataQualitySourceProblems).
         this.dataQuality = new DataQualityExpectations(
           `${name}-data-quality`,
           {
-            source: model.names.sourceTableFqn,
+            source,
             schedule: quality.schedule ?? DEFAULT_DMF_SCHEDULE,
             expectations: attachedExpectations(quality, model.names.rootTask, `${model.names.database}.${model.names.schema}`),
           },

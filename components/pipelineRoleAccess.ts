@@ -4,7 +4,7 @@ import { GrantTarget, PipelineGrant } from "../lib/pipelineGrants";
 
 export interface PipelineRoleAccessArgs {
   /** The role that runs the pipeline's code outside the deployer (see docs/operations.md). */
-  role: { name: string; create: boolean };
+  role: { name: pulumi.Input<string>; create: boolean };
   /** What to grant, from lib/pipelineGrants (one grant resource each). */
   grants: PipelineGrant[];
   /** The objects the grants are on; the grants wait for them (a grant on a missing object fails). */
@@ -30,7 +30,7 @@ export function grantOn(target: GrantTarget): Pick<snowflake.GrantPrivilegesToAc
 export class PipelineRoleAccess extends pulumi.ComponentResource {
   readonly role?: snowflake.AccountRole;
   readonly grants: snowflake.GrantPrivilegesToAccountRole[];
-  readonly roleName: string;
+  readonly roleName: pulumi.Input<string>;
 
   constructor(name: string, args: PipelineRoleAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("snowflake-ml-pipeline:access:PipelineRoleAccess", name, {}, opts);

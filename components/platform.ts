@@ -1,16 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deploySafety } from "./deploy/taskHooks";
 import * as snowflake from "@pulumi/snowflake";
-import { PipelineArtifacts } from "../lib/artifacts";
 import { ConfigurationError, identifierProblems, platformProblems } from "../lib/config/resolveConfiguration";
-import { PlatformNames, platformNames, sampleDataDirectory, sampleDataLocation } from "../lib/naming";
-import { pipelineRoleDefaults } from "../lib/config/stackSettings";
+import { PlatformNames, platformNames } from "../lib/naming";
 import { pipelineGrants } from "../lib/pipelineGrants";
-import { ComputePoolSettings, PipelineRoleSettings, StackSettings, WarehouseSettings } from "../lib/types";
+import { ComputePoolSettings, StackSettings, WarehouseSettings } from "../lib/types";
 import { ModelRegistry } from "./modelRegistry";
 import { PipelineRoleAccess } from "./pipelineRoleAccess";
 import { ComputePool } from "./providers/computePool";
-import { StagedFiles } from "./providers/stagedFiles";
 import { Stages } from "./stages";
 
 /** The shared platform every pipeline of a stack runs on (all names are unquoted upper-case identifiers). */
@@ -27,19 +24,26 @@ export interface PlatformArgs {
   warehouse: { name: string; size?: string; existing?: boolean; autoSuspendSecs?: number };
   /** The ML Jobs' compute pool (`autoSuspendSecs` default 3600, `autoResume` default true). */
   computePool: { name: string; instanceFamily: string; minNodes: number; maxNodes: number; autoSuspendSecs?: number; autoResume?: boolean };
-  /** Source table in dataSchema (default MORTGAGE_LENDING_DEMO_DATA). */
-  sourceTable?: string;
   /**
-   * The role that runs the pipeline's code: a name (an existing role) or `{name, create}`. It gets
-   * every privilege the code needs on this platform (lib/pipelineGrants).
+   * The role that runs the pipeline's code: a name (an existing role, e.g. another resource's
+   * `role.name` output) or `{name, create}`. It gets every privilege the code needs on this
+   * platform (lib/pipelineGrants). Only the grants carry the name, so it may be an Output; every
+   * other name here goes into the task graph's CONFIG or names an object this platform creates, and
+   * is plain (README, "Using the component in your own program").
    */
-  pipelineRole?: string | PipelineRoleSettings;
+  pipelineRole?: pulumi.Input<string> | { name: pulumi.Input<string>; create?: boolean };
   /** SEND_ALERT's email or webhook integration: the pipeline role gets USAGE on it. */
   notificationIntegration?: string;
   /** The roots' ERROR_INTEGRATION (a queue integration): the pipeline role gets USAGE on it. */
   errorIntegration?: string;
-  /** The built sample data to stage (components/pipelineCode buildSampleData). */
-  sampleData?: PipelineArtifacts["sampleData"];
+}
+
+/** The pipeline role with its default (create: false): a name (string or Output) is an existing role. */
+export function roleOf(raw: PlatformArgs["pipelineRole"]): { name: pulumi.Input<string>; create: boolean } | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === "string" || pulumi.Output.isInstance(raw) || raw instanceof Promise) return { name: raw as pulumi.Input<string>, create: false };
+  const role = raw as { name: pulumi.Input<string>; create?: boolean };
+  return { name: role.name, create: role.create ?? false };
 }
 
 /** PlatformArgs with the defaults filled in: the one place they are. */
@@ -50,7 +54,6 @@ export function platformDefaults(args: PlatformArgs): {
   registrySchema: string;
   warehouse: WarehouseSettings;
   computePool: ComputePoolSettings;
-  sourceTable: string;
 } {
   const existing = args.warehouse.existing === true;
   return {
@@ -60,7 +63,6 @@ export function platformDefaults(args: PlatformArgs): {
     registrySchema: args.registrySchema,
     warehouse: existing ? { ...args.warehouse, existing } : { autoSuspendSecs: 60, ...args.warehouse, existing },
     computePool: { ...args.computePool, autoSuspendSecs: args.computePool.autoSuspendSecs ?? 3600, autoResume: args.computePool.autoResume ?? true },
-    sourceTable: args.sourceTable ?? "MORTGAGE_LENDING_DEMO_DATA",
   };
 }
 
@@ -68,13 +70,17 @@ export function platformDefaults(args: PlatformArgs): {
 export function platformArgsProblems(name: string, args: PlatformArgs): ReturnType<typeof platformProblems> {
   const settings = platformDefaults(args);
   const file = `Platform "${name}"`;
-  const asStack = { ...settings, pipelineRole: pipelineRoleDefaults(args.pipelineRole), notificationIntegration: args.notificationIntegration, errorIntegration: args.errorIntegration } as unknown as StackSettings;
+  // A role name that is an Output is checked by Snowflake, not here.
+  const role = roleOf(args.pipelineRole);
+  const plainRole = role !== undefined && typeof role.name === "string" ? { name: role.name, create: role.create } : undefined;
+  const asStack = { ...settings, pipelineRole: plainRole, notificationIntegration: args.notificationIntegration, errorIntegration: args.errorIntegration } as unknown as StackSettings;
   return [...identifierProblems(asStack, file, (key) => key), ...platformProblems(settings, file, (key) => key)];
 }
 
 /**
  * Database, pipeline schema, data schema, warehouse, stages, compute pool, Model Registry schema
- * (and its grant) and the staged sample data: what every pipeline of a stack lives in or runs on.
+ * and the pipeline role's grants: what every pipeline of a stack lives in or runs on. Data a
+ * pipeline reads (its source table, its sample data) is the pipeline's (PipelineArgs).
  */
 export class Platform extends pulumi.ComponentResource {
   readonly database: snowflake.Database;
@@ -86,15 +92,12 @@ export class Platform extends pulumi.ComponentResource {
   readonly stages: Stages;
   readonly computePool: ComputePool;
   readonly registry: ModelRegistry;
-  readonly sampleData?: StagedFiles;
   /** The pipeline role's grants (and the role, when created). */
   readonly access?: PipelineRoleAccess;
   /** Every Snowflake name of the platform. */
   readonly names: PlatformNames;
   /** Maximum instances of an ML Job on the pool. */
   readonly maxNodes: number;
-  /** `@stage/path/file` of the staged sample data, when there is some. */
-  readonly sampleDataFile?: string;
   /** What a task graph needs to exist before its root task. */
   readonly prerequisites: pulumi.Resource[];
 
@@ -154,7 +157,7 @@ export class Platform extends pulumi.ComponentResource {
       { database: settings.database, registrySchema: settings.registrySchema },
       { parent: this, dependsOn: [this.database] },
     );
-    const role = pipelineRoleDefaults(args.pipelineRole);
+    const role = roleOf(args.pipelineRole);
     if (role) {
       this.access = new PipelineRoleAccess(
         name,
@@ -166,16 +169,8 @@ export class Platform extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    if (args.sampleData) {
-      this.sampleData = new StagedFiles(
-        `${name}-sample-data`,
-        { stage: this.names.stageFqn.data, directory: sampleDataDirectory(args.sampleData.sha256), files: [args.sampleData.file] },
-        { parent: this, dependsOn: [this.stages.data] },
-      );
-      this.sampleDataFile = sampleDataLocation(this.names, args.sampleData.sha256, args.sampleData.file.path);
-    }
     // The schemas, warehouse and database are children of this component: depending on it waits for them.
-    this.prerequisites = [this, this.stages, this.computePool, this.registry, ...(this.sampleData ? [this.sampleData] : [])];
+    this.prerequisites = [this, this.stages, this.computePool, this.registry];
     this.registerOutputs({ database: this.database.name, schema: this.pipelineSchema.name, warehouse: this.warehouseName });
   }
 }

@@ -34,7 +34,8 @@ export function composeGraphConfig(
   pipelineConfig: GraphConfig,
   stackConfig: GraphConfig,
   names: PipelineNames,
-  sampleDataFile: string | undefined,
+  /** Present when the pipeline has sample data: `file` is where it is staged, when the stack stages it. */
+  sampleData: { file?: string } | undefined,
   dataQualityExpectations?: string[],
   monitorConfig?: GraphConfig,
 ): GraphConfig {
@@ -50,10 +51,11 @@ export function composeGraphConfig(
     job_stage: names.stageFqn.job,
     artifact_stage: names.stageFqn.artifact,
     data_stage: names.stageFqn.data,
-    source_table: names.sourceTableFqn,
-    sample_data: sampleDataFile !== undefined,
   };
-  if (sampleDataFile !== undefined) environment.sample_data_file = sampleDataFile;
+  // A pipeline gets the data keys of what it has: no source table, no source_table; no sample, no sample keys.
+  if (names.sourceTableFqn !== undefined) environment.source_table = names.sourceTableFqn;
+  if (sampleData !== undefined) environment.sample_data = sampleData.file !== undefined;
+  if (sampleData?.file !== undefined) environment.sample_data_file = sampleData.file;
   // Only a pipeline that declares dataQuality gets the key, so the CONFIG of one without it is unchanged.
   if (dataQualityExpectations !== undefined) environment.data_quality_expectations = dataQualityExpectations.join(",");
   // Likewise only a stack that declares modelMonitor gets its keys (lib/monitoring).

@@ -15,13 +15,14 @@ export interface PlatformNames {
   stages: { code: string; job: string; artifact: string; data: string };
   /** Fully qualified stage names (DB.SCHEMA.STAGE, no @). */
   stageFqn: { code: string; job: string; artifact: string; data: string };
-  sourceTableFqn: string;
   registrySchemaFqn: string;
   dataSchemaFqn: string;
 }
 
 /** The platform's names and one pipeline's: its root task and its tasks. */
 export interface PipelineNames extends PlatformNames {
+  /** DB.DATA_SCHEMA.TABLE of the pipeline's source table, when it has one. */
+  sourceTableFqn?: string;
   rootTask: string;
   rootTaskFqn: string;
   /** Snowflake name of a pipeline task: <PIPELINE>$<TASK>. */
@@ -39,7 +40,6 @@ export interface PlatformNaming {
   registrySchema: string;
   warehouse: { name: string };
   computePool: { name: string };
-  sourceTable: string;
 }
 
 export function platformNames(platform: PlatformNaming): PlatformNames {
@@ -60,22 +60,28 @@ export function platformNames(platform: PlatformNaming): PlatformNames {
       artifact: fq(db, schema, STAGE_NAMES.artifact),
       data: fq(db, schema, STAGE_NAMES.data),
     },
-    sourceTableFqn: fq(db, platform.dataSchema, platform.sourceTable),
     registrySchemaFqn: fq(db, platform.registrySchema),
     dataSchemaFqn: fq(db, platform.dataSchema),
   };
 }
 
-/** The names of one pipeline on a platform. */
-export function pipelineNamesOn(platform: PlatformNames, pipeline: Pick<PipelineDefinition, "name">): PipelineNames {
+/** The names of one pipeline on a platform; `sourceTable` is the table in dataSchema it reads, if any. */
+export function pipelineNamesOn(platform: PlatformNames, pipeline: Pick<PipelineDefinition, "name">, sourceTable?: string): PipelineNames {
   const taskName = (task: string) => `${pipeline.name}$${task}`;
   const fq = (name: string) => `${platform.database}.${platform.schema}.${name}`;
-  return { ...platform, rootTask: pipeline.name, rootTaskFqn: fq(pipeline.name), taskName, taskFqn: (task: string) => fq(taskName(task)) };
+  return {
+    ...platform,
+    ...(sourceTable === undefined ? {} : { sourceTableFqn: `${platform.dataSchemaFqn}.${sourceTable}` }),
+    rootTask: pipeline.name,
+    rootTaskFqn: fq(pipeline.name),
+    taskName,
+    taskFqn: (task: string) => fq(taskName(task)),
+  };
 }
 
 /** The names of a pipeline on the platform the stack settings describe. */
-export function pipelineNames(settings: PlatformNaming, pipeline: Pick<PipelineDefinition, "name">): PipelineNames {
-  return pipelineNamesOn(platformNames(settings), pipeline);
+export function pipelineNames(settings: PlatformNaming, pipeline: Pick<PipelineDefinition, "name">, sourceTable?: string): PipelineNames {
+  return pipelineNamesOn(platformNames(settings), pipeline, sourceTable);
 }
 
 /** Stage directory of a task's bundle: <PIPELINE>/<TASK>/<sha256>. */
@@ -88,8 +94,9 @@ export function payloadDirectory(pipeline: string, task: string, sha256: string)
   return `${pipeline}/${task}/payload/${sha256}`;
 }
 
-export function sampleDataDirectory(sha256: string): string {
-  return `sample/${sha256}`;
+/** Stage directory of a pipeline's sample data: <PIPELINE>/sample/<sha256> (the pipeline's own, like its bundles). */
+export function sampleDataDirectory(pipeline: string, sha256: string): string {
+  return `${pipeline}/sample/${sha256}`;
 }
 
 /** `PREPARE_DATA` -> `prepare-data`: an identifier as a part of a Pulumi logical name. */
@@ -102,7 +109,7 @@ export function pipelineLogicalName(pipelineName: string): string {
   return logicalSuffix(pipelineName);
 }
 
-/** `@DB.SCHEMA.DATA_STAGE/sample/<sha256>/<file>`: where the staged sample data is read from. */
-export function sampleDataLocation(names: Pick<PipelineNames, "stageFqn">, sha256: string, fileName: string): string {
-  return `@${names.stageFqn.data}/${sampleDataDirectory(sha256)}/${fileName}`;
+/** `@DB.SCHEMA.DATA_STAGE/<PIPELINE>/sample/<sha256>/<file>`: where a pipeline's staged sample data is read from. */
+export function sampleDataLocation(names: Pick<PipelineNames, "stageFqn" | "rootTask">, sha256: string, fileName: string): string {
+  return `@${names.stageFqn.data}/${sampleDataDirectory(names.rootTask, sha256)}/${fileName}`;
 }

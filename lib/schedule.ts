@@ -82,11 +82,29 @@ function exactMinutes(decimal: string, unitMinutes: number, label: string): numb
   return Number(minutes);
 }
 
-/** A number without a unit: say what it would be read as, and how to write what was meant. */
+/**
+ * A number without a unit: say what it would be read as, and how to write what was meant, offering
+ * only the units that make a schedule Snowflake takes ("1440" → "1440m", not "1440h" or "1440d").
+ */
 function bareNumber(label: string, number: string): ScheduleError {
-  return new ScheduleError(
-    `${label} has no unit, so it would be read as ${number} day${number === "1" ? "" : "s"}; write the unit: "${number}m" for minutes, "${number}h" for hours or "${number}d" for days`,
-  );
+  const read = `${label} has no unit, so it would be read as ${number} day${number === "1" ? "" : "s"}`;
+  const units: [string, string, number][] = [
+    ["m", "minutes", 1],
+    ["h", "hours", 60],
+    ["d", "days", 1440],
+  ];
+  const valid = units.filter(([, , perUnit]) => {
+    try {
+      exactMinutes(number, perUnit, number);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (valid.length === 0) return new ScheduleError(`${read}; no unit makes ${number} a schedule: ${RANGE}, in whole minutes`);
+  const options = valid.map(([unit, words]) => `"${number}${unit}" for ${words}`);
+  const listed = options.length === 1 ? options[0] : `${options.slice(0, -1).join(", ")} or ${options[options.length - 1]}`;
+  return new ScheduleError(`${read}; write the unit: ${listed}`);
 }
 
 interface CronField {

@@ -28,7 +28,7 @@ export interface ConfigValueSchema {
 
 /** An ML Job launched by a task: the payload runs on the stack's compute pool. */
 export interface JobSpec {
-  /** Payload entrypoint, relative to pipeline-code/ (e.g. jobs/train.py). */
+  /** Payload entrypoint, relative to the definition's folder (e.g. jobs/train.py). */
   payload: string;
   /** Instances the job runs on; must not exceed computePool.maxNodes. */
   targetInstances: number;
@@ -39,7 +39,7 @@ export interface TaskSpec {
   name: string;
   /** Predecessor task names; none means "after the root". */
   after?: string[];
-  /** Python entrypoint relative to pipeline-code/ (exclusive with sql). */
+  /** Python entrypoint relative to the definition's folder (exclusive with sql). */
   entrypoint?: string;
   /** SQL body (exclusive with entrypoint). */
   sql?: string;
@@ -64,6 +64,10 @@ export interface PipelineDefinition {
   config: GraphConfig;
   /** What each config key accepts; a key not declared here is refused in config and graphConfig. */
   configSchema?: Record<string, ConfigValueSchema>;
+  /** The table (in the stack's dataSchema) the pipeline reads: graph config `source_table`. None: no such key. */
+  sourceTable?: string;
+  /** A sample data file, relative to the definition's folder, that a stack may stage (`sampleData`). None: no sample keys. */
+  sampleData?: string;
   tasks: TaskSpec[];
   /** Expectations on the source, attached as data metric functions and checked by a gate task (lib/dataQuality). */
   dataQuality?: DataQualitySpec;
@@ -93,6 +97,10 @@ export interface PipelineStackOverrides {
   schedule?: string | number;
   started?: boolean;
   graphConfig?: GraphConfig;
+  /** Over the definition's sourceTable. */
+  sourceTable?: string;
+  /** Stage the definition's sample data (over the stack-wide sampleData). */
+  sampleData?: boolean;
 }
 
 
@@ -127,9 +135,9 @@ export interface StackSettings {
   errorIntegration?: string;
   /** The role that runs the pipeline's code; gets every privilege the code needs (lib/pipelineGrants). */
   pipelineRole?: PipelineRoleSettings;
-  /** Source table name inside dataSchema. */
-  sourceTable: string;
-  /** Stage the generated sample data and let PREPARE_DATA load it when the table is absent. */
+  /** Source table inside dataSchema of every pipeline whose definition names none (a stack-wide default). */
+  sourceTable?: string;
+  /** Stage the sample data of every pipeline whose definition has some (pipelineSettings.<NAME>.sampleData decides per pipeline). */
   sampleData: boolean;
   /** Root task settings, shared by every pipeline of the stack. */
   taskTimeoutMs?: number;

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The Python environment of the pipeline-code tests, provisioned with no step for the user.
+// The Python environment of the pipelines' pytest suites, provisioned with no step for the user.
 //
 // 1. PIPELINE_PYTHON set: that interpreter, as it is (the user manages it).
-// 2. .venv-pipeline/ (gitignored) built from pipeline-code/requirements-test.txt and
+// 2. .venv-pipeline/ (gitignored) built from tests/python/requirements-test.txt and
 //    constraints-test.txt, reused while its stamp (a hash of both files) matches; otherwise rebuilt
 //    with pip from the Python package index (a few minutes and about 2 GB the first time).
 // 3. The index out of reach: Debian's packages for /usr/bin/python3 (installed with apt-get when
@@ -21,8 +21,9 @@ const ROOT = join(__dirname, "..");
 const VENV = join(ROOT, ".venv-pipeline");
 const VENV_PYTHON = join(VENV, "bin", "python");
 const STAMP = join(VENV, "requirements.sha256");
-const REQUIREMENTS = join(ROOT, "pipeline-code", "requirements-test.txt");
-const CONSTRAINTS = join(ROOT, "pipeline-code", "constraints-test.txt");
+// Beside the tests, not in a pipeline's folder: the environment must not depend on any one pipeline existing.
+const REQUIREMENTS = join(ROOT, "tests", "python", "requirements-test.txt");
+const CONSTRAINTS = join(ROOT, "tests", "python", "constraints-test.txt");
 const DEBIAN_PACKAGES = ["python3-pandas", "python3-sklearn", "python3-xgboost", "python3-pytest", "python3-yaml"];
 const DEBIAN_PYTHON = "/usr/bin/python3";
 // What every test needs; the Snowflake libraries are needed only by the tests that import them.
@@ -58,7 +59,7 @@ function basePython() {
 // a folder inside the venv that is removed, so nothing is left in /tmp.
 function buildVenv(base, stamp) {
   rmSync(VENV, { recursive: true, force: true });
-  log(`creating .venv-pipeline with ${base} from pipeline-code/requirements-test.txt (a few minutes the first time)`);
+  log(`creating .venv-pipeline with ${base} from tests/python/requirements-test.txt (a few minutes the first time)`);
   const created = spawnSync(base, ["-m", "venv", VENV], { stdio: ["ignore", "inherit", "inherit"] });
   if (created.status !== 0) return `${base} -m venv failed`;
   const scratch = mkdtempSync(join(VENV, ".pip-tmp-"));
@@ -94,13 +95,13 @@ function debianFallback() {
 
 function instructions(problem) {
   return [
-    `The pipeline-code tests need a Python environment, and none could be provisioned: ${problem}`,
+    `The pipelines' pytest suites need a Python environment, and none could be provisioned: ${problem}`,
     "Do one of these, then run npm test again:",
     "  - make the Python package index reachable for pip (pip's own settings: PIP_INDEX_URL, a proxy), and npm test",
-    "    builds .venv-pipeline/ from pipeline-code/requirements-test.txt by itself;",
+    "    builds .venv-pipeline/ from tests/python/requirements-test.txt by itself;",
     "  - on Debian, as root: apt-get install -y " + DEBIAN_PACKAGES.join(" ") + " (the tests that need the",
     "    Snowflake libraries then skip);",
-    "  - or set PIPELINE_PYTHON to an interpreter with the packages of pipeline-code/requirements-test.txt.",
+    "  - or set PIPELINE_PYTHON to an interpreter with the packages of tests/python/requirements-test.txt.",
   ].join("\n");
 }
 
@@ -131,7 +132,7 @@ module.exports = { ensurePythonEnv, requirementsHash, VENV, REQUIREMENTS, CONSTR
 if (require.main === module) {
   try {
     const { python, kind } = ensurePythonEnv();
-    log(`pipeline-code tests use ${python} (${kind})`);
+    log(`the pytest suites use ${python} (${kind})`);
   } catch (error) {
     console.error(error.message);
     process.exit(1);

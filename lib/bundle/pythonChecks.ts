@@ -1,13 +1,14 @@
 /**
  * The plan checks the Python each task will run, before anything is registered: every file of a
- * task's bundle (and of an ML Job's payload) compiles, every local import resolves, and each
- * entrypoint defines the handler its task procedure calls. A third-party import that the pipeline's
- * `packages` does not provide is a warning, since a package may still bring it in another way.
+ * task's bundle (and of an ML Job's payload) compiles, every local import resolves, each entrypoint
+ * defines the handler its task procedure calls, taking what the procedure passes, and every other
+ * import is the standard library's or a listed package's (or one of their dependencies'): a pipeline
+ * is self-contained, so a module of another pipeline's folder, or of no folder at all, is an error.
  */
 import { taskKey } from "../graph";
 import { ConfigProblem, PipelineDefinition } from "../types";
 import { providedModules } from "./pythonPackages";
-import { PythonSources, resolveClosure } from "./pythonImports";
+import { FunctionParams, PythonSources, resolveClosure } from "./pythonImports";
 
 /** The function a Python task's procedure calls (lib/taskSql.ts handlerFor: <module>.main). */
 export const HANDLER = "main";
@@ -20,6 +21,35 @@ export interface PythonCheckResult {
   warnings: string[];
 }
 
+/** Another pipeline of the stack: its code folder as shown, its name, and its top-level local modules. */
+export interface OtherPipelineCode {
+  codeDir: string;
+  name: string;
+  modules: ReadonlySet<string>;
+}
+
+/** The top-level modules and packages of a parsed code folder (what `import <name>` finds there). */
+export function topLevelModules(sources: PythonSources): Set<string> {
+  return new Set(Object.keys(sources.files).map((f) => f.split("/")[0].replace(/\.py$/, "")));
+}
+
+/** The arguments a task's procedure passes to main after the session (lib/tasks/taskDefinitions.ts). */
+export function handlerArguments(task: { job?: unknown; branch?: unknown }): string[] {
+  return [...(task.job ? ["payload_location", "payload_entrypoint", "target_instances"] : []), ...(task.branch ? ["branch_targets"] : [])];
+}
+
+/** Why `main(params)` cannot be called with `count` positional arguments, or undefined when it can. */
+export function handlerSignatureProblem(params: FunctionParams, count: number): string | undefined {
+  const required = params.positional.length - params.defaults;
+  const shown = `main(${[...params.positional, ...(params.varargs ? ["*args"] : []), ...params.kwonlyRequired.map((k) => `*, ${k}`)].join(", ")})`;
+  if (params.kwonlyRequired.length > 0) return `${shown} has keyword-only parameter(s) without a default (${params.kwonlyRequired.join(", ")}), which a procedure call cannot fill`;
+  if (required > count) return `${shown} needs ${required} argument(s)`;
+  if (count > params.positional.length && !params.varargs) {
+    return `${shown} takes ${params.positional.length === 0 ? "no argument" : `at most ${params.positional.length} argument(s)`}`;
+  }
+  return undefined;
+}
+
 /**
  * Checks every Python task's entrypoint and ML Job payload. `codeDir` is the code folder as shown in
  * messages (relative to the project, e.g. pipeline-code), `pipelineFile` the definition's path.
@@ -30,11 +60,11 @@ export function pythonProblems(
   codeRoot: string,
   codeDir: string,
   pipelineFile: string,
+  /** The stack's other pipelines, so an import of one of their modules is named as such. */
+  others: readonly OtherPipelineCode[] = [],
 ): PythonCheckResult {
   const shown = (file: string) => (codeDir === "" || codeDir === "." ? file : `${codeDir}/${file}`);
   const warnings: string[] = [];
-  /** One warning per import statement, naming every task that runs it. */
-  const missingPackages = new Map<string, string[]>();
   /**
    * One problem per file and line, naming every task it affects: a broken module that every task
    * imports is one problem, not one per task. `suffix` renders the tasks.
@@ -81,7 +111,17 @@ export function pythonProblems(
     }
     if (kind === "entrypoint") {
       const entry = sources.files[entrypoint];
-      if (entry.error === null && !entry.functions.some((f) => f.name === HANDLER)) {
+      const main = entry.functions.find((f) => f.name === HANDLER);
+      const args = handlerArguments(pipeline.tasks.find((t) => t.name === task) ?? {});
+      const signature = main?.params === undefined ? undefined : handlerSignatureProblem(main.params, 1 + args.length);
+      if (signature !== undefined) {
+        add({
+          file: shown(entrypoint),
+          path: `line ${main!.line}`,
+          message: `${signature}; task ${task}'s procedure calls main(${["session", ...args].join(", ")}) (docs/design.md "Task definitions")`,
+        });
+      }
+      if (entry.error === null && main === undefined) {
         const others = entry.functions.map((f) => f.name);
         add({
           file: shown(entrypoint),
@@ -91,18 +131,40 @@ export function pythonProblems(
           }`,
         });
       }
-      // ML Job payloads run on the Container Runtime image with its own packages, so only the
-      // procedure's imports are compared with `packages`.
-      for (const ext of closure.external) {
-        const top = ext.module.split(".")[0];
-        if (stdlib.has(top) || RUNTIME_MODULES.has(top) || top === "__future__") continue;
-        const imported = importedName(ext);
-        if (provided.some((m) => imported === m || imported.startsWith(`${m}.`) || m.startsWith(`${imported}.`))) continue;
-        const key = `${shown(ext.file)}: line ${ext.line}: imports ${imported}`;
-        const tasks = missingPackages.get(key) ?? [];
-        if (!tasks.includes(task)) tasks.push(task);
-        missingPackages.set(key, tasks);
+    }
+    // ML Job payloads run on the Container Runtime image with its own packages, so their
+    // third-party imports are not compared with `packages`; another pipeline's module is refused there too.
+    for (const ext of closure.external) {
+      const top = ext.module.split(".")[0];
+      if (stdlib.has(top) || RUNTIME_MODULES.has(top) || top === "__future__") continue;
+      const statement = ext.names.length === 0 ? `import ${ext.module}` : `from ${ext.module} import ${ext.names.join(", ")}`;
+      const owner = others.find((o) => o.modules.has(top));
+      if (owner !== undefined) {
+        add(
+          {
+            file: shown(ext.file),
+            path: `line ${ext.line}`,
+            message: `\`${statement}\`: ${top} is a module of ${owner.codeDir} (pipeline ${owner.name}), not of ${codeDir || "this pipeline's folder"}; expected a pipeline to import only its own folder's modules (copy the module into ${codeDir || "its folder"})`,
+          },
+          task,
+          (tasks) => ` (${taskList(tasks, "imports", "import")} this file)`,
+        );
+        continue;
       }
+      if (kind === "payload") continue;
+      const imported = importedName(ext);
+      if (provided.some((m) => imported === m || imported.startsWith(`${m}.`) || m.startsWith(`${imported}.`))) continue;
+      add(
+        {
+          file: shown(ext.file),
+          path: `line ${ext.line}`,
+          message:
+            `\`${statement}\`: ${imported} is no module of ${codeDir || "the pipeline's folder"}, of Python's standard library, or of a package in ${pipelineFile} "packages" ` +
+            `(${pipeline.packages.join(", ") || "none listed"}) or their dependencies; expected a local module or a listed package`,
+        },
+        task,
+        (tasks) => ` (${taskList(tasks, "fails", "fail")} on this import)`,
+      );
     }
   };
 
@@ -115,10 +177,6 @@ export function pythonProblems(
     path,
     message: suffix ? `${message}${suffix(tasks)}` : message,
   }));
-  const listed = pipeline.packages.join(", ") || "none listed";
-  for (const [where, tasks] of missingPackages) {
-    warnings.push(`${where}, which no package in ${pipelineFile} "packages" provides (${listed}); ${taskList(tasks, "fails", "fail")} on that import unless a listed package brings it in`);
-  }
   return { problems, warnings };
 }
 

@@ -25,11 +25,23 @@ export interface PythonImport {
   line: number;
 }
 
+/** A function's parameters, as far as a positional call is concerned. */
+export interface FunctionParams {
+  /** Positional parameters (positional-only and ordinary), in order. */
+  positional: string[];
+  /** How many of them (the last ones) have defaults. */
+  defaults: number;
+  /** Has *args. */
+  varargs: boolean;
+  /** Keyword-only parameters without a default (a positional call cannot fill them). */
+  kwonlyRequired: string[];
+}
+
 /** One parsed file (build/python_sources.py). */
 export interface PythonFile {
   imports: PythonImport[];
-  /** Top-level functions (def and async def) with their lines. */
-  functions: { name: string; line: number }[];
+  /** Top-level functions (def and async def) with their lines and parameters. */
+  functions: { name: string; line: number; params?: FunctionParams }[];
   /** Every name bound at module level. */
   names: string[];
   /** The module may bind names not visible in its source (star import, module __getattr__, globals()). */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { pythonProblems } from "../bundle/pythonChecks";
+import { pythonProblems, topLevelModules } from "../bundle/pythonChecks";
 import { PythonSources } from "../bundle/pythonImports";
 import { taskKey, validateGraph } from "../graph";
 import { identifierProblem } from "../identifiers";
@@ -15,9 +15,6 @@ import { dataQualityProblems, unknownColumnProblems } from "../dataQuality/expec
 import { modelMonitorProblems } from "../monitoring/modelMonitor";
 import { readPipelineDefinition } from "./pipelineFile";
 import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
-
-/** The generated sample table that dev stacks stage (written by pipeline-code/mlpipeline/sample_data.py). */
-export const SAMPLE_DATA_FILE = "sample_data/mortgage_sample.csv";
 
 /** One pipeline of the stack, validated: its definition, names and root settings. */
 export interface ResolvedPipeline {
@@ -35,6 +32,10 @@ export interface ResolvedPipeline {
   sqlVariables: Record<string, string | undefined>;
   /** The code folder's Python files, parsed (the bundles are built from these). */
   python: PythonSources;
+  /** Its source table in dataSchema: pipelineSettings, else its definition, else the stack-wide default. */
+  sourceTable?: string;
+  /** Present when its definition has sample data; `path` (absolute) when the stack stages it. */
+  sampleData?: { path?: string };
 }
 
 /** Everything the components need, validated. */
@@ -45,8 +46,6 @@ export interface ResolvedConfiguration {
   settings: StackSettings;
   platform: PlatformNames;
   pipelines: ResolvedPipeline[];
-  /** Absolute path of the sample data file the platform stages, when the stack stages it. */
-  sampleDataPath?: string;
   /** Problems that do not stop the plan (a third-party import no listed package provides). */
   warnings: string[];
 }
@@ -174,6 +173,62 @@ function pipelineRootSettings(settings: StackSettings, name: string, file: strin
       errorIntegration: settings.errorIntegration,
     },
   };
+}
+
+/**
+ * dataQuality's checks against the pipeline's own data: expectations are attached to its source
+ * table, so it needs one; where the stack stages the pipeline's sample data, that file is its source
+ * table there (PREPARE_DATA loads it when the table is absent), so the file's header names the columns
+ * an expectation may name. A sample file that is missing is pipelineDataSettings' problem, not this one's.
+ */
+export function dataQualitySourceProblems(
+  definition: Pick<PipelineDefinition, "name" | "dataQuality">,
+  data: { sourceTable?: string; sampleData?: { path?: string } },
+  file: string,
+  shownFrom: string,
+): ConfigProblem[] {
+  if (!definition.dataQuality) return [];
+  if (data.sourceTable === undefined) {
+    return [{
+      file,
+      path: "dataQuality",
+      message: `the expectations are attached to the pipeline's source table, and ${definition.name} has none; expected sourceTable in ${file} (or pipelineSettings.${definition.name}.sourceTable in the stack), or no dataQuality`,
+    }];
+  }
+  const path = data.sampleData?.path;
+  if (path === undefined || !existsSync(path)) return [];
+  const header = readFileSync(path, "utf8").split(/\r?\n/, 1)[0].split(",").map((c) => c.trim());
+  return unknownColumnProblems(definition.dataQuality, header, file, `the staged sample ${relative(shownFrom, path)}`);
+}
+
+/**
+ * A pipeline's data settings: its source table and its sample data (the definition's file, staged
+ * when its pipelineSettings or, failing that, the stack-wide sampleData say so). Problems name the key.
+ */
+export function pipelineDataSettings(
+  settings: Pick<StackSettings, "sourceTable" | "sampleData" | "pipelineSettings">,
+  definition: PipelineDefinition,
+  codeRoot: string,
+  files: { definition: string; stack: string; shownFrom: string },
+): { problems: ConfigProblem[]; sourceTable?: string; sampleData?: { path?: string } } {
+  const own = settings.pipelineSettings[definition.name] ?? {};
+  const problems: ConfigProblem[] = [];
+  const sourceTable = own.sourceTable ?? definition.sourceTable ?? settings.sourceTable;
+  const stage = own.sampleData ?? settings.sampleData;
+  if (definition.sampleData === undefined) {
+    if (own.sampleData === true) {
+      problems.push({
+        file: files.stack,
+        path: `${PROJECT}:pipelineSettings.${definition.name}.sampleData`,
+        message: `${files.definition} has no sampleData (the sample file the pipeline stages); expected sampleData: <file> there, or no sampleData setting for ${definition.name}`,
+      });
+    }
+    return { problems, sourceTable };
+  }
+  if (!stage) return { problems, sourceTable, sampleData: {} };
+  const problem = pythonFileProblem(codeRoot, definition.sampleData, files.shownFrom);
+  if (problem) problems.push({ file: files.definition, path: "sampleData", message: problem });
+  return { problems, sourceTable, sampleData: { path: resolve(codeRoot, definition.sampleData) } };
 }
 
 function pythonFileProblem(codeRoot: string, path: string, shownFrom: string): string | undefined {
@@ -315,9 +370,13 @@ export function resolveConfiguration(args: {
       seenProblems.add(key);
     }
   };
-  for (const { file, path, definition } of read) {
-    const names = pipelineNamesOn(platform, definition);
+  // Every pipeline's code is parsed first: an import of another pipeline's module is named as such.
+  const parsed = read.map(({ path, definition }) => ({ codeRoot: dirname(path), name: definition.name, python: args.parsePython(dirname(path), definition.runtime) }));
+  for (const [i, { file, path, definition }] of read.entries()) {
     const codeRoot = dirname(path);
+    const data = pipelineDataSettings(settings, definition, codeRoot, { definition: file, stack: stackFile, shownFrom: args.projectDir });
+    all.push(...data.problems);
+    const names = pipelineNamesOn(platform, definition, data.sourceTable);
     const sqlVariables = sqlTemplateVariables(settings, names);
     all.push(...pipelineSemanticProblems(definition, { maxTargetInstances: settings.computePool.maxNodes, sqlVariables }, codeRoot, file, args.projectDir));
     const root = pipelineRootSettings(settings, definition.name, stackFile);
@@ -332,26 +391,17 @@ export function resolveConfiguration(args: {
     );
     const aliasProblem = modelAliasProblem({ ...definition.config, ...settings.graphConfig, ...(own ?? {}) });
     if (aliasProblem) all.push({ file, path: "config", message: aliasProblem });
-    const python = args.parsePython(codeRoot, definition.runtime);
-    const pythonChecks = pythonProblems(definition, python, codeRoot, relative(args.projectDir, codeRoot), file);
+    all.push(...dataQualitySourceProblems(definition, data, file, args.projectDir));
+    const python = parsed[i].python;
+    const others = parsed
+      .filter((o) => o.codeRoot !== codeRoot)
+      .map((o) => ({ codeDir: relative(args.projectDir, o.codeRoot) || ".", name: o.name, modules: topLevelModules(o.python) }));
+    const pythonChecks = pythonProblems(definition, python, codeRoot, relative(args.projectDir, codeRoot), file, others);
     all.push(...pythonChecks.problems);
     warnings.push(...pythonChecks.warnings);
-    pipelines.push({ file, codeRoot, definition, names, root: root.root, scheduleText: root.scheduleText, sqlVariables, python });
-  }
-  let sampleDataPath: string | undefined;
-  if (settings.sampleData) {
-    // The platform stages one sample table, from the first pipeline's code.
-    sampleDataPath = join(pipelines[0].codeRoot, SAMPLE_DATA_FILE);
-    if (!existsSync(sampleDataPath)) {
-      all.push({ file: stackFile, path: at("sampleData"), message: `expected the generated sample file ${relative(args.projectDir, sampleDataPath)}` });
-    } else {
-      // The staged sample is the source's table on this stack, so its header names the source's columns.
-      const header = readFileSync(sampleDataPath, "utf8").split(/\r?\n/, 1)[0].split(",").map((c) => c.trim());
-      const shown = relative(args.projectDir, sampleDataPath);
-      for (const p of pipelines) if (p.definition.dataQuality) all.push(...unknownColumnProblems(p.definition.dataQuality, header, p.file, `the staged sample ${shown}`));
-    }
+    pipelines.push({ file, codeRoot, definition, names, root: root.root, scheduleText: root.scheduleText, sqlVariables, python, sourceTable: data.sourceTable, sampleData: data.sampleData });
   }
   if (all.length > 0) throw new ConfigurationError(all);
 
-  return { stack: args.stack, projectDir: args.projectDir, stackFile, settings, platform, pipelines, sampleDataPath, warnings };
+  return { stack: args.stack, projectDir: args.projectDir, stackFile, settings, platform, pipelines, warnings };
 }

@@ -70,7 +70,6 @@ export function withStackDefaults(raw: Record<string, unknown>): StackSettings {
     started: input.started ?? false,
     sampleData: input.sampleData ?? false,
     graphConfig: input.graphConfig ?? {},
-    sourceTable: input.sourceTable ?? "MORTGAGE_LENDING_DEMO_DATA",
     allowOverlappingExecution: input.allowOverlappingExecution ?? false,
     allowUnpromotedCode: input.allowUnpromotedCode ?? false,
     pipelineRole: pipelineRoleDefaults(raw.pipelineRole),

@@ -10,6 +10,8 @@ export interface PlannedResource {
   parent: string | null;
   dependsOn: string[];
   inputs: Record<string, unknown>;
+  /** Former URNs Pulumi may find this resource under (its `aliases`), sorted; absent when none. */
+  aliases?: string[];
 }
 
 export interface Plan {

@@ -41,8 +41,10 @@ export function taskOfResource(r: Pick<PlannedResource, "type" | "inputs">): str
     return dollar < 0 ? `$ROOT:${name}` : name.slice(dollar + 1);
   }
   if (r.type === STAGED_FILES_TYPE && typeof r.inputs.directory === "string") {
-    // <PIPELINE>/<TASK>/<sha> (bundle) or <PIPELINE>/<TASK>/payload/<sha>; sample data is sample/<sha>.
+    // <PIPELINE>/<TASK>/<sha> (bundle) or <PIPELINE>/<TASK>/payload/<sha>; a pipeline's sample data
+    // is <PIPELINE>/sample/<sha> (grouped with its root task; task names are upper case).
     const parts = r.inputs.directory.split("/");
+    if (parts.length >= 3 && parts[1] === "sample") return `$ROOT:${parts[0]}`;
     return parts.length >= 3 ? parts[1] : undefined;
   }
   return undefined;
@@ -66,10 +68,25 @@ export function groupDiff(diff: PlanDiff, before: Plan, after: Plan): DiffGroup[
   const resourceByUrn = new Map([...before.resources, ...after.resources].map((r) => [r.urn, r]));
   const pipelines = new Set([...before.resources, ...after.resources].filter((r) => r.type === TASK_TYPE).map((r) => pipelineOfResource(r)));
   const several = pipelines.size > 1;
+  // A Pipeline component and what it holds besides tasks and bundles (its TaskGraph, its activation
+  // check) go with its root task: the component whose descendants include that root.
+  const pipelineComponentOf = (r: PlannedResource | undefined): string | undefined => {
+    for (let at = r; at !== undefined; at = at.parent === null ? undefined : resourceByUrn.get(at.parent)) {
+      if (at.type === PIPELINE_TYPE) return at.urn;
+    }
+    return undefined;
+  };
+  const rootOfComponent = new Map<string, string>();
+  for (const r of resourceByUrn.values()) {
+    const component = r.type === TASK_TYPE && typeof r.inputs.name === "string" && !r.inputs.name.includes("$") ? pipelineComponentOf(r) : undefined;
+    if (component !== undefined) rootOfComponent.set(component, r.inputs.name as string);
+  }
   const groups = new Map<string, DiffGroup>();
-  const groupOf = (r: Pick<PlannedResource, "type" | "inputs">): DiffGroup => {
-    const taskKey = taskOfResource(r) ?? "";
-    const pipeline = taskKey === "" ? undefined : pipelineOfResource(r);
+  const groupOf = (r: Pick<PlannedResource, "type" | "inputs"> & Partial<Pick<PlannedResource, "urn">>): DiffGroup => {
+    const component = r.urn === undefined ? undefined : pipelineComponentOf(resourceByUrn.get(r.urn));
+    const componentRoot = component === undefined ? undefined : rootOfComponent.get(component);
+    const taskKey = taskOfResource(r) ?? (componentRoot === undefined ? "" : `$ROOT:${componentRoot}`);
+    const pipeline = taskKey === "" ? undefined : pipelineOfResource(r) ?? componentRoot;
     const key = taskKey === "" ? "" : `${taskKey.startsWith("$ROOT:") ? "0" : "1"}\u0000${pipeline}\u0000${taskKey}`;
     let group = groups.get(key);
     if (!group) {
@@ -87,6 +104,8 @@ export function groupDiff(diff: PlanDiff, before: Plan, after: Plan): DiffGroup[
   const rank = (key: string) => (key === "" ? 1 : 0);
   return [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
 }
+
+const PIPELINE_TYPE = "snowflake-ml-pipeline:pipeline:Pipeline";
 
 /** `snowflake:index/task:Task` -> `Task`; `pulumi:providers:snowflake` -> `provider snowflake`. */
 export function shortType(type: string): string {
@@ -218,6 +237,12 @@ export function renderDiffText(diff: PlanDiff, before: Plan, after: Plan, labels
     for (const change of diff.outputs) lines.push(...renderInputChange(change).map((l) => `  ${l}`));
     lines.push("");
   }
+  if (diff.aliased.length > 0) {
+    const name = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+    lines.push(`Found under a former name through its aliases (the same object; Pulumi renames it in the state, nothing in Snowflake): ${diff.aliased.length}`);
+    for (const a of diff.aliased) lines.push(`  ${shortType(a.to.slice(a.to.lastIndexOf("::", a.to.lastIndexOf("::") - 1) + 2, a.to.lastIndexOf("::")).split("$").pop()!)} ${name(a.from)} → ${name(a.to)}`);
+    lines.push("");
+  }
   const unchanged = after.resources.length - diff.added.length - diff.changed.length;
   lines.push(
     `${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${unchanged} unchanged ` +
@@ -249,5 +274,6 @@ export function diffJson(diff: PlanDiff, before: Plan, after: Plan, labels: Diff
     removed: diff.removed.map(brief),
     changed: diff.changed.map((c) => ({ ...c, pipeline: pipelineOfResource(byUrn.get(c.urn)!) ?? null, task: groupTask(byUrn.get(c.urn)!) })),
     outputs: diff.outputs,
+    aliased: diff.aliased,
   };
 }

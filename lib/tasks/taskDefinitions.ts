@@ -39,8 +39,8 @@ export interface TaskDefinitionInput {
   root: RootSettings;
   /** Built bundles and payloads (by task name) of this pipeline. */
   artifacts: Pick<PipelineArtifacts, "bundles" | "payloads">;
-  /** `@stage/path/file` of the staged sample data, when the platform stages it. */
-  sampleDataFile?: string;
+  /** Present when the pipeline has sample data; `file` (`@stage/path/file`) when the stack stages it. */
+  sampleData?: { file?: string };
   /** The stack's model monitor as root CONFIG keys (lib/monitoring), when it declares one. */
   monitorConfig?: GraphConfig;
   /** Values a SQL task may reference as ${name} (lib/config/resolveConfiguration sqlTemplateVariables). */
@@ -206,7 +206,7 @@ export function rootTaskDefinition(input: TaskDefinitionInput): RootTaskDefiniti
     body: ROOT_TASK_BODY,
     warehouse: names.warehouse,
     schedule: root.schedule,
-    config: canonicalJson(composeGraphConfig(pipeline.config, root.graphConfig, names, input.sampleDataFile, pipeline.dataQuality?.expectations.map((e) => e.name), input.monitorConfig)),
+    config: canonicalJson(composeGraphConfig(pipeline.config, root.graphConfig, names, input.sampleData, pipeline.dataQuality?.expectations.map((e) => e.name), input.monitorConfig)),
     started: root.started,
     allowOverlappingExecution: root.allowOverlappingExecution,
     timeoutMs: root.timeoutMs,

@@ -18,7 +18,7 @@ argument types the features pass it, so they cannot make another test pass wrong
 import pytest
 
 snowpark = pytest.importorskip(
-    "snowflake.snowpark", reason="snowflake-snowpark-python is not installed (Debian fallback): npm test installs it from pipeline-code/requirements-test.txt"
+    "snowflake.snowpark", reason="snowflake-snowpark-python is not installed (Debian fallback): npm test installs it from tests/python/requirements-test.txt"
 )
 from snowflake.snowpark import Session  # noqa: E402
 from snowflake.snowpark.mock import ColumnEmulator, ColumnType, patch  # noqa: E402

@@ -32,7 +32,7 @@ import subprocess
 
 import pytest
 
-dagv1 = pytest.importorskip("snowflake.core.task.dagv1", reason="snowflake.core is not installed (Debian fallback): npm test installs it from pipeline-code/requirements-test.txt")
+dagv1 = pytest.importorskip("snowflake.core.task.dagv1", reason="snowflake.core is not installed (Debian fallback): npm test installs it from tests/python/requirements-test.txt")
 
 CODE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROJECT_ROOT = os.path.dirname(CODE_ROOT)

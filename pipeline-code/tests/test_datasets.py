@@ -10,7 +10,7 @@ from unittest import mock
 import pandas as pd
 import pytest
 
-pytest.importorskip("snowflake.ml.dataset", reason="snowflake-ml-python is not installed (Debian fallback): npm test installs it from pipeline-code/requirements-test.txt")
+pytest.importorskip("snowflake.ml.dataset", reason="snowflake-ml-python is not installed (Debian fallback): npm test installs it from tests/python/requirements-test.txt")
 from snowflake.ml._internal.exceptions.dataset_errors import DatasetNotExistError  # noqa: E402
 from snowflake.ml.dataset import Dataset  # noqa: E402
 

@@ -16,7 +16,8 @@ from test_pipeline_definition import CODE_ROOT, load_pipeline
 # Every library the pipeline's and the registered model's code imports (mlpipeline/, jobs/, tasks/;
 # XGBClassifier imports scikit-learn, and snowflake-ml records it as the model's dependency).
 PINNED = ("snowflake-snowpark-python", "snowflake-ml-python", "xgboost", "scikit-learn", "pandas", "numpy")
-REQUIREMENTS_FILE = os.path.join(CODE_ROOT, "requirements-test.txt")
+# The test environment's pins live beside the repository's tests (tests/python/), not in a pipeline's folder.
+REQUIREMENTS_FILE = os.path.join(os.path.dirname(CODE_ROOT), "tests", "python", "requirements-test.txt")
 
 
 def requirement_pins(path=REQUIREMENTS_FILE):

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { Command } from "commander";
-import { missingPackagesMessage, registerLocalCommand, type LocalDeps, type PythonResult } from "../../cli/local";
+import { defaultLocalDeps, missingPackagesMessage, registerLocalCommand, type LocalDeps, type PythonResult } from "../../cli/local";
+import { churnPipeline, demoPipeline, demoStack, fixtureProject } from "../support/fixtureProject";
 
 const PIPELINE_YAML = `name: LOANS
 runtime: "3.11"
@@ -26,11 +27,35 @@ tasks:
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function project(): string {
+const CHURN_YAML = `name: CHURN_PIPELINE
+runtime: "3.11"
+packages: [snowflake-snowpark-python, scikit-learn]
+tasks:
+  - name: LOAD
+    entrypoint: steps/load.py
+  - name: TRAIN
+    after: [LOAD]
+    entrypoint: steps/train.py
+  - name: EVALUATE
+    after: [TRAIN]
+    entrypoint: steps/evaluate.py
+  - name: CLEANUP
+    finalizer: true
+    entrypoint: steps/cleanup.py
+`;
+
+/** A project whose stack lists the LOANS pipeline (pipeline-code/) and, with churn, CHURN_PIPELINE (churn/) first. */
+function project(churn = false): string {
   const dir = mkdtempSync(join(tmpdir(), "local-cmd-test-"));
   dirs.push(dir);
   mkdirSync(join(dir, "pipeline-code"));
   writeFileSync(join(dir, "pipeline-code", "pipeline.yaml"), PIPELINE_YAML);
+  writeFileSync(join(dir, "pipeline-code", "run_local.py"), "# the pipeline's runner (not run: Python is stubbed here)\n");
+  if (churn) {
+    mkdirSync(join(dir, "churn"));
+    writeFileSync(join(dir, "churn", "pipeline.yaml"), CHURN_YAML);
+    writeFileSync(join(dir, "churn", "run_local.py"), "# churn's runner\n");
+  }
   return dir;
 }
 
@@ -43,8 +68,8 @@ interface Call {
   definitionPath?: string;
 }
 
-function harness(options: { missing?: string[]; configs?: Record<string, unknown>[]; exit?: number; unstartable?: boolean } = {}) {
-  const dir = project();
+function harness(options: { missing?: string[]; configs?: Record<string, unknown>[]; exit?: number; unstartable?: boolean; churn?: boolean; cwd?: string } = {}) {
+  const dir = project(options.churn);
   const calls: Call[] = [];
   const stacks: string[] = [];
   const deps: LocalDeps = {
@@ -61,6 +86,9 @@ function harness(options: { missing?: string[]; configs?: Record<string, unknown
       if (capture) return { code: 0, stdout: JSON.stringify(options.missing ?? []) + "\n" };
       return { code: options.exit ?? 0, stdout: "" };
     },
+    // Stands for reading Pulumi.<stack>.yaml's `pipelines`: the churn project lists churn first.
+    stackPipelineFiles: () => (options.churn ? ["churn/pipeline.yaml", "pipeline-code/pipeline.yaml"] : ["pipeline-code/pipeline.yaml"]),
+    cwd: () => options.cwd ?? dir,
     async plannedGraphConfigs(_dir, stack) {
       stacks.push(stack);
       return options.configs ?? [{ pipeline_name: "LOANS", database: "ML_DEV", model_name: "loan_model" }];
@@ -73,6 +101,7 @@ function harness(options: { missing?: string[]; configs?: Record<string, unknown
     .name("pipeline")
     .option("--stack <name>")
     .option("--connection <name>")
+    .option("--pipeline <name>")
     .exitOverride()
     .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
   registerLocalCommand(program, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } }, (c) => (code = c), deps);
@@ -100,7 +129,6 @@ describe("pipeline local", () => {
       "--no-register",
       "--force-refresh",
       "--config <key=value>",
-      "--pipeline <file>",
       "connections.toml",
       "the finalizer (clean-up) runs last, always",
       "the stack's (as its plan deploys it) plus --config overrides",
@@ -161,12 +189,80 @@ describe("pipeline local", () => {
     assert.match(none.err, /^error: stack dev plans 2 task graph\(s\), none named LOANS \(from pipeline-code\/pipeline\.yaml\)\n$/);
   });
 
-  test("a pipeline definition that does not exist fails before Python runs", async () => {
-    const h = harness();
-    const { code, err } = await h.run("local", "--pipeline", "nope.yaml");
-    assert.equal(code, 2);
-    assert.match(err, /^error: nope\.yaml: pipeline definition file not found/);
-    assert.equal(h.calls.length, 0);
+  test("--pipeline NAME runs that pipeline's tasks from its folder with its own graph config", async () => {
+    const configs = [
+      { pipeline_name: "CHURN_PIPELINE", source_table: "FX_DB.RAW.CUSTOMER_EVENTS", min_auc: 0.7 },
+      { pipeline_name: "LOANS", source_table: "FX_DB.RAW.LOANS" },
+    ];
+    const h = harness({ churn: true, configs });
+    const { code } = await h.run("local", "--pipeline", "CHURN_PIPELINE", "--no-register");
+    assert.equal(code, 0);
+    const run = h.calls[1];
+    assert.equal(h.calls[0].cwd, join(h.dir, "churn"), "the package probe runs in churn's folder");
+    assert.equal(run.cwd, join(h.dir, "churn"));
+    assert.equal(run.args[0], join(h.dir, "churn", "run_local.py"));
+    const definition = run.definition as { pipeline: { name: string; tasks: { name: string }[] }; graphConfig: unknown };
+    assert.equal(definition.pipeline.name, "CHURN_PIPELINE");
+    assert.deepEqual(definition.pipeline.tasks.map((t) => t.name), ["LOAD", "TRAIN", "EVALUATE", "CLEANUP"]);
+    assert.deepEqual(definition.graphConfig, configs[0]);
+  });
+
+  test("with the stack's real plan: churn's tasks get churn's graph config, none of the other pipeline's keys", async () => {
+    // Only Python is stubbed (it stands for the interpreter running churn/run_local.py); the stack's
+    // pipelines are read from its files and the graph config comes from the offline plan.
+    const churn = churnPipeline();
+    churn.files["run_local.py"] = "# churn's runner\n";
+    const demo = demoPipeline();
+    demo.files["sample_data/mortgage_sample.csv"] = "a,b\n1,2\n";
+    const project = fixtureProject({ pipelines: [demo, churn], stacks: { dev: demoStack(["churn/pipeline.yaml", "flows/demo/pipeline.yaml"], { sampleData: true }) } });
+    dirs.push(project.dir);
+    const calls: { args: string[]; cwd: string; definition?: { pipeline: { name: string; tasks: { name: string }[] }; graphConfig: Record<string, unknown> } }[] = [];
+    const deps: LocalDeps = {
+      ...defaultLocalDeps(project.dir),
+      async runPython(_python, args, { cwd, capture }) {
+        if (capture) return { code: 0, stdout: "[]\n" };
+        calls.push({ args, cwd, definition: JSON.parse(readFileSync(args[args.indexOf("--definition") + 1], "utf8")) });
+        return { code: 0, stdout: "" };
+      },
+    };
+    let err = "";
+    let code = -1;
+    const program = new Command().name("pipeline").option("--stack <name>").option("--connection <name>").option("--pipeline <name>").exitOverride();
+    registerLocalCommand(program, { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) } }, (c) => (code = c), deps);
+    await program.parseAsync(["local", "--pipeline", "CHURN_PIPELINE"], { from: "user" });
+    assert.equal(code, 0, err);
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].cwd, join(project.dir, "churn"));
+    const { pipeline, graphConfig } = calls[0].definition!;
+    assert.deepEqual(pipeline.tasks.map((t) => t.name), ["LOAD", "TRAIN", "EVALUATE", "CLEANUP"]);
+    assert.equal(graphConfig.pipeline_name, "CHURN_PIPELINE");
+    assert.equal(graphConfig.source_table, "FX_DB.RAW.CUSTOMER_EVENTS");
+    assert.equal(graphConfig.min_auc, 0.7);
+    assert.match(String(graphConfig.sample_data_file), /\/CHURN_PIPELINE\/sample\/[0-9a-f]{64}\/churn_sample\.csv$/);
+    assert.equal("metric_threshold" in graphConfig, false, "none of the demo pipeline's keys");
+  });
+
+  test("a stack of several pipelines needs --pipeline; an unknown name is refused before Python runs", async () => {
+    const h = harness({ churn: true });
+    const none = await h.run("local");
+    assert.equal(none.code, 2);
+    assert.equal(none.err, "error: stack dev has 2 pipelines: CHURN_PIPELINE, LOANS. Say which one with --pipeline NAME.\n");
+    const h2 = harness({ churn: true });
+    const unknown = await h2.run("local", "--pipeline", "NOPE");
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.err, "error: stack dev has no pipeline NOPE; expected one of CHURN_PIPELINE, LOANS\n");
+    assert.equal(h.calls.length + h2.calls.length, 0);
+  });
+
+  test("a relative --python resolves against the working directory", async () => {
+    const h = harness({ cwd: "/home/me/work" });
+    await h.run("local", "--python", "venv/bin/python");
+    assert.equal(h.calls[0].python, "/home/me/work/venv/bin/python");
+  });
+
+  test("the help lists --pipeline once", async () => {
+    const { out } = await harness().run("local", "--help");
+    assert.equal(out.split("--pipeline <name>").length - 1, 1, out);
   });
 
   test("the message lists only what is missing and installs all three", () => {
@@ -178,6 +274,7 @@ describe("pipeline local", () => {
 
   test("run_local.py's own --help, when a Python 3 is here", (t) => {
     const script = join(__dirname, "..", "..", "pipeline-code", "run_local.py");
+    if (!existsSync(script)) return t.skip("the sample pipeline (pipeline-code/) is not in this project");
     const probe = spawnSync("python3", ["--version"]);
     if (probe.status !== 0) return t.skip("no python3");
     const help = spawnSync("python3", [script, "--help"], { encoding: "utf8" });

@@ -52,14 +52,14 @@ describe("plan diff on known pairs", () => {
 
   it("dev against dev: no changes", () => {
     const diff = diffPlans(dev, dev);
-    assert.deepEqual(diff, { added: [], removed: [], changed: [], outputs: [] });
+    assert.deepEqual(diff, { added: [], removed: [], changed: [], outputs: [], aliased: [] });
     assert.match(renderDiffText(diff, dev, dev, LABELS), /\n\nNo changes\.\n\n0 added, 0 removed, 0 changed, 43 unchanged/);
   });
 
   it("prod against dev: configuration only, with the same bundles", () => {
     const diff = diffPlans(dev, prod);
     // prod has a separate (queue) integration for task errors; dev has none.
-    assert.deepEqual(diff.added.map((r) => r.name), ["demo-flow-grant-error-integration"]);
+    assert.deepEqual(diff.added.map((r) => r.name), ["platform-grant-error-integration"]);
     assert.deepEqual(diff.removed.map((r) => r.name), ["demo-flow-sample-data"]);
     const keys = changedKeys(diff);
     assert.deepEqual(keys["demo-flow-root"], [
@@ -74,8 +74,8 @@ describe("plan diff on known pairs", () => {
       "warehouse",
       "(dependsOn)",
     ]);
-    assert.deepEqual(keys["demo-flow-warehouse"], ["name", "warehouseSize"]);
-    assert.deepEqual(keys["demo-flow-compute-pool"], ["autoSuspendSecs", "name"]);
+    assert.deepEqual(keys["platform-warehouse"], ["name", "warehouseSize"]);
+    assert.deepEqual(keys["platform-compute-pool"], ["autoSuspendSecs", "name"]);
     assert.deepEqual(keys["demo-flow-bundle-load"], ["stage", "(dependsOn)"], "same directory: the same bundle hash");
     assert.deepEqual(keys["demo-flow-task-fit"], ["afters", "database", "sqlStatement", "warehouse"]);
     assert.deepEqual(keys["snowflake"], ["user"]);

@@ -51,6 +51,7 @@ describe("taskOfResource and shortType", () => {
     [{ type: FILES, inputs: { directory: "PIPE/PREP/abc" } }, "PREP"],
     [{ type: FILES, inputs: { directory: "PIPE/TRAIN/payload/abc" } }, "TRAIN"],
     [{ type: FILES, inputs: { directory: "sample/abc" } }, undefined],
+    [{ type: FILES, inputs: { directory: "PIPE/sample/abc" } }, "$ROOT:PIPE"],
     [{ type: POOL, inputs: { name: "POOL" } }, undefined],
   ];
   for (const [r, expected] of cases) it(`${r.type} ${JSON.stringify(r.inputs)} -> ${expected}`, () => assert.equal(taskOfResource(r), expected));
@@ -166,6 +167,21 @@ describe("renderDiffText and diffJson", () => {
         ["Task SCORE", "SCORE", ["task-score"], [], []],
         ["Platform and other resources", undefined, [], ["sample"], []],
       ],
+    );
+  });
+
+  it("a pipeline's component, task graph and activation check go with its root task, found through their parents", () => {
+    const PIPELINE = "snowflake-ml-pipeline:pipeline:Pipeline";
+    const component = res("dev", PIPELINE, "churn", {});
+    const graph = { ...res("dev", "snowflake-ml-pipeline:tasks:TaskGraph", "churn", {}), parent: component.urn };
+    const root = { ...res("dev", TASK, "churn-root", { name: "CHURN" }), parent: graph.urn };
+    const activation = { ...res("dev", "pulumi-nodejs:dynamic/snowflake-ml-pipeline:GraphActivation", "churn-activation", { rootTask: "DB.S.CHURN" }), parent: component.urn };
+    const pool = res("dev", POOL, "pool", { name: "POOL", maxNodes: 2 });
+    const withChurn = plan("dev", [pool, component, graph, root, activation]);
+    const groups = groupDiff(diffPlans(plan("dev", [pool]), withChurn), plan("dev", [pool]), withChurn);
+    assert.deepEqual(
+      groups.map((g) => [g.title, g.added.map((r) => r.name).sort()]),
+      [["Root task CHURN", ["churn", "churn", "churn-activation", "churn-root"]]],
     );
   });
 

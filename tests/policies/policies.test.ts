@@ -221,7 +221,7 @@ describe("policies over the program's resources", () => {
 
   describe("compute-pool-covers-ml-jobs", () => {
     it("fails a pool smaller than the training job, naming task, instances and pool", () => {
-      const resources = mutate(prod, "demo-flow-compute-pool", (i) => (i.maxNodes = 1));
+      const resources = mutate(prod, "platform-compute-pool", (i) => (i.maxNodes = 1));
       const violations = run(computePoolCoversJobs, resources);
       assert.deepEqual(messages(violations), [
         `task ${FQ("FX_PROD", "FIT")} runs an ML Job on 2 instances, but compute pool FX_PROD_POOL has maxNodes 1; raise computePool.maxNodes or lower job.targetInstances`,
@@ -230,7 +230,7 @@ describe("policies over the program's resources", () => {
     });
 
     it("passes a pool exactly as large as the job", () => {
-      assert.deepEqual(run(computePoolCoversJobs, mutate(dev, "demo-flow-compute-pool", (i) => (i.maxNodes = 2))), []);
+      assert.deepEqual(run(computePoolCoversJobs, mutate(dev, "platform-compute-pool", (i) => (i.maxNodes = 2))), []);
     });
 
     it("reads target instances from the task definition", () => {
@@ -256,14 +256,14 @@ describe("policies over the program's resources", () => {
 
     it("fails a password input, a PASSWORD literal in SQL and a private key in a dynamic provider's code", () => {
       const resources = structuredClone(dev.resources);
-      resources.find((r) => r.name === "demo-flow-code-stage")!.inputs.password = "hunter2";
+      resources.find((r) => r.name === "platform-code-stage")!.inputs.password = "hunter2";
       const alert = resources.find((r) => r.name === "demo-flow-task-warn")!;
       alert.inputs.sqlStatement = "CREATE USER BOT PASSWORD = 'hunter2'";
-      resources.find((r) => r.name === "demo-flow-compute-pool")!.inputs.__provider = `exports.handler = {key: "-----BEGIN RSA PRIVATE KEY-----\\n${"MIIEowIBAAKCAQEA".repeat(4)}\\n-----END RSA PRIVATE KEY-----"}`;
+      resources.find((r) => r.name === "platform-compute-pool")!.inputs.__provider = `exports.handler = {key: "-----BEGIN RSA PRIVATE KEY-----\\n${"MIIEowIBAAKCAQEA".repeat(4)}\\n-----END RSA PRIVATE KEY-----"}`;
       const found = messages(run(noPlaintextCredentials, resources));
       assert.deepEqual(found.sort(), [
-        'pulumi-nodejs:dynamic/snowflake-ml-pipeline:ComputePool demo-flow-compute-pool: input __provider holds a PEM private key in plain text',
-        'snowflake:index/stage:Stage demo-flow-code-stage: input password holds a credential ("password") in plain text',
+        'pulumi-nodejs:dynamic/snowflake-ml-pipeline:ComputePool platform-compute-pool: input __provider holds a PEM private key in plain text',
+        'snowflake:index/stage:Stage platform-code-stage: input password holds a credential ("password") in plain text',
         "snowflake:index/task:Task demo-flow-task-warn: input sqlStatement holds a PASSWORD = '…' literal in plain text",
       ]);
       assert.ok(!found.join().includes("hunter2"));
@@ -294,13 +294,13 @@ describe("policies over the program's resources", () => {
       const resources = mutate(dev, "snowflake", (i) => (i.previewFeaturesEnabled = "[]"));
       const found = messages(run(previewFeaturesEnabled, resources));
       assert.equal(found.length, 4);
-      assert.match(found[0], /^snowflake:index\/stage:Stage demo-flow-\w+-stage needs the preview feature snowflake_stage_resource, which provider snowflake does not enable \(previewFeaturesEnabled: \[\]\)/);
+      assert.match(found[0], /^snowflake:index\/stage:Stage platform-\w+-stage needs the preview feature snowflake_stage_resource, which provider snowflake does not enable \(previewFeaturesEnabled: \[\]\)/);
     });
 
     it("fails a preview-feature type the program does not enable (a Table)", () => {
       const resources = structuredClone(prod.resources);
-      const table = { ...structuredClone(resources.find((r) => r.name === "demo-flow-database")!), type: "snowflake:index/table:Table", name: "features" };
-      table.urn = table.urn.replace("snowflake:index/database:Database::demo-flow-database", "snowflake:index/table:Table::features");
+      const table = { ...structuredClone(resources.find((r) => r.name === "platform-database")!), type: "snowflake:index/table:Table", name: "features" };
+      table.urn = table.urn.replace("snowflake:index/database:Database::platform-database", "snowflake:index/table:Table::features");
       resources.push(table);
       assert.deepEqual(messages(run(previewFeaturesEnabled, resources)), [
         'snowflake:index/table:Table features needs the preview feature snowflake_table_resource, which provider snowflake does not enable (previewFeaturesEnabled: ["snowflake_stage_resource"]); add the type to components/previewFeatures.ts',

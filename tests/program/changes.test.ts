@@ -82,7 +82,7 @@ describe("plan changes", () => {
   it("renaming the warehouse changes the warehouse, the tasks that run on it and the config that names it", async () => {
     const p = project();
     const diff = diffPlans(await plan(p), await plan(p, { warehouse: { name: "OTHER_WH", size: "XSMALL" } }));
-    const warehouse = diff.changed.find((c) => c.name === "demo-flow-warehouse")!;
+    const warehouse = diff.changed.find((c) => c.name === "platform-warehouse")!;
     assert.deepEqual(warehouse.changes.map((c) => [c.key, c.after]), [["name", "OTHER_WH"]]);
   });
 

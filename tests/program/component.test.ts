@@ -31,7 +31,7 @@ describe("the Pipeline component in another program", () => {
     stack = await planStack({ projectDir: project.dir, stack: "dev" });
     // What a user writes: no stack settings, no resolveConfiguration; the code is built by the component.
     own = await planProgram({ projectDir: project.dir, stack: "dev" }, async (opts) => {
-      const platform = new Platform("demo-flow", PLATFORM, opts);
+      const platform = new Platform("platform", PLATFORM, opts);
       const pipeline = new Pipeline(
         "demo-flow",
         { definition: "flows/demo/pipeline.yaml", projectDir: project.dir, platform, notificationIntegration: "FX_ALERTS" },
@@ -81,6 +81,15 @@ describe("the Pipeline component's validation", () => {
       path: "codeRoot",
       message: "expected the folder the entrypoints are relative to, with a definition object",
     });
+  });
+
+  it("the data args: a source table must be an identifier; sampleData needs the definition's sample file", () => {
+    const problems = problemsOf(args({ platform: { ...existing, computePoolMaxNodes: 2 }, notificationIntegration: "N", sourceTable: "loans table", sampleData: true }));
+    assert.deepEqual(
+      problems.map((p) => `${p.file}: ${p.path}`),
+      ['flows/demo/pipeline.yaml: sampleData', 'Pipeline "p": sourceTable'],
+    );
+    assert.match(problems[0].message, /^file not found: .*sample_data\/mortgage_sample\.csv$/);
   });
 
   it("checks the definition against the platform: an ML Job larger than the pool", () => {

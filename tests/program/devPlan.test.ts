@@ -32,31 +32,31 @@ const T = {
 const EXPECTED = [
   [T.provider, "snowflake"],
   [T.pipeline, "demo-flow"],
-  [T.platform, "demo-flow"],
-  [T.database, "demo-flow-database"],
-  [T.schema, "demo-flow-schema"],
-  [T.schema, "demo-flow-data-schema"],
-  [T.warehouse, "demo-flow-warehouse"],
-  [T.stages, "demo-flow"],
-  [T.stage, "demo-flow-code-stage"],
-  [T.stage, "demo-flow-job-stage"],
-  [T.stage, "demo-flow-artifact-stage"],
-  [T.stage, "demo-flow-data-stage"],
-  [T.pool, "demo-flow-compute-pool"],
-  [T.registry, "demo-flow"],
-  [T.schema, "demo-flow-registry-schema"],
-  [T.access, "demo-flow"],
-  [T.grant, "demo-flow-grant-artifact-stage"],
-  [T.grant, "demo-flow-grant-code-stage"],
-  [T.grant, "demo-flow-grant-compute-pool"],
-  [T.grant, "demo-flow-grant-data-schema"],
-  [T.grant, "demo-flow-grant-data-stage"],
-  [T.grant, "demo-flow-grant-database"],
-  [T.grant, "demo-flow-grant-job-stage"],
-  [T.grant, "demo-flow-grant-notification-integration"],
-  [T.grant, "demo-flow-grant-registry-schema"],
-  [T.grant, "demo-flow-grant-schema"],
-  [T.grant, "demo-flow-grant-warehouse"],
+  [T.platform, "platform"],
+  [T.database, "platform-database"],
+  [T.schema, "platform-schema"],
+  [T.schema, "platform-data-schema"],
+  [T.warehouse, "platform-warehouse"],
+  [T.stages, "platform"],
+  [T.stage, "platform-code-stage"],
+  [T.stage, "platform-job-stage"],
+  [T.stage, "platform-artifact-stage"],
+  [T.stage, "platform-data-stage"],
+  [T.pool, "platform-compute-pool"],
+  [T.registry, "platform"],
+  [T.schema, "platform-registry-schema"],
+  [T.access, "platform"],
+  [T.grant, "platform-grant-artifact-stage"],
+  [T.grant, "platform-grant-code-stage"],
+  [T.grant, "platform-grant-compute-pool"],
+  [T.grant, "platform-grant-data-schema"],
+  [T.grant, "platform-grant-data-stage"],
+  [T.grant, "platform-grant-database"],
+  [T.grant, "platform-grant-job-stage"],
+  [T.grant, "platform-grant-notification-integration"],
+  [T.grant, "platform-grant-registry-schema"],
+  [T.grant, "platform-grant-schema"],
+  [T.grant, "platform-grant-warehouse"],
   [T.files, "demo-flow-sample-data"],
   [T.graph, "demo-flow"],
   [T.task, "demo-flow-root"],
@@ -108,10 +108,10 @@ for (const preview of [true, false]) {
       for (const r of plan.resources.filter((r) => r.type.startsWith("snowflake:index/") && r.type !== T.grant)) {
         assert.match(String(r.inputs.name), /^[A-Z_][A-Z0-9_$]*$/, `${r.name} has no explicit upper-case name`);
       }
-      assert.equal(byName("demo-flow-database").inputs.name, "FX_DB");
-      assert.equal(byName("demo-flow-warehouse").inputs.name, "FX_WH");
-      assert.equal(byName("demo-flow-registry-schema").inputs.name, "REGISTRY");
-      assert.equal(byName("demo-flow-job-stage").inputs.encryption, "TYPE = 'SNOWFLAKE_SSE'");
+      assert.equal(byName("platform-database").inputs.name, "FX_DB");
+      assert.equal(byName("platform-warehouse").inputs.name, "FX_WH");
+      assert.equal(byName("platform-registry-schema").inputs.name, "REGISTRY");
+      assert.equal(byName("platform-job-stage").inputs.encryption, "TYPE = 'SNOWFLAKE_SSE'");
     });
 
     it("gives every child its component as parent", () => {
@@ -124,12 +124,13 @@ for (const preview of [true, false]) {
       for (const r of plan.resources.filter((r) => r.type === T.task || r.name.includes("-bundle-") || r.name.includes("-payload-"))) {
         assert.equal(r.parent, graphUrn, `${r.name} is not a child of the TaskGraph`);
       }
-      const platformUrn = urnOf(T.platform, "demo-flow");
+      const platformUrn = urnOf(T.platform, "platform");
       assert.equal(plan.resources.find((r) => r.type === T.platform)!.parent, null, "the platform is shared, not a pipeline's child");
-      assert.equal(byName("demo-flow-compute-pool").parent, platformUrn);
+      assert.equal(byName("platform-compute-pool").parent, platformUrn);
       assert.equal(urnOf(T.graph, "demo-flow") !== "" && plan.resources.find((r) => r.type === T.graph)!.parent, pipelineUrn);
-      assert.equal(byName("demo-flow-code-stage").parent, urnOf(T.stages, "demo-flow"));
-      assert.equal(byName("demo-flow-registry-schema").parent, urnOf(T.registry, "demo-flow"));
+      assert.equal(byName("platform-code-stage").parent, urnOf(T.stages, "platform"));
+      assert.equal(byName("platform-registry-schema").parent, urnOf(T.registry, "platform"));
+      assert.equal(byName("demo-flow-sample-data").parent, pipelineUrn, "the sample data is the pipeline's");
     });
 
     it("makes the root the scheduled, configured head of the graph", () => {
@@ -147,7 +148,7 @@ for (const preview of [true, false]) {
         '"data_schema":"FX_DB.RAW","data_stage":"FX_DB.PIPE.DATA_STAGE","database":"FX_DB",' +
         '"job_stage":"FX_DB.PIPE.JOB_STAGE","metric_name":"accuracy","metric_threshold":0.65,"model_name":"demo_model",' +
         '"pipeline_name":"DEMO_FLOW","registry_schema":"FX_DB.REGISTRY","sample_data":true,' +
-        `"sample_data_file":"@FX_DB.PIPE.DATA_STAGE/sample/${sampleSha}/mortgage_sample.csv","schema":"PIPE",` +
+        `"sample_data_file":"@FX_DB.PIPE.DATA_STAGE/DEMO_FLOW/sample/${sampleSha}/mortgage_sample.csv","schema":"PIPE",` +
         '"source_table":"FX_DB.RAW.MORTGAGE_LENDING_DEMO_DATA","warehouse":"FX_WH"}';
       assert.equal(root.inputs.config, expectedConfig);
     });
@@ -227,7 +228,7 @@ for (const preview of [true, false]) {
     });
 
     it("creates the compute pool and enables the preview features it uses", () => {
-      const pool = byName("demo-flow-compute-pool").inputs;
+      const pool = byName("platform-compute-pool").inputs;
       assert.deepEqual(
         { name: pool.name, instanceFamily: pool.instanceFamily, minNodes: pool.minNodes, maxNodes: pool.maxNodes, autoSuspendSecs: pool.autoSuspendSecs },
         { name: "FX_POOL", instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 3, autoSuspendSecs: 3600 },

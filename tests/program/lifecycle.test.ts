@@ -2,7 +2,8 @@
 // written here, not the sample): which resources are added, removed and changed, and in what.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { stringify } from "yaml";
@@ -11,7 +12,7 @@ import { diffPlans, type PlanDiff } from "../../lib/plan/diffPlans";
 import { planStack, type Plan } from "../../cli/mockPlan";
 import { writeProjectFiles } from "../../cli/generatedProject";
 import { demoStack } from "../support/fixtureProject";
-import { scratchProject, withConfig } from "../support/stackConfig";
+import { withConfig } from "../support/stackConfig";
 
 interface FixtureTask {
   name: string;
@@ -27,7 +28,7 @@ after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** The plan of a scratch project whose pipeline is exactly `tasks`. */
 async function planOf(tasks: FixtureTask[]): Promise<Plan> {
-  const dir = scratchProject();
+  const dir = mkdtempSync(join(tmpdir(), "mlpipe-lifecycle-"));
   dirs.push(dir);
   const code = join(dir, "pipeline-code");
   mkdirSync(join(code, "life"), { recursive: true });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { planStack, type PlannedResource } from "../../cli/mockPlan";
 import { renderPlanText } from "../../lib/plan/renderPlan";
-import { demoPipeline, demoStack, FixtureProject, fixtureProject } from "../support/fixtureProject";
+import { churnPipeline, demoPipeline, demoStack, FixtureProject, fixtureProject } from "../support/fixtureProject";
 
 const DQ = "pulumi-nodejs:dynamic/snowflake-ml-pipeline:DataQualityExpectations";
 const projects: FixtureProject[] = [];
@@ -107,6 +107,53 @@ describe("model health in the plan", () => {
     await assert.rejects(planOf(pipeline, { sampleData: true }), (err: Error) => {
       assert.match(err.message, /flows\/demo\/pipeline\.yaml: dataQuality\.expectations\[2\]\.column: "AMOUNT" is not a column of the source \(the staged sample flows\/demo\/sample_data\/mortgage_sample\.csv: ID, TS\)/);
       assert.doesNotMatch(err.message, /"ID" is not a column/);
+      return true;
+    });
+  });
+
+  // The churn pipeline is listed first: its sample (CUSTOMER_ID, CHURNED) is not DEMO_FLOW's source.
+  const planTwo = async (demo: ReturnType<typeof declaring>, stack: Record<string, unknown>) => {
+    const churn = churnPipeline();
+    const p = fixtureProject({ pipelines: [churn, demo], stacks: { dev: demoStack([churn.file, demo.file], stack) } });
+    projects.push(p);
+    return planStack({ projectDir: p.dir, stack: "dev", stackConfig: p.stackConfig("dev") });
+  };
+  const namingChurnsColumn = () => {
+    const demo = declaring();
+    demo.files["sample_data/mortgage_sample.csv"] = "ID,TS\n1,2024-01-01\n";
+    (demo.definition as Record<string, any>).dataQuality.expectations.push({ name: "CUSTOMER_PRESENT", metric: "null_count", column: "CUSTOMER_ID", max: 0 });
+    return demo;
+  };
+
+  it("with two pipelines, each one's expectations are checked against its own staged sample", async () => {
+    await assert.rejects(planTwo(namingChurnsColumn(), { sampleData: true }), (err: Error) => {
+      assert.match(
+        err.message,
+        /flows\/demo\/pipeline\.yaml: dataQuality\.expectations\[2\]\.column: "CUSTOMER_ID" is not a column of the source \(the staged sample flows\/demo\/sample_data\/mortgage_sample\.csv: ID, TS\)/,
+      );
+      assert.doesNotMatch(err.message, /"ID" is not a column/);
+      assert.doesNotMatch(err.message, /churn/);
+      return true;
+    });
+  });
+
+  it("a pipeline whose sample the stack does not stage has no known columns: the plan goes on", async () => {
+    const plan = await planTwo(namingChurnsColumn(), { sampleData: true, pipelineSettings: { DEMO_FLOW: { sampleData: false } } });
+    const dq = plan.resources.filter((r) => r.type === DQ);
+    assert.deepEqual(dq.map((r) => r.inputs.source), ["FX_DB.RAW.MORTGAGE_LENDING_DEMO_DATA"]);
+  });
+
+  it("expectations without a source table fail the plan, naming the pipeline", async () => {
+    const demo = declaring();
+    delete (demo.definition as Record<string, any>).sourceTable;
+    await assert.rejects(planOf(demo), (err: Error) => {
+      assert.ok(
+        err.message.includes(
+          "flows/demo/pipeline.yaml: dataQuality: the expectations are attached to the pipeline's source table, and DEMO_FLOW has none; " +
+            "expected sourceTable in flows/demo/pipeline.yaml (or pipelineSettings.DEMO_FLOW.sourceTable in the stack), or no dataQuality",
+        ),
+        err.message,
+      );
       return true;
     });
   });

@@ -2,10 +2,15 @@
 // written out here (never the live Pulumi.prod.yaml). Expected grants are worked out by hand from
 // the fixture's names and the statements the pipeline code runs (docs/operations.md).
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { StackConfigFiles } from "../../lib/config/stackFiles";
 import { Plan, planStack, PlannedResource } from "../../cli/mockPlan";
-import { PROJECT_DIR } from "../support/stackConfig";
+import { fixtureProject } from "../support/fixtureProject";
+
+// A project of its own (the demo pipeline), not the sample: tests never read pipeline-code/.
+const PROJECT = fixtureProject();
+const PROJECT_DIR = PROJECT.dir;
+after(() => PROJECT.cleanup());
 
 const GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole";
 const ROLE = "snowflake:index/accountRole:AccountRole";
@@ -21,6 +26,7 @@ function fixture(overrides: Record<string, string | undefined> = {}): StackConfi
     [p("registrySchema")]: "REGISTRY",
     [p("warehouse")]: JSON.stringify({ name: "ACME_WH", size: "SMALL" }),
     [p("computePool")]: JSON.stringify({ name: "ACME_POOL", instanceFamily: "CPU_X64_S", minNodes: 1, maxNodes: 2 }),
+    [p("pipelines")]: JSON.stringify(["flows/demo/pipeline.yaml"]),
     [p("schedule")]: "0 4 * * * UTC",
     [p("started")]: "true",
     [p("notificationIntegration")]: "ACME_EMAIL",
@@ -94,10 +100,10 @@ describe("pipeline role and integrations (production-like fixture)", () => {
     for (const r of plan.resources.filter((r) => r.type === GRANT)) assert.ok(r.dependsOn.includes(roleUrn), `${r.name} does not wait for the role`);
   });
 
-  it("uses two different integrations: the queue one as ERROR_INTEGRATION, the email one in SEND_ALERT", () => {
-    const root = plan.resources.find((r) => r.type === TASK && r.inputs.name === "MORTGAGE_PIPELINE")!;
+  it("uses two different integrations: the queue one as ERROR_INTEGRATION, the email one in the alert task", () => {
+    const root = plan.resources.find((r) => r.type === TASK && r.inputs.name === "DEMO_FLOW")!;
     assert.equal(root.inputs.errorIntegration, "ACME_SNS");
-    const alert = plan.resources.find((r) => r.type === TASK && r.inputs.name === "MORTGAGE_PIPELINE$SEND_ALERT")!;
+    const alert = plan.resources.find((r) => r.type === TASK && r.inputs.name === "DEMO_FLOW$WARN")!;
     assert.match(String(alert.inputs.sqlStatement), /SNOWFLAKE\.NOTIFICATION\.INTEGRATION\('ACME_EMAIL'\)/);
     assert.doesNotMatch(String(alert.inputs.sqlStatement), /ACME_SNS/);
   });

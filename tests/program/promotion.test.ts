@@ -77,7 +77,7 @@ for (const preview of [true, false]) {
       assert.equal(error, undefined);
       const promotion = plan!.outputs.promotion as PromotionStatus;
       assert.deepEqual(promotion, { from: DEV, unchanged: BUNDLED, differing: [], missing: [], sourceOnly: [], overridden: false });
-      assert.deepEqual(observed[0], { urn: `urn:pulumi:prod::snowflake-ml-pipeline::pulumi:pulumi:StackReference::${DEV}`, type: "pulumi:pulumi:StackReference", name: DEV, read: true });
+      assert.deepEqual(observed[0], { urn: `urn:pulumi:prod::snowflake-ml-pipeline::pulumi:pulumi:StackReference::${DEV}`, type: "pulumi:pulumi:StackReference", name: DEV, read: true, aliases: [] });
       assert.deepEqual(plan!.outputs.bundleSha256, dev.outputs.bundleSha256);
       assert.deepEqual(plan!.outputs.payloadSha256, dev.outputs.payloadSha256);
       const text = renderPlanText(plan!);

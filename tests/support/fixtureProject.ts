@@ -25,6 +25,8 @@ export function demoPipeline(name = "DEMO_FLOW", folder = "flows/demo"): Fixture
       name,
       runtime: "3.11",
       packages: ["snowflake-snowpark-python", "snowflake-ml-python"],
+      sourceTable: "MORTGAGE_LENDING_DEMO_DATA",
+      sampleData: "sample_data/mortgage_sample.csv",
       configSchema: {
         model_name: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_$]*$" },
         metric_name: { enum: ["accuracy", "f1"] },
@@ -55,6 +57,42 @@ export function demoPipeline(name = "DEMO_FLOW", folder = "flows/demo"): Fixture
       "shared/helpers.py": "def tag(name):\n    return name\n",
       "jobs/__init__.py": "",
       "jobs/fit_job.py": "from shared import helpers\n\nprint(helpers.tag('job'))\n",
+    },
+  };
+}
+
+/**
+ * A second team's pipeline, as a new user writes one: LOAD → TRAIN (an ML Job) → EVALUATE and a
+ * finalizer, its own code folder, source table and sample data, nothing of the sample's.
+ */
+export function churnPipeline(folder = "churn"): FixturePipeline {
+  return {
+    file: `${folder}/pipeline.yaml`,
+    definition: {
+      name: "CHURN_PIPELINE",
+      runtime: "3.11",
+      packages: ["snowflake-snowpark-python", "scikit-learn"],
+      sourceTable: "CUSTOMER_EVENTS",
+      sampleData: "data/churn_sample.csv",
+      configSchema: { min_auc: { type: "number", minimum: 0, maximum: 1 } },
+      config: { min_auc: 0.7 },
+      tasks: [
+        { name: "LOAD", entrypoint: "steps/load.py" },
+        { name: "TRAIN", after: ["LOAD"], entrypoint: "steps/train.py", job: { payload: "jobs/fit.py", targetInstances: 1 } },
+        { name: "EVALUATE", after: ["TRAIN"], entrypoint: "steps/evaluate.py" },
+        { name: "CLEANUP", finalizer: true, entrypoint: "steps/cleanup.py" },
+      ],
+    },
+    files: {
+      "steps/__init__.py": "",
+      "steps/load.py": "from churnlib import io\n\n\ndef main(session):\n    return io.note('load')\n",
+      "steps/train.py": "from churnlib import io\n\n\ndef main(session, payload_location, payload_entrypoint, target_instances):\n    return io.note('train')\n",
+      "steps/evaluate.py": "from sklearn.metrics import roc_auc_score\n\n\ndef main(session):\n    return str(roc_auc_score([0, 1], [0.1, 0.9]))\n",
+      "steps/cleanup.py": "def main(session):\n    return None\n",
+      "churnlib/__init__.py": "",
+      "churnlib/io.py": "import json\n\n\ndef note(step):\n    return json.dumps({'step': step})\n",
+      "jobs/fit.py": "from churnlib import io\n\nprint(io.note('fit'))\n",
+      "data/churn_sample.csv": "CUSTOMER_ID,CHURNED\n1,0\n2,1\n",
     },
   };
 }

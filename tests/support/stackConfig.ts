@@ -1,5 +1,3 @@
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readStackConfigFiles, StackConfigFiles } from "../../lib/config/stackFiles";
 
@@ -22,20 +20,4 @@ export function withConfig(base: StackConfigFiles, changes: Record<string, unkno
     else config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return { ...base, config, secretKeys: [...new Set([...base.secretKeys, ...secret])].sort() };
-}
-
-/**
- * A throwaway project: this project's Pulumi.yaml and pipeline-code, with `files` written over
- * them (paths relative to the project). Returns its directory.
- */
-export function scratchProject(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "mlpipe-project-"));
-  cpSync(join(PROJECT_DIR, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
-  cpSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), join(dir, "Pulumi.dev.yaml"));
-  cpSync(join(PROJECT_DIR, "pipeline-code"), join(dir, "pipeline-code"), {
-    recursive: true,
-    filter: (src) => !src.includes("__pycache__") && !src.includes(".pytest_cache"),
-  });
-  for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
-  return dir;
 }

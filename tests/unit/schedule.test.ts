@@ -67,11 +67,14 @@ describe("parseSchedule: errors", () => {
     ["11521m", `"11521m" is 11521 minutes; ${RANGE}`],
     ["200h", `"200h" is 12000 minutes; ${RANGE}`],
     // A bare number says what it would be read as and how to write minutes, hours or days.
-    ["1440", '"1440" has no unit, so it would be read as 1440 days; write the unit: "1440m" for minutes, "1440h" for hours or "1440d" for days'],
+    // Only the units Snowflake then accepts: 1440 hours and 1440 days exceed 11,520 minutes.
+    ["1440", '"1440" has no unit, so it would be read as 1440 days; write the unit: "1440m" for minutes'],
+    ["100", '"100" has no unit, so it would be read as 100 days; write the unit: "100m" for minutes or "100h" for hours'],
+    ["20000", '"20000" has no unit, so it would be read as 20000 days; no unit makes 20000 a schedule: Snowflake allows 1 to 11520 minutes (8 days), in whole minutes'],
     [" 2 ", '" 2 " has no unit, so it would be read as 2 days; write the unit: "2m" for minutes, "2h" for hours or "2d" for days'],
     ["1", '"1" has no unit, so it would be read as 1 day; write the unit: "1m" for minutes, "1h" for hours or "1d" for days'],
-    [1440, '1440 has no unit, so it would be read as 1440 days; write the unit: "1440m" for minutes, "1440h" for hours or "1440d" for days'],
-    [1.5, '1.5 has no unit, so it would be read as 1.5 days; write the unit: "1.5m" for minutes, "1.5h" for hours or "1.5d" for days'],
+    [1440, '1440 has no unit, so it would be read as 1440 days; write the unit: "1440m" for minutes'],
+    [1.5, '1.5 has no unit, so it would be read as 1.5 days; write the unit: "1.5h" for hours or "1.5d" for days'],
     ["99999999999999999999d", `"99999999999999999999d" is 143999999999999999998560 minutes; ${RANGE}`],
     [NaN, `${EXPECTED}; got NaN`],
     [Infinity, `${EXPECTED}; got Infinity`],

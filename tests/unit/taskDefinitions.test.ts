@@ -56,7 +56,7 @@ const artifacts: Pick<PipelineArtifacts, "bundles" | "payloads"> = {
 const root: RootSettings = { started: false, allowOverlappingExecution: false, graphConfig: { threshold: 0.9 }, retries: 2 };
 const input = (overrides: Partial<TaskDefinitionInput> = {}): TaskDefinitionInput => ({
   pipeline,
-  names: pipelineNames(settings, pipeline),
+  names: pipelineNames(settings, pipeline, "SRC"),
   root,
   artifacts,
   sqlVariables: { database: "DB1" },
@@ -163,15 +163,27 @@ describe("taskGraphDefinition", () => {
     assert.equal(parsed.label, "x");
     assert.equal(parsed.pipeline_name, "FLOW");
     assert.equal(parsed.code_stage, "DB1.PIPE.CODE_STAGE");
-    assert.equal(parsed.sample_data, false);
+    assert.equal(parsed.source_table, "DB1.DATA.SRC");
+    assert.equal("sample_data" in parsed, false, "a pipeline without sample data gets no sample key");
     assert.equal(Object.keys(parsed).join(","), Object.keys(parsed).sort().join(","), "keys are sorted (canonical JSON)");
   });
 
   it("the staged sample data is named in the config when there is some", () => {
-    const withSample = taskGraphDefinition(input({ sampleDataFile: "@DB1.PIPE.DATA_STAGE/sample/x/s.csv" }));
+    const withSample = taskGraphDefinition(input({ sampleData: { file: "@DB1.PIPE.DATA_STAGE/FLOW/sample/x/s.csv" } }));
     const parsed = JSON.parse(withSample.root.config) as Record<string, unknown>;
     assert.equal(parsed.sample_data, true);
-    assert.equal(parsed.sample_data_file, "@DB1.PIPE.DATA_STAGE/sample/x/s.csv");
+    assert.equal(parsed.sample_data_file, "@DB1.PIPE.DATA_STAGE/FLOW/sample/x/s.csv");
+  });
+
+  it("a pipeline with sample data the stack does not stage says sample_data false and names no file", () => {
+    const parsed = JSON.parse(taskGraphDefinition(input({ sampleData: {} })).root.config) as Record<string, unknown>;
+    assert.equal(parsed.sample_data, false);
+    assert.equal("sample_data_file" in parsed, false);
+  });
+
+  it("a pipeline without a source table gets no source_table key", () => {
+    const parsed = JSON.parse(taskGraphDefinition(input({ names: pipelineNames(settings, pipeline) })).root.config) as Record<string, unknown>;
+    assert.equal("source_table" in parsed, false);
   });
 
   it("a Python task without a built bundle is a bug, named", () => {

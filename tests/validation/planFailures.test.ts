@@ -83,11 +83,20 @@ describe("npm run plan refuses bad input, in words", () => {
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it("the fixture plans (exit 0), so each failure below is its edit's; a third-party import no package provides is only a warning", () => {
-    const result = plan({ "code/tasks/step_two.py": "import requests\n\n\ndef main(session):\n    pass\n" });
+  it("the fixture plans (exit 0), so each failure below is its edit's", () => {
+    const result = plan({});
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /FIX_PIPELINE\$STEP_TWO/);
-    assert.match(result.stderr, /code\/tasks\/step_two\.py: line 1: imports requests, which no package in code\/pipeline\.yaml "packages" provides/);
+  });
+
+  it("a third-party import no listed package provides, and a main without session: file and line", () => {
+    const result = plan({ "code/tasks/step_two.py": "import requests\n\n\ndef main():\n    pass\n" });
+    assertRefused(
+      result,
+      'code/tasks/step_two.py: line 1: `import requests`: requests is no module of code, of Python\'s standard library, or of a package in code/pipeline.yaml "packages" ' +
+        "(snowflake-snowpark-python) or their dependencies; expected a local module or a listed package (task STEP_TWO fails on this import)",
+    );
+    assertRefused(result, 'code/tasks/step_two.py: line 4: main() takes no argument; task STEP_TWO\'s procedure calls main(session) (docs/design.md "Task definitions")');
   });
 
   it("a graph-config value of the wrong type", () => {

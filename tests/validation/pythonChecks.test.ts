@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { parsePythonSources } from "../../build/pythonSources";
-import { pythonProblems, PythonCheckResult } from "../../lib/bundle/pythonChecks";
+import { OtherPipelineCode, pythonProblems, PythonCheckResult } from "../../lib/bundle/pythonChecks";
 import { ConfigurationError } from "../../lib/config/resolveConfiguration";
 import { distributionName, providedModules } from "../../lib/bundle/pythonPackages";
 import { PipelineDefinition, TaskSpec } from "../../lib/types";
@@ -15,12 +15,13 @@ const PIPE = "code/pipeline.yaml";
 const BASE: Record<string, string> = {
   "tasks/__init__.py": "",
   "tasks/a.py": "from lib import helpers\n\ndef main(session):\n    return helpers.X\n",
+  "tasks/t.py": "from lib import helpers\n\ndef main(session, payload_location, payload_entrypoint, target_instances):\n    return helpers.X\n",
   "lib/__init__.py": "",
   "lib/helpers.py": "X = 1\n",
   "jobs/train.py": "from lib import helpers\nimport xgboost\n",
 };
 
-function run(files: Record<string, string>, tasks: TaskSpec[], packages: string[] = ["snowflake-snowpark-python"]): PythonCheckResult {
+function run(files: Record<string, string>, tasks: TaskSpec[], packages: string[] = ["snowflake-snowpark-python"], others: OtherPipelineCode[] = []): PythonCheckResult {
   const root = mkdtempSync(join(tmpdir(), "pychecks-"));
   try {
     for (const [path, text] of Object.entries({ ...BASE, ...files })) {
@@ -28,7 +29,7 @@ function run(files: Record<string, string>, tasks: TaskSpec[], packages: string[
       writeFileSync(join(root, path), text);
     }
     const definition: PipelineDefinition = { name: "P", runtime: "3.11", packages, config: {}, tasks };
-    return pythonProblems(definition, parsePythonSources(root, "3.11"), root, "code", PIPE);
+    return pythonProblems(definition, parsePythonSources(root, "3.11"), root, "code", PIPE, others);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -38,7 +39,7 @@ const A: TaskSpec = { name: "A", entrypoint: "tasks/a.py" };
 
 describe("pythonProblems", () => {
   it("a clean folder: no problem, no warning", () => {
-    assert.deepEqual(run({}, [A, { name: "T", entrypoint: "tasks/a.py", job: { payload: "jobs/train.py", targetInstances: 1 } }]), { problems: [], warnings: [] });
+    assert.deepEqual(run({}, [A, { name: "T", entrypoint: "tasks/t.py", job: { payload: "jobs/train.py", targetInstances: 1 } }]), { problems: [], warnings: [] });
   });
 
   it("a syntax error in a module the task imports: that file and line", () => {
@@ -117,7 +118,7 @@ describe("pythonProblems", () => {
   });
 
   it("an ML Job payload is checked for syntax and imports, and needs no main", () => {
-    const job: TaskSpec = { name: "T", entrypoint: "tasks/a.py", job: { payload: "jobs/train.py", targetInstances: 1 } };
+    const job: TaskSpec = { name: "T", entrypoint: "tasks/t.py", job: { payload: "jobs/train.py", targetInstances: 1 } };
     assert.deepEqual(run({}, [job]).problems, []);
     assert.deepEqual(run({ "jobs/train.py": "import lib.gone\n" }, [job]).problems, [
       {
@@ -128,25 +129,66 @@ describe("pythonProblems", () => {
     ]);
   });
 
-  it("a third-party import no listed package provides is a warning naming it; listed and standard ones are not", () => {
+  it("an import neither local, standard, nor from a listed package (or their dependencies) is an error at its line; the others pass", () => {
     const files = { "tasks/a.py": "import os, json\nimport requests\nfrom snowflake.snowpark import Session\nfrom snowflake import ml\nimport _snowflake\n\ndef main(session):\n    pass\n" };
-    assert.deepEqual(run(files, [A]), {
-      problems: [],
-      warnings: [
-        `code/tasks/a.py: line 2: imports requests, which no package in ${PIPE} "packages" provides (snowflake-snowpark-python); task A fails on that import unless a listed package brings it in`,
-        `code/tasks/a.py: line 4: imports snowflake.ml, which no package in ${PIPE} "packages" provides (snowflake-snowpark-python); task A fails on that import unless a listed package brings it in`,
-      ],
+    const expected = (line: number, statement: string, module: string) => ({
+      file: "code/tasks/a.py",
+      path: `line ${line}`,
+      message: `\`${statement}\`: ${module} is no module of code, of Python's standard library, or of a package in ${PIPE} "packages" (snowflake-snowpark-python) or their dependencies; expected a local module or a listed package (task A fails on this import)`,
     });
-    assert.deepEqual(run(files, [A], ["snowflake-ml-python", "requests==2.32.0"]).warnings, []);
+    assert.deepEqual(run(files, [A]), { problems: [expected(2, "import requests", "requests"), expected(4, "from snowflake import ml", "snowflake.ml")], warnings: [] });
+    // snowflake-ml-python brings pandas, numpy, scikit-learn (sklearn) with it.
+    const deps = { "tasks/a.py": "import pandas\nimport sklearn.metrics\nimport requests\nfrom snowflake import ml\n\ndef main(session):\n    pass\n" };
+    assert.deepEqual(run(deps, [A], ["snowflake-ml-python", "requests==2.32.0"]), { problems: [], warnings: [] });
   });
 
-  it("one warning per import statement, naming every task that runs it", () => {
+  it("one problem per import statement, naming every task that runs it", () => {
     const files = { "lib/helpers.py": "import requests\nX = 1\n" };
     const tasks = ["A", "B", "C", "D", "E"].map((name) => ({ name, entrypoint: "tasks/a.py" }));
-    const warning = (named: string) =>
-      `code/lib/helpers.py: line 1: imports requests, which no package in ${PIPE} "packages" provides (snowflake-snowpark-python); ${named} on that import unless a listed package brings it in`;
-    assert.deepEqual(run(files, tasks.slice(0, 2)).warnings, [warning("tasks A, B fail")]);
-    assert.deepEqual(run(files, tasks).warnings, [warning("tasks A, B, C and 2 more fail")]);
+    const message = (named: string) =>
+      `\`import requests\`: requests is no module of code, of Python's standard library, or of a package in ${PIPE} "packages" (snowflake-snowpark-python) or their dependencies; expected a local module or a listed package (${named} on this import)`;
+    assert.deepEqual(run(files, tasks.slice(0, 2)).problems, [{ file: "code/lib/helpers.py", path: "line 1", message: message("tasks A, B fail") }]);
+    assert.deepEqual(run(files, tasks).problems, [{ file: "code/lib/helpers.py", path: "line 1", message: message("tasks A, B, C and 2 more fail") }]);
+  });
+
+  it("an import of another pipeline's module is an error naming that pipeline, in a task and in an ML Job payload", () => {
+    const mortgage: OtherPipelineCode = { codeDir: "pipeline-code", name: "MORTGAGE_PIPELINE", modules: new Set(["mlpipeline", "tasks", "jobs", "run_local"]) };
+    const job: TaskSpec = { name: "T", entrypoint: "tasks/a.py", job: { payload: "jobs/train.py", targetInstances: 1 } };
+    const files = { "tasks/a.py": "def main(session, payload_location, payload_entrypoint, target_instances):\n    from mlpipeline import features\n", "jobs/train.py": "import mlpipeline.modeling\n" };
+    assert.deepEqual(run(files, [job], ["snowflake-snowpark-python"], [mortgage]).problems, [
+      {
+        file: "code/tasks/a.py",
+        path: "line 2",
+        message: "`from mlpipeline import features`: mlpipeline is a module of pipeline-code (pipeline MORTGAGE_PIPELINE), not of code; expected a pipeline to import only its own folder's modules (copy the module into code) (task T imports this file)",
+      },
+      {
+        file: "code/jobs/train.py",
+        path: "line 1",
+        message: "`import mlpipeline.modeling`: mlpipeline is a module of pipeline-code (pipeline MORTGAGE_PIPELINE), not of code; expected a pipeline to import only its own folder's modules (copy the module into code) (task T imports this file)",
+      },
+    ]);
+  });
+
+  it("main must take session and the arguments the task's procedure passes, in number", () => {
+    const branch: TaskSpec = { name: "B", entrypoint: "tasks/a.py", branch: ["X", "Y"] };
+    const job: TaskSpec = { name: "J", entrypoint: "tasks/a.py", job: { payload: "jobs/train.py", targetInstances: 1 } };
+    const problem = (task: TaskSpec, files: Record<string, string>) => run(files, [task]).problems.map((p) => `${p.file}: ${p.path}: ${p.message}`);
+    assert.deepEqual(problem(A, { "tasks/a.py": "def main():\n    pass\n" }), [
+      `code/tasks/a.py: line 1: main() takes no argument; task A's procedure calls main(session) (docs/design.md "Task definitions")`,
+    ]);
+    assert.deepEqual(problem(branch, { "tasks/a.py": "\ndef main(session):\n    pass\n" }), [
+      `code/tasks/a.py: line 2: main(session) takes at most 1 argument(s); task B's procedure calls main(session, branch_targets) (docs/design.md "Task definitions")`,
+    ]);
+    assert.deepEqual(problem(A, { "tasks/a.py": "def main(session, branch_targets):\n    pass\n" }), [
+      `code/tasks/a.py: line 1: main(session, branch_targets) needs 2 argument(s); task A's procedure calls main(session) (docs/design.md "Task definitions")`,
+    ]);
+    assert.deepEqual(problem(A, { "tasks/a.py": "def main(session, *, verbose):\n    pass\n" }), [
+      `code/tasks/a.py: line 1: main(session, *, verbose) has keyword-only parameter(s) without a default (verbose), which a procedure call cannot fill; task A's procedure calls main(session) (docs/design.md "Task definitions")`,
+    ]);
+    // What a procedure call can fill passes: exact, defaults, *args, keyword-only with defaults.
+    for (const source of ["def main(session, payload_location, payload_entrypoint, target_instances):\n    pass\n", "def main(session, *args, dry_run=False):\n    pass\n", "def main(s, a, b, c, d=1):\n    pass\n"]) {
+      assert.deepEqual(problem(job, { "tasks/a.py": source }), [], source);
+    }
   });
 });
 
