@@ -155,6 +155,7 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
         allowOverlappingExecution: settings.allowOverlappingExecution,
         errorIntegration: settings.errorIntegration,
         notificationIntegration: settings.notificationIntegration,
+        modelMonitor: settings.modelMonitor,
         code,
       },
       withProvider,

@@ -7,6 +7,7 @@ export { ModelRegistry, ModelRegistryArgs } from "./modelRegistry";
 export { PipelineRoleAccess, PipelineRoleAccessArgs } from "./pipelineRoleAccess";
 export { Stages, StagesArgs } from "./stages";
 export { TaskGraph, TaskGraphArgs } from "./taskGraph";
+export { DataQualityExpectations, DataQualityExpectationsArgs } from "./providers/dataQualityExpectations";
 export { BRIDGED_TYPES_USED, previewFeaturesFor } from "./previewFeatures";
 export { ConfigurationError } from "../lib/config/resolveConfiguration";
 export { GraphConfig, PipelineDefinition, TaskSpec } from "../lib/types";

@@ -5,7 +5,7 @@ import { parsePythonSources } from "../build/pythonSources";
 import { pythonProblems } from "../lib/bundle/pythonChecks";
 import { PythonSources } from "../lib/bundle/pythonImports";
 import { graphConfigProblems } from "../lib/config/graphConfigSchema";
-import { ConfigurationError, pipelineDataSettings, pipelineSemanticProblems, rootSettingsProblems, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
+import { ConfigurationError, dataQualitySourceProblems, pipelineDataSettings, pipelineSemanticProblems, rootSettingsProblems, sqlTemplateVariables } from "../lib/config/resolveConfiguration";
 import { readPipelineDefinition } from "../lib/config/pipelineFile";
 import { schemaProblems } from "../lib/config/schemaProblems";
 import { identifierProblem } from "../lib/identifiers";
@@ -16,6 +16,9 @@ import { ConfigProblem, GraphConfig, PipelineDefinition } from "../lib/types";
 import { deploySafety, pulumiVersionProblems } from "./deploy/taskHooks";
 import { Platform } from "./platform";
 import { GraphActivation } from "./providers/graphActivation";
+import { DataQualityExpectations } from "./providers/dataQualityExpectations";
+import { attachedExpectations, DEFAULT_DMF_SCHEDULE } from "../lib/dataQuality";
+import { modelMonitorProblems, monitorGraphConfig, type ModelMonitorSettings } from "../lib/monitoring";
 import { buildPipelineCode, buildSampleData } from "./pipelineCode";
 import { StagedFiles } from "./providers/stagedFiles";
 import { TaskGraph } from "./taskGraph";
@@ -70,8 +73,10 @@ export interface PipelineArgs {
   suspendAfterFailures?: number;
   allowOverlappingExecution?: boolean;
   errorIntegration?: string;
-  /** Notification integration a SQL task may use as ${notificationIntegration}. */
+  /** Notification integration a SQL task may use as ${notificationIntegration}; model monitor alerts notify through it. */
   notificationIntegration?: string;
+  /** The model monitor PROMOTE_MODEL moves to each promoted version (lib/monitoring); needs notificationIntegration. */
+  modelMonitor?: ModelMonitorSettings;
   /** Already built code (bundles and payloads by task), e.g. to compare it before anything is registered; built when absent. */
   code?: Pick<PipelineArtifacts, "bundles" | "payloads">;
 }
@@ -94,6 +99,8 @@ export interface ValidatedPipeline {
   root: RootSettings;
   scheduleText: string;
   sqlVariables: Record<string, string | undefined>;
+  /** The stack's model monitor as root CONFIG keys, when it declares one. */
+  monitorConfig?: GraphConfig;
   maxNodes: number;
   /** Present when the definition has sample data; `path` (absolute) when it is staged. */
   sampleData?: { path?: string };
@@ -166,6 +173,7 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
     { definition: file, stack: label, shownFrom: args.projectDir },
   );
   problems.push(...data.problems);
+  problems.push(...dataQualitySourceProblems(definition, data, file, args.projectDir));
   const tableProblem = args.sourceTable === undefined ? undefined : identifierProblem(args.sourceTable);
   if (tableProblem) problems.push({ file: label, path: "sourceTable", message: tableProblem });
   const names = pipelineNamesOn(platform.names, definition, data.sourceTable);
@@ -174,6 +182,7 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
   const started = args.started ?? false;
   const graphConfig = args.graphConfig ?? {};
   const checked = rootSettingsProblems({ schedule: args.schedule, started }, label, { schedule: "schedule", started: "started" });
+  if (args.modelMonitor) problems.push(...modelMonitorProblems(args.modelMonitor, args.notificationIntegration, label, "modelMonitor"));
   problems.push(...checked.problems);
   problems.push(
     ...graphConfigProblems(definition, file, [
@@ -200,6 +209,7 @@ export function validatePipelineArgs(name: string, args: PipelineArgs): Validate
     maxNodes: platform.maxNodes,
     sampleData: data.sampleData,
     sqlVariables,
+    monitorConfig: args.modelMonitor && args.notificationIntegration ? monitorGraphConfig(args.modelMonitor, args.notificationIntegration) : undefined,
     python,
     warnings,
     scheduleText: args.schedule === undefined ? "manual" : String(args.schedule),
@@ -235,6 +245,8 @@ export class Pipeline extends pulumi.ComponentResource {
   graph?: TaskGraph;
   /** The post-deploy check of the graph's started/suspended state. */
   activation?: GraphActivation;
+  /** The source's data-quality expectations, when the definition declares dataQuality. */
+  dataQuality?: DataQualityExpectations;
   /** The staged sample data, when `sampleData` is true. */
   readonly sampleData?: StagedFiles;
 
@@ -266,8 +278,24 @@ export class Pipeline extends pulumi.ComponentResource {
         artifacts: code,
         sampleData: model.sampleData === undefined ? undefined : { file: sampleDataFile },
         sqlVariables: model.sqlVariables,
+        monitorConfig: model.monitorConfig,
       });
       const prerequisites = [...(isPlatform(args.platform) ? args.platform.prerequisites : []), ...(this.sampleData ? [this.sampleData] : [])];
+      const quality = model.definition.dataQuality;
+      const source = model.names.sourceTableFqn;
+      if (quality && source !== undefined) {
+        // Custom metrics live in the pipeline's schema, named <PIPELINE>_<EXPECTATION>; validatePipelineArgs
+        // refuses dataQuality without a source table (dataQualitySourceProblems).
+        this.dataQuality = new DataQualityExpectations(
+          `${name}-data-quality`,
+          {
+            source,
+            schedule: quality.schedule ?? DEFAULT_DMF_SCHEDULE,
+            expectations: attachedExpectations(quality, model.names.rootTask, `${model.names.database}.${model.names.schema}`),
+          },
+          { parent: this, dependsOn: prerequisites },
+        );
+      }
       const graph = new TaskGraph(
         name,
         { database: model.names.database, schema: model.names.schema, definition, prerequisites, operationHooks: safety?.hooks },

@@ -1,3 +1,4 @@
+import { MONITOR_CONFIG_KEYS } from "./monitoring/modelMonitor";
 import { PipelineNames } from "./naming";
 import { GraphConfig } from "./types";
 
@@ -6,6 +7,7 @@ export const PROGRAM_CONFIG_KEYS = [
   "artifact_stage",
   "code_stage",
   "compute_pool",
+  "data_quality_expectations",
   "data_schema",
   "data_stage",
   "database",
@@ -17,6 +19,7 @@ export const PROGRAM_CONFIG_KEYS = [
   "schema",
   "source_table",
   "warehouse",
+  ...MONITOR_CONFIG_KEYS,
 ] as const;
 
 /** Keys EXECUTE TASK ... USING CONFIG adds per run (the operator CLI). */
@@ -33,6 +36,8 @@ export function composeGraphConfig(
   names: PipelineNames,
   /** Present when the pipeline has sample data: `file` is where it is staged, when the stack stages it. */
   sampleData: { file?: string } | undefined,
+  dataQualityExpectations?: string[],
+  monitorConfig?: GraphConfig,
 ): GraphConfig {
   const environment: GraphConfig = {
     pipeline_name: names.rootTask,
@@ -51,5 +56,9 @@ export function composeGraphConfig(
   if (names.sourceTableFqn !== undefined) environment.source_table = names.sourceTableFqn;
   if (sampleData !== undefined) environment.sample_data = sampleData.file !== undefined;
   if (sampleData?.file !== undefined) environment.sample_data_file = sampleData.file;
+  // Only a pipeline that declares dataQuality gets the key, so the CONFIG of one without it is unchanged.
+  if (dataQualityExpectations !== undefined) environment.data_quality_expectations = dataQualityExpectations.join(",");
+  // Likewise only a stack that declares modelMonitor gets its keys (lib/monitoring).
+  Object.assign(environment, monitorConfig ?? {});
   return { ...pipelineConfig, ...stackConfig, ...environment };
 }

@@ -4,6 +4,9 @@
  * Every module that reads configuration works on these types; nothing reads raw YAML twice.
  */
 
+import type { DataQualitySpec } from "./dataQuality/expectations";
+import type { ModelMonitorSettings } from "./monitoring/modelMonitor";
+
 /** A value allowed in the task graph CONFIG (snowflake-core allows str, int, float, bool). */
 export type ConfigScalar = string | number | boolean;
 export type GraphConfig = Record<string, ConfigScalar>;
@@ -66,6 +69,8 @@ export interface PipelineDefinition {
   /** A sample data file, relative to the definition's folder, that a stack may stage (`sampleData`). None: no sample keys. */
   sampleData?: string;
   tasks: TaskSpec[];
+  /** Expectations on the source, attached as data metric functions and checked by a gate task (lib/dataQuality). */
+  dataQuality?: DataQualitySpec;
 }
 
 export interface WarehouseSettings {
@@ -139,6 +144,8 @@ export interface StackSettings {
   taskRetries?: number;
   suspendAfterFailures?: number;
   allowOverlappingExecution: boolean;
+  /** The model monitor PROMOTE_MODEL moves to each promoted version (lib/monitoring). */
+  modelMonitor?: ModelMonitorSettings;
   /** Stack this one promotes from. */
   promoteFrom?: string;
   allowUnpromotedCode: boolean;

@@ -35,6 +35,8 @@ export interface ShownTask {
   /** Unqualified name of the root this task finalizes (task_relations.FinalizedRootTask). */
   finalizedRoot?: string;
   lastSuspendedReason?: string;
+  /** The root's CONFIG (SHOW TASKS `config`), parsed; undefined when absent or not a JSON object. */
+  config?: Record<string, unknown>;
 }
 
 /** `DB.SCHEMA."A$B"` or `DB.SCHEMA.A$B` -> `A$B`. */
@@ -51,6 +53,12 @@ function jsonValue(value: unknown): unknown {
   } catch {
     return undefined;
   }
+}
+
+const withConfig = (config: Record<string, unknown> | undefined) => (config ? { config } : {});
+
+function configObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function finalizedRootOf(relations: unknown): { finalizedRoot?: string } {
@@ -81,6 +89,7 @@ export function parseShowTasks(rows: Row[], where: SchemaRef): Map<string, Shown
       finalizes: typeof relations === "object" && relations !== null && "FinalizedRootTask" in relations,
       ...finalizedRootOf(relations),
       lastSuspendedReason: str(row, "last_suspended_reason"),
+      ...withConfig(configObject(jsonValue(col(row, "config")))),
     });
   }
   return tasks;

@@ -18,6 +18,7 @@ import { loadGraph, writeJson, type CommandContext } from "./context";
 import { EXIT } from "./exitCodes";
 import { allTasks, type DeployedGraph } from "./graph";
 import { alterTaskSql } from "./queries";
+import { runUntilRefused } from "./statements";
 import { taskLabel } from "./renderRun";
 
 export interface Step {
@@ -63,18 +64,8 @@ export async function suspendResumeCommand(ctx: CommandContext, action: "suspend
   const { steps, notes } = action === "suspend" ? { steps: planSuspend(graph), notes: [] as string[] } : planResume(graph, options);
 
   const results: { task: string; sql: string; ok: boolean | null; error: string | null }[] = steps.map((s) => ({ task: s.task, sql: s.sql, ok: null, error: null }));
-  let refused: string | undefined;
-  for (const result of results) {
-    try {
-      await ctx.session.execute(result.sql);
-      result.ok = true;
-    } catch (err) {
-      result.ok = false;
-      result.error = (err as Error).message;
-      refused = result.task;
-      break;
-    }
-  }
+  const refusedAt = await runUntilRefused(ctx.session, results);
+  const refused = refusedAt === undefined ? undefined : results[refusedAt].task;
   let after: DeployedGraph | undefined;
   let readError: string | undefined;
   try {

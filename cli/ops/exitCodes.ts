@@ -19,7 +19,7 @@ export const EXIT = {
   UNIDENTIFIED: 6,
   /** run: the graph is not runnable as deployed (a task is missing, or a child task is suspended). */
   NOT_RUNNABLE: 7,
-  /** run --retry-last: the last graph run did not fail (or there is none in TASK_HISTORY's 7 days); nothing was started. */
+  /** run --retry-last: the last graph run did not fail (or there is none in TASK_HISTORY's 7 days); nothing was started. rollback: no previous version to return to. */
   NOTHING_TO_RETRY: 8,
   /** Ctrl-C: the CLI stopped following; the run goes on in Snowflake. */
   INTERRUPTED: 130,
@@ -37,7 +37,7 @@ export const EXIT_CODE_HELP = [
   [EXIT.ALREADY_RUNNING, "run: a run of this graph is already executing; nothing was started"],
   [EXIT.UNIDENTIFIED, "run/watch: no root run returned this run's token; nothing is guessed"],
   [EXIT.NOT_RUNNABLE, "run: a task of the graph is missing or a child task is suspended"],
-  [EXIT.NOTHING_TO_RETRY, "run --retry-last: the last run did not fail (or none in 7 days); nothing was started"],
+  [EXIT.NOTHING_TO_RETRY, "run --retry-last: the last run did not fail (or none in 7 days); rollback: no previous version; nothing was sent"],
   [EXIT.INTERRUPTED, "Ctrl-C: stopped following; the run continues in Snowflake"],
 ] as const;
 

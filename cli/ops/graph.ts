@@ -27,6 +27,8 @@ export interface DeployedTask {
   /** Unqualified names of predecessors inside the graph (the root is left out). */
   predecessors: string[];
   lastSuspendedReason?: string;
+  /** The task's CONFIG (the root's graph config), when SHOW TASKS gave one. */
+  config?: Record<string, unknown>;
 }
 
 export interface DeployedGraph {
@@ -57,6 +59,7 @@ export function graphFromShowTasks(ref: RootTaskRef, rows: Row[]): DeployedGraph
     schedule: task.schedule,
     predecessors: (task.predecessors ?? []).filter((p) => p !== ref.name),
     lastSuspendedReason: task.lastSuspendedReason,
+    ...(task.config ? { config: task.config } : {}),
   });
 
   const root = toTask(rootTask, "root");

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { createColors } from "picocolors";
 import { checkWatchUsage, DEFAULT_TIMEOUT, parseConfigOverrides, retryLastCommand, runCommand, watchCommand } from "./cmdRun";
 import { historyCommand } from "./cmdHistory";
+import { rollbackCommand } from "./cmdRollback";
 import { statusCommand } from "./cmdStatus";
 import { suspendResumeCommand } from "./cmdSuspendResume";
 import { withContext, type CliDeps, type CommandContext, type GlobalOptions } from "./context";
@@ -45,7 +46,8 @@ Examples:
   npm run pipeline -- run --stack prod --retry-last
   npm run pipeline -- status --root-task ML_DEV.PIPELINE.MORTGAGE_PIPELINE --connection dev
   npm run pipeline -- history --stack dev --limit 5 --json
-  npm run pipeline -- resume --stack prod`;
+  npm run pipeline -- resume --stack prod
+  npm run pipeline -- rollback --stack prod --dry-run`;
 
 const RUN_HELP = `
 Executes the root task once:
@@ -91,7 +93,11 @@ plus the schedule, the next scheduled run, a run in progress, and the last runs 
 
 const HISTORY_HELP = `
 Past runs of the graph from TASK_HISTORY (the last 7 days), newest first: start, duration,
-outcome, each task's outcome, the first error, metrics and promoted model version.`;
+outcome, each task's outcome, the first error, metrics and promoted model version. Then the
+chosen metric (the root's CONFIG metric_name) across the training runs recorded in the pipeline's
+experiment (<registry_schema>.<pipeline_name>; every run, not only 7 days), each next to the
+threshold it was judged against:
+  SHOW RUNS IN EXPERIMENT <fqn>; SHOW RUN METRICS / PARAMETERS LIKE '…' IN EXPERIMENT <fqn>`;
 
 const SUSPEND_HELP = `
 Suspends the whole graph: the root first (no new scheduled run starts), then every child, the
@@ -104,6 +110,18 @@ root is started while a child is suspended, it is suspended first so no run star
 A root without a schedule is left suspended (it would never run by itself; \`run\` executes it).
 --children-only: the "ready for manual runs" state of a stack with started: false (root suspended,
 every child started). Exit ${EXIT.FAILED} if Snowflake refuses a statement (the rest are not run).`;
+
+const ROLLBACK_HELP = `
+Makes the model version that promotion replaced the default again, after showing what changes.
+The model and its aliases are read from the root task's CONFIG (registry_schema, model_name,
+promoted_alias, previous_alias): the version with previous_alias becomes the default and takes
+promoted_alias, the version rolled back from takes previous_alias (so CLEANUP keeps it, and a
+second rollback undoes the first):
+  ALTER MODEL <model> SET DEFAULT_VERSION = <previous>
+  ALTER MODEL <model> VERSION <v> UNSET ALIAS / SET ALIAS = <alias>
+--dry-run shows the statements and sends none. Exit ${EXIT.NOTHING_TO_RETRY} when no version has previous_alias
+or it is the default already; ${EXIT.FAILED} when Snowflake refuses a statement (the rest are not run).
+Code is rolled back separately: deploy an earlier commit (README "Rolling back").`;
 
 type Action = (ctx: CommandContext, opts: Record<string, unknown>) => Promise<number>;
 /** Checks the command's own options; runs before the target and connection are resolved, so a usage error is reported as one. */
@@ -133,7 +151,7 @@ export function buildProgram(deps: CliDeps & { local?: LocalDeps }, setCode: (co
   const writeErr = (s: string) => void deps.stderr.write(s);
   program
     .name("pipeline")
-    .description("Operate the task graph that `pulumi up` deployed: run it and follow the run, status, history, suspend, resume.")
+    .description("Operate the task graph that `pulumi up` deployed: run it and follow the run, status, history, suspend, resume, rollback.")
     .option("--stack <name>", "stack whose outputs name the graph and whose config holds the connection settings")
     .option("--pipeline <name>", "which pipeline of the stack (default: its only one)")
     .option("--root-task <DB.SCHEMA.NAME>", "the root task, instead of reading it from the stack")
@@ -212,6 +230,10 @@ export function buildProgram(deps: CliDeps & { local?: LocalDeps }, setCode: (co
   sub("resume", "resume the whole graph (children first, root last)", RESUME_HELP)
     .option("--children-only", "resume the children and leave the root suspended (ready for manual runs)")
     .action(act((ctx, opts) => suspendResumeCommand(ctx, "resume", { childrenOnly: opts.childrenOnly === true })));
+
+  sub("rollback", "make the version promotion replaced the model's default again", ROLLBACK_HELP)
+    .option("--dry-run", "show what would change and send nothing")
+    .action(act((ctx, opts) => rollbackCommand(ctx, { dryRun: opts.dryRun === true })));
 
   registerLocalCommand(program, { stdout: deps.stdout, stderr: deps.stderr }, setCode, deps.local);
 

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { pythonProblems, topLevelModules } from "../bundle/pythonChecks";
 import { PythonSources } from "../bundle/pythonImports";
@@ -10,6 +10,9 @@ import { renderSqlTaskBody } from "../taskSql";
 import { RootSettings } from "../tasks/taskDefinitions";
 import { ConfigProblem, GraphConfig, PipelineDefinition, StackSettings } from "../types";
 import { graphConfigProblems } from "./graphConfigSchema";
+import { modelAliasProblem } from "./modelAliases";
+import { dataQualityProblems, unknownColumnProblems } from "../dataQuality/expectations";
+import { modelMonitorProblems } from "../monitoring/modelMonitor";
 import { readPipelineDefinition } from "./pipelineFile";
 import { PROJECT, stackSettingsFromConfig } from "./stackSettings";
 
@@ -173,6 +176,32 @@ function pipelineRootSettings(settings: StackSettings, name: string, file: strin
 }
 
 /**
+ * dataQuality's checks against the pipeline's own data: expectations are attached to its source
+ * table, so it needs one; where the stack stages the pipeline's sample data, that file is its source
+ * table there (PREPARE_DATA loads it when the table is absent), so the file's header names the columns
+ * an expectation may name. A sample file that is missing is pipelineDataSettings' problem, not this one's.
+ */
+export function dataQualitySourceProblems(
+  definition: Pick<PipelineDefinition, "name" | "dataQuality">,
+  data: { sourceTable?: string; sampleData?: { path?: string } },
+  file: string,
+  shownFrom: string,
+): ConfigProblem[] {
+  if (!definition.dataQuality) return [];
+  if (data.sourceTable === undefined) {
+    return [{
+      file,
+      path: "dataQuality",
+      message: `the expectations are attached to the pipeline's source table, and ${definition.name} has none; expected sourceTable in ${file} (or pipelineSettings.${definition.name}.sourceTable in the stack), or no dataQuality`,
+    }];
+  }
+  const path = data.sampleData?.path;
+  if (path === undefined || !existsSync(path)) return [];
+  const header = readFileSync(path, "utf8").split(/\r?\n/, 1)[0].split(",").map((c) => c.trim());
+  return unknownColumnProblems(definition.dataQuality, header, file, `the staged sample ${relative(shownFrom, path)}`);
+}
+
+/**
  * A pipeline's data settings: its source table and its sample data (the definition's file, staged
  * when its pipelineSettings or, failing that, the stack-wide sampleData say so). Problems name the key.
  */
@@ -221,6 +250,7 @@ export function pipelineSemanticProblems(
   shownFrom: string,
 ): ConfigProblem[] {
   const problems = validateGraph(def, file, { maxTargetInstances: context.maxTargetInstances });
+  if (def.dataQuality) problems.push(...dataQualityProblems(def.dataQuality, def.tasks, file));
   const variables = context.sqlVariables;
   def.tasks.forEach((task, i) => {
     if (task.entrypoint) {
@@ -321,6 +351,7 @@ export function resolveConfiguration(args: {
   if (unreadable) throw new ConfigurationError(all);
   all.push(...crossPipelineProblems(read, stackFile));
 
+  if (settings.modelMonitor) all.push(...modelMonitorProblems(settings.modelMonitor, settings.notificationIntegration, stackFile, at("modelMonitor")));
   const known = new Set(read.map((r) => r.definition.name));
   for (const name of Object.keys(settings.pipelineSettings)) {
     if (!known.has(name)) {
@@ -358,6 +389,9 @@ export function resolveConfiguration(args: {
         ...(own ? [{ values: own, file: stackFile, at: `${PROJECT}:pipelineSettings.${definition.name}.graphConfig`, label: `the stack's graphConfig of ${definition.name}` }] : []),
       ]),
     );
+    const aliasProblem = modelAliasProblem({ ...definition.config, ...settings.graphConfig, ...(own ?? {}) });
+    if (aliasProblem) all.push({ file, path: "config", message: aliasProblem });
+    all.push(...dataQualitySourceProblems(definition, data, file, args.projectDir));
     const python = parsed[i].python;
     const others = parsed
       .filter((o) => o.codeRoot !== codeRoot)

@@ -21,6 +21,7 @@ const JSON_KEYS = new Set([
   "allowUnpromotedCode",
   "pipelines",
   "pipelineSettings",
+  "modelMonitor",
 ]);
 
 /** The pipeline definition a stack plans when it lists none. */

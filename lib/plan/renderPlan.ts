@@ -3,11 +3,13 @@ import { Plan, PlannedResource } from "./plan";
 
 const TASK_TYPE = "snowflake:index/task:Task";
 const STAGED_FILES_TYPE = "pulumi-nodejs:dynamic/snowflake-ml-pipeline:StagedFiles";
+const DATA_QUALITY_TYPE = "pulumi-nodejs:dynamic/snowflake-ml-pipeline:DataQualityExpectations";
 
 /** The Snowflake name a resource creates, when it has one. */
 function snowflakeName(r: PlannedResource): string {
   const i = r.inputs;
   if (r.type === STAGED_FILES_TYPE) return `@${String(i.stage)}/${String(i.directory)}/`;
+  if (r.type === DATA_QUALITY_TYPE) return `on ${String(i.source)}`;
   if (typeof i.name !== "string") return "";
   if (typeof i.database === "string" && typeof i.schema === "string") return `${i.database}.${i.schema}.${i.name}`;
   if (typeof i.database === "string") return `${i.database}.${i.name}`;
@@ -140,6 +142,43 @@ function renderPipelinePromotion(outputs: Record<string, unknown>, pipeline: str
   return [...lines, ""];
 }
 
+/** The data-quality expectations each DataQualityExpectations resource attaches (none: no lines). */
+export function renderDataQuality(plan: Plan): string[] {
+  const lines: string[] = [];
+  for (const r of plan.resources.filter((x) => x.type === DATA_QUALITY_TYPE)) {
+    const expectations = (r.inputs.expectations ?? []) as { name: string; dmf: string; on: string[]; expression: string }[];
+    lines.push(`Data quality of ${String(r.inputs.source)} (DATA_METRIC_SCHEDULE ${String(r.inputs.schedule)}):`);
+    const width = Math.max(...expectations.map((e) => e.name.length));
+    for (const e of expectations) lines.push(`  ${e.name.padEnd(width)}  ${e.dmf} ON (${e.on.join(", ")})  EXPECTATION (${e.expression})`);
+    lines.push("");
+  }
+  return lines;
+}
+
+/** The model monitor each root task's CONFIG carries (lib/monitoring; none: no lines). */
+export function renderModelMonitors(plan: Plan): string[] {
+  const lines: string[] = [];
+  for (const root of plan.resources.filter((t) => t.type === TASK_TYPE && !t.inputs.afters && !t.inputs.finalize)) {
+    let c: Record<string, unknown>;
+    try {
+      c = JSON.parse(String(root.inputs.config ?? "{}"));
+    } catch {
+      continue;
+    }
+    if (c.monitor_refresh_interval === undefined) continue;
+    const when = [
+      ...(c.monitor_drift_metric !== undefined ? [`${c.monitor_drift_metric}(${c.monitor_drift_column}) > ${c.monitor_drift_max}`] : []),
+      ...(c.monitor_performance_metric !== undefined ? [`${c.monitor_performance_metric} < ${c.monitor_performance_min}`] : []),
+    ];
+    lines.push(
+      `Model monitor of ${String(root.inputs.name)} (moved to each promoted version): refresh ${c.monitor_refresh_interval}, aggregation window ${c.monitor_aggregation_window}`,
+      `  notifies ${c.monitor_notification_integration} when ${when.join(" or ")}; checked ${c.monitor_alert_schedule}`,
+      "",
+    );
+  }
+  return lines;
+}
+
 export function renderPlanText(plan: Plan): string {
   const counts = new Map<string, number>();
   for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
@@ -151,6 +190,8 @@ export function renderPlanText(plan: Plan): string {
     "",
     ...renderTaskGraphs(plan),
     "",
+    ...renderDataQuality(plan),
+    ...renderModelMonitors(plan),
     ...renderPromotion(plan),
     `${plan.resources.length} resources to create:`,
     ...[...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, n]) => `  ${String(n).padStart(4)}  ${type}`),

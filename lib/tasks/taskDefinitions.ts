@@ -41,6 +41,8 @@ export interface TaskDefinitionInput {
   artifacts: Pick<PipelineArtifacts, "bundles" | "payloads">;
   /** Present when the pipeline has sample data; `file` (`@stage/path/file`) when the stack stages it. */
   sampleData?: { file?: string };
+  /** The stack's model monitor as root CONFIG keys (lib/monitoring), when it declares one. */
+  monitorConfig?: GraphConfig;
   /** Values a SQL task may reference as ${name} (lib/config/resolveConfiguration sqlTemplateVariables). */
   sqlVariables: Record<string, string | undefined>;
 }
@@ -204,7 +206,7 @@ export function rootTaskDefinition(input: TaskDefinitionInput): RootTaskDefiniti
     body: ROOT_TASK_BODY,
     warehouse: names.warehouse,
     schedule: root.schedule,
-    config: canonicalJson(composeGraphConfig(pipeline.config, root.graphConfig, names, input.sampleData)),
+    config: canonicalJson(composeGraphConfig(pipeline.config, root.graphConfig, names, input.sampleData, pipeline.dataQuality?.expectations.map((e) => e.name), input.monitorConfig)),
     started: root.started,
     allowOverlappingExecution: root.allowOverlappingExecution,
     timeoutMs: root.timeoutMs,

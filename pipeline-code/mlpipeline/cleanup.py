@@ -8,7 +8,8 @@ Removed:
   when the outcome cannot be told, they are kept and reported;
 - the directories of other runs whose files are all older than the window (runs whose artefacts were
   kept, or whose own clean-up never ran);
-- model versions created before the window that are not the default version;
+- model versions created before the window that are not the default version and have no alias
+  (promotion's aliases, mlpipeline/model_aliases.py, mark the version rollback returns to);
 - dataset versions (a version with its _train and _test splits, as a group) created before the
   window that no surviving model version uses (the union of the upstream lineage of every model
   version that is kept, so a retained model never points at deleted data) and that no kept run
@@ -70,7 +71,8 @@ def is_expired(created_on: Optional[dt.datetime], cutoff: dt.datetime) -> bool:
 
 
 def select_model_versions(versions: Iterable[ModelVersionInfo], cutoff: dt.datetime) -> List[str]:
-    return [v.name for v in versions if not v.is_default and is_expired(v.created_on, cutoff)]
+    """Expired versions that are neither the default nor hold an alias (rollback's target is kept)."""
+    return [v.name for v in versions if not v.is_default and not getattr(v, "aliases", ()) and is_expired(v.created_on, cutoff)]
 
 
 def select_dataset_versions(versions: Iterable[VersionInfo], keep_bases: Set[str], cutoff: dt.datetime) -> List[str]:

@@ -8,7 +8,9 @@ code uses comes from here: there are no constants and no environment variables f
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Tuple
+
+from mlpipeline.model_aliases import alias_names_problem
 
 # Keys the program writes (docs/design.md). sample_data_file only when sample_data is true.
 PROGRAM_KEYS = (
@@ -98,6 +100,13 @@ class PipelineConfig:
     # Optional user key: the ML Job's container runtime (submit_from_stage runtime_environment, an
     # image tag); unset, snowflake-ml uses the pool's default runtime.
     ml_job_runtime: Optional[str] = None
+    # Optional user keys: the aliases promotion moves (mlpipeline/model_aliases.py); both or neither.
+    promoted_alias: Optional[str] = None
+    previous_alias: Optional[str] = None
+    # Written by the program when pipeline.yaml declares dataQuality: the expectations the gate checks.
+    data_quality_expectations: Tuple[str, ...] = ()
+    # Written by the program when the stack declares modelMonitor (mlpipeline/monitoring.py).
+    monitor: Optional[Any] = None
 
     @property
     def dataset_fqn(self) -> str:
@@ -135,6 +144,12 @@ def parse_config(raw: Any) -> PipelineConfig:
         raise ConfigError(
             f"graph config key 'ml_job_runtime' must be a container runtime image tag like \"1.7.1\" (letters, digits, . _ : / -), got {ml_job_runtime!r}"
         )
+    expectations = raw.get("data_quality_expectations")
+    if expectations is not None and (not isinstance(expectations, str) or not all(_IDENT_RE.match(n) for n in expectations.split(","))):
+        raise ConfigError(f"graph config key 'data_quality_expectations' must be comma-separated expectation names, got {expectations!r}")
+    alias_problem = alias_names_problem(raw.get("promoted_alias"), raw.get("previous_alias"))
+    if alias_problem:
+        raise ConfigError(alias_problem)
     return PipelineConfig(
         pipeline_name=_identifier(raw, "pipeline_name"),
         database=_identifier(raw, "database"),
@@ -157,7 +172,20 @@ def parse_config(raw: Any) -> PipelineConfig:
         retention_days=_whole_days(raw, "retention_days"),
         run_token=None if run_token is None else str(run_token),
         ml_job_runtime=ml_job_runtime or None,
+        promoted_alias=None if raw.get("promoted_alias") is None else raw["promoted_alias"].upper(),
+        previous_alias=None if raw.get("previous_alias") is None else raw["previous_alias"].upper(),
+        data_quality_expectations=tuple(n.upper() for n in expectations.split(",")) if expectations else (),
+        monitor=_monitor_settings(raw),
     )
+
+
+def _monitor_settings(raw: Mapping[str, Any]) -> Any:
+    from mlpipeline.monitoring import MonitorConfigError, parse_monitor_settings
+
+    try:
+        return parse_monitor_settings(raw)
+    except (MonitorConfigError, TypeError, ValueError) as error:
+        raise ConfigError(str(error)) from error
 
 
 def table_key(raw: Mapping[str, Any], key: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from mlpipeline import artifacts
+from mlpipeline import model_aliases
 from mlpipeline import modeling
 from mlpipeline.config import PipelineConfig, split_name
 
@@ -37,6 +38,8 @@ class ModelVersionInfo:
     name: str
     created_on: Optional[dt.datetime]
     is_default: bool
+    # The version's own alias (SHOW VERSIONS ``aliases`` without DEFAULT, FIRST and LAST).
+    aliases: Tuple[str, ...] = ()
 
 
 def _truthy(value: Any) -> bool:
@@ -65,7 +68,8 @@ class SnowflakeRegistry:
             return None
         table = model.show_versions()
         return [
-            ModelVersionInfo(name=str(row["name"]), created_on=row["created_on"], is_default=_truthy(row["is_default_version"]))
+            ModelVersionInfo(name=str(row["name"]), created_on=row["created_on"], is_default=_truthy(row["is_default_version"]),
+                             aliases=model_aliases.parse_aliases(row.get("aliases")))
             for _, row in table.iterrows()
         ]
 
@@ -90,6 +94,18 @@ class SnowflakeRegistry:
 
     def set_default(self, model_name: str, version: str) -> None:
         self.registry.get_model(model_name).default = version
+
+    def set_alias(self, model_name: str, version: str, alias: str) -> None:
+        """ALTER MODEL <m> VERSION <v> SET ALIAS = <a> (ModelVersion.set_alias)."""
+        self.registry.get_model(model_name).version(version).set_alias(alias)
+
+    def unset_alias(self, model_name: str, version: str) -> None:
+        """ALTER MODEL <m> VERSION <v> UNSET ALIAS (ModelVersion.unset_alias takes the version or alias to clear)."""
+        self.registry.get_model(model_name).version(version).unset_alias(version)
+
+    def predict_proba(self, model_name: str, version: str, frame: Any) -> Any:
+        """``frame`` with the version's PREDICT_PROBA outputs added (ModelVersion.run; output_feature_1 is P(class 1))."""
+        return self.registry.get_model(model_name).version(version).run(frame, function_name="predict_proba")
 
     def delete_version(self, model_name: str, version: str) -> None:
         self.registry.get_model(model_name).delete_version(version)
@@ -187,6 +203,21 @@ def promote(cfg: PipelineConfig, run_id: str, trained: Dict[str, Any], prepared:
                 f"{modeling.DECISION_THRESHOLD}, PREDICT_PROBA the probabilities"
             ),
         )
+    aliases = promote_aliases(cfg, registry, existing, version)
     registry.set_default(cfg.model_name, version)
-    return {"model": cfg.model_fqn, "version": version, "is_default": True, "reused": reused,
-            "train_dataset": {"name": train_dataset[0], "version": train_dataset[1]}}
+    result = {"model": cfg.model_fqn, "version": version, "is_default": True, "reused": reused,
+              "train_dataset": {"name": train_dataset[0], "version": train_dataset[1]}}
+    if aliases is not None:
+        result["aliases"] = aliases
+    return result
+
+
+def promote_aliases(cfg: PipelineConfig, registry: Any, existing: List[ModelVersionInfo], version: str) -> Optional[Dict[str, Any]]:
+    """Moves the configured aliases (mlpipeline/model_aliases.py) before the default changes, so a
+    retried run still knows which version it replaced. None when the pipeline declares no aliases."""
+    if cfg.promoted_alias is None or cfg.previous_alias is None:
+        return None
+    names = model_aliases.AliasNames(cfg.promoted_alias, cfg.previous_alias)
+    model_aliases.apply_steps(registry, cfg.model_name, model_aliases.plan_promotion(existing, version, names))
+    replaced = model_aliases.replaced_version(existing, version, names)
+    return {cfg.promoted_alias: version, cfg.previous_alias: replaced}

@@ -96,10 +96,18 @@ def score_batch(session: Any, rows: Any, model_version: Any, state_tables: Mappi
     state = features.FeatureState(lookups=session.table(state_tables["lookups"]), means=session.table(state_tables["means"]))
     inputs = features.apply_state(per_row, state, sp).select([col(features.ID_COLUMN)] + [col(c) for c in features.FEATURE_COLUMNS])
     predicted = model_version.run(inputs, function_name="predict_proba")
-    probability = col(_column_named(predicted, PROBABILITY_OUTPUT)).cast(T.DoubleType())
-    return predicted.select(
+    return predicted.select(score_columns(_column_named(predicted, PROBABILITY_OUTPUT), scored_at, sp))
+
+
+def score_columns(probability_column: str, scored_at: dt.datetime, sp: Any, threshold: float = modeling.DECISION_THRESHOLD) -> "list[Any]":
+    """SCORE_COLUMNS as Snowpark column expressions over a frame with LOAN_ID and the model's
+    P(class 1) in ``probability_column``; ``scored_at`` is naive UTC. The model monitor's baseline
+    (monitoring.baseline_frame) uses the same columns, so its rows match the inference log's."""
+    F, T = sp.functions, sp.types
+    probability = F.col(probability_column).cast(T.DoubleType())
+    return [
         F.lit(scored_at).cast(T.TimestampType(T.TimestampTimeZone.NTZ)).alias("SCORED_AT"),
-        col(features.ID_COLUMN),
-        F.iff(probability >= F.lit(modeling.DECISION_THRESHOLD), F.lit(1), F.lit(0)).cast(T.IntegerType()).alias("PREDICTED_CLASS"),
+        F.col(features.ID_COLUMN),
+        F.iff(probability >= F.lit(threshold), F.lit(1), F.lit(0)).cast(T.IntegerType()).alias("PREDICTED_CLASS"),
         probability.alias("PROBABILITY"),
-    )
+    ]

@@ -11,13 +11,17 @@ own on a schedule), and two graph config keys, declared in ``configSchema``:
 
 The features use the saved state of the dataset version the default model version was trained on
 (its metadata) and the source table as history for the 30-day county average.
-Returns ``{"model", "version", "training_dataset_version", "output_table", "scored_at"}``.
+When the stack declares a model monitor (``monitor_*`` graph config keys), the same scores are also
+appended to the monitor's inference log with the version that scored them
+(monitoring.append_inferences), which is what the monitor of the promoted version reads.
+Returns ``{"model", "version", "training_dataset_version", "output_table", "scored_at"}``, plus
+``"inference_log"`` and ``"logged_rows"`` with a monitor.
 """
 
 import datetime as dt
 import json
 
-from mlpipeline import datasets, scoring
+from mlpipeline import datasets, monitoring, scoring
 from mlpipeline import registry as model_registry
 from mlpipeline.config import table_key
 from mlpipeline.graph_context import GraphContext
@@ -38,12 +42,20 @@ def main(session, *, registry=None, now=None):
         session, session.table(input_table), model_version, datasets.state_tables(cfg, trained_on),
         history=session.table(cfg.source_table), scored_at=scored_at,
     )
+    version = str(getattr(model_version, "version_name", ""))
+    if cfg.monitor is not None:
+        # Materialised once, so the output table and the inference log get the same rows and the
+        # model's PREDICT_PROBA runs once.
+        scores = scores.cache_result()
     scores.write.save_as_table(output_table, mode="append")
     result = {
         "model": cfg.model_fqn,
-        "version": str(getattr(model_version, "version_name", "")),
+        "version": version,
         "training_dataset_version": trained_on,
         "output_table": output_table,
         "scored_at": scored_at.astimezone(dt.timezone.utc).isoformat(),
     }
+    if cfg.monitor is not None:
+        result["logged_rows"] = monitoring.append_inferences(session, cfg.registry_schema, cfg.pipeline_name, scores, version)
+        result["inference_log"] = monitoring.names(cfg.registry_schema, cfg.pipeline_name).log
     return ctx.set_return_value(json.dumps(result, sort_keys=True))

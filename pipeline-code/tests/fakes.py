@@ -142,6 +142,11 @@ class FakeSession:
         self.task_parameters = {}
         self.scope_parameters = {}
         self.dependents = list(dependents) if dependents is not None else None
+        # SYSTEM$EVALUATE_DATA_QUALITY_EXPECTATIONS: source fqn -> rows (a callable returning them),
+        # standing for the data metric functions `pulumi up` attached to the source.
+        self.expectations = {}
+        # Views, model monitors and alerts created (name -> statement), standing for the account's objects.
+        self.objects = {}
 
     # -- graph functions ---------------------------------------------------------------------------
     def call(self, name, *args):
@@ -188,6 +193,9 @@ class FakeSession:
             (r"^LIST (@\S+)$", self._list),
             (r"^REMOVE (@\S+)$", self._remove),
             (r"^DROP TABLE IF EXISTS ([\w.$]+)$", self._drop_table),
+            (r"^CREATE OR REPLACE (?:VIEW|MODEL MONITOR|ALERT) ([\w.$]+) ", self._create_object),
+            (r"^ALTER ALERT ([\w.$]+) RESUME$", self._resume_alert),
+            (r"FROM TABLE\(SYSTEM\$EVALUATE_DATA_QUALITY_EXPECTATIONS\(REF_ENTITY_NAME => '([\w.]+)'\)\)$", self._evaluate_expectations),
         ):
             match = re.search(pattern, text)
             if match:
@@ -294,6 +302,21 @@ class FakeSession:
             if (in_group or in_run) and name != excluded:
                 rows.append((name, state))
         return rows[:limit]
+
+    def _create_object(self, match, text):
+        self.objects[match.group(1)] = text
+        return [(f"{match.group(1)} successfully created.",)]
+
+    def _resume_alert(self, match, _text):
+        if match.group(1) not in self.objects:
+            raise FakeSQLError(f"Alert '{match.group(1)}' does not exist or not authorized.")
+        return [("Statement executed successfully.",)]
+
+    def _evaluate_expectations(self, match, _text):
+        """Rows (metric_name, expectation_name, expectation_expression, arguments, value, expectation_violated)
+        as the function returns them for an object with expectations; an object without any has none."""
+        rows = self.expectations.get(match.group(1), [])
+        return rows() if callable(rows) else list(rows)
 
     def _table_info(self, match, _text):
         fqn = ".".join(match.groups())
@@ -443,6 +466,24 @@ class FakeDatasetStore:
         return self.versions[(name, version)]["frame"].copy()
 
 
+def tiny_model_bytes():
+    """A real (tiny) XGBoost model in the UBJ format jobs/train.py writes."""
+    import xgboost as xgb
+
+    frame = pd.DataFrame({"MONTH": [1, 2, 3, 4, 5, 6, 7, 8], "INCOME_LOAN_RATIO": [0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6]})
+    label = [0, 1, 0, 1, 0, 1, 0, 1]
+    booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(frame, label=label, feature_names=list(frame.columns)), num_boost_round=2)
+    return bytes(booster.save_raw("ubj"))
+
+
+def tiny_classifier():
+    """The tiny model as the XGBClassifier PROMOTE_MODEL registers (registry.classifier_from_bytes),
+    for tests where what the model computes does not matter: FakeRegistry.log_model packages it."""
+    from mlpipeline import registry
+
+    return registry.classifier_from_bytes(tiny_model_bytes())
+
+
 def package_model(model):
     """What Registry.log_model does before it uploads anything, for real: snowflake-ml's ModelPackager
     saves the model with the options and platforms PROMOTE_MODEL passes, and loads it back. Only the
@@ -456,9 +497,14 @@ def package_model(model):
 
     from mlpipeline import registry
 
+    from snowflake.ml._internal.platform_capabilities import PlatformCapabilities
+
     names = model.get_booster().feature_names
     sample = pd.DataFrame({name: [0.0, 1.0] for name in names})  # the real wrapper reads 100 dataset rows
-    with tempfile.TemporaryDirectory(prefix="model-package-") as folder:
+    # The packager asks the active session for SYSTEM$ML_PLATFORM_CAPABILITIES() (an account), which a
+    # local testing session cannot run; stand for it with what it uses when no session answers
+    # (model_env.is_pip_only_packaging_enabled: False), so packaging is the same with or without one.
+    with tempfile.TemporaryDirectory(prefix="model-package-") as folder, PlatformCapabilities.mock_features({"ENABLE_PIP_ONLY_PACKAGING": False}):
         model_packager.ModelPackager(folder).save(name="model", model=model, sample_input_data=sample,
                                                   options=registry.log_model_options(), target_platforms=list(registry.TARGET_PLATFORMS))
         loaded = model_packager.ModelPackager(folder)
@@ -475,6 +521,7 @@ class FakeRegistry:
     def __init__(self, now=None):
         self.models = {}  # model -> {version: {"created_on", "metrics", "train_dataset", "model"}}
         self.defaults = {}
+        self.aliases = {}  # model -> {version: alias}
         self.calls = []
         self.now = now or dt.datetime(2024, 3, 1, 10, 0, 0, tzinfo=dt.timezone.utc)
         self.fail_delete = {}
@@ -485,10 +532,33 @@ class FakeRegistry:
         self.calls.append(("versions", model_name))
         if model_name not in self.models:
             return None
+        aliases = self.aliases.get(model_name, {})
         return [
-            ModelVersionInfo(name, info["created_on"], self.defaults.get(model_name) == name)
+            ModelVersionInfo(name, info["created_on"], self.defaults.get(model_name) == name, tuple(a for a in [aliases.get(name)] if a))
             for name, info in sorted(self.models[model_name].items())
         ]
+
+    def set_alias(self, model_name, version, alias):
+        """ALTER MODEL ... VERSION v SET ALIAS = a, with Snowflake's rules
+        (https://docs.snowflake.com/sql-reference/sql/alter-model): a version has at most one alias,
+        an alias names one version, DEFAULT/FIRST/LAST are reserved."""
+        self.calls.append(("set_alias", model_name, version, alias))
+        aliases = self.aliases.setdefault(model_name, {})
+        if version not in self.models.get(model_name, {}):
+            raise FakeSQLError(f"Model version {version} does not exist")
+        if alias.upper() in ("DEFAULT", "FIRST", "LAST"):
+            raise FakeSQLError(f"{alias} is a system alias")
+        if version in aliases:
+            raise FakeSQLError(f"Version {version} already has alias {aliases[version]}")
+        if alias in aliases.values():
+            raise FakeSQLError(f"Alias {alias} already exists in model {model_name}")
+        aliases[version] = alias
+
+    def unset_alias(self, model_name, version_or_alias):
+        self.calls.append(("unset_alias", model_name, version_or_alias))
+        aliases = self.aliases.setdefault(model_name, {})
+        version = next((v for v, a in aliases.items() if a == version_or_alias), version_or_alias)
+        aliases.pop(version, None)
 
     def log_model(self, model_name, version, model, *, train_dataset, metrics, comment):
         self.calls.append(("log_model", model_name, version))
@@ -508,6 +578,15 @@ class FakeRegistry:
             raise FakeSQLError(f"Version {version} does not exist")
         self.defaults[model_name] = version
 
+    def predict_proba(self, model_name, version, frame):
+        """ModelVersion.run(frame, function_name="predict_proba"): the frame with output_feature_0/1 added,
+        computed by the registered model (a real XGBClassifier in the tests that register one, or
+        ``self.probability`` given per test for a frame of the local testing session)."""
+        self.calls.append(("predict_proba", model_name, version))
+        if version not in self.models.get(model_name, {}):
+            raise FakeSQLError(f"Model version {version} does not exist")
+        return self.probability(frame)
+
     def delete_version(self, model_name, version):
         self.calls.append(("delete_version", model_name, version))
         if version in self.fail_delete:
@@ -523,10 +602,12 @@ class FakeRegistry:
         dataset = self.models[model_name][version].get("train_dataset")
         return {dataset} if dataset else set()
 
-    def add(self, model_name, version, created_on, train_dataset=None, default=False):
+    def add(self, model_name, version, created_on, train_dataset=None, default=False, alias=None):
         self.models.setdefault(model_name, {})[version] = {"created_on": created_on, "metrics": {}, "train_dataset": train_dataset, "model": None, "comment": ""}
         if default:
             self.defaults[model_name] = version
+        if alias:
+            self.aliases.setdefault(model_name, {})[version] = alias
 
 
 class FakeJob:

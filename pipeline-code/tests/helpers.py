@@ -37,6 +37,22 @@ def graph_config(**overrides):
     return config
 
 
+# The monitor_* graph config keys the program writes for the sample stack's modelMonitor
+# (lib/monitoring.ts): refresh every day, a one-day window, JS drift of the score above 0.2 or
+# accuracy below 0.7 alerts through ML_DEV_ALERTS.
+MONITOR_CONFIG = {
+    "monitor_refresh_interval": "1 day",
+    "monitor_aggregation_window": "1 day",
+    "monitor_alert_schedule": "60 MINUTE",
+    "monitor_notification_integration": "ML_DEV_ALERTS",
+    "monitor_drift_metric": "JENSEN_SHANNON",
+    "monitor_drift_column": "PROBABILITY",
+    "monitor_drift_max": 0.2,
+    "monitor_performance_metric": "CLASSIFICATION_ACCURACY",
+    "monitor_performance_min": 0.7,
+}
+
+
 # SYSTEM$TASK_RUNTIME_INFO values (strings; the run group and root task ids are documented as UUIDs,
 # https://docs.snowflake.com/en/sql-reference/functions/system_task_runtime_info). The scheduled
 # timestamp is a timestamp string that TO_TIMESTAMP parses: the fake session evaluates the SQL

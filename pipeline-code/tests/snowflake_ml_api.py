@@ -50,6 +50,10 @@ class _ModelVersion(_LineageNode):
 
     def show_metrics(self) -> Dict[str, Any]: ...
 
+    def set_alias(self, alias_name: str) -> None: ...
+
+    def unset_alias(self, version_or_alias: str) -> None: ...
+
 
 class _Model:
     name: str

@@ -78,7 +78,9 @@ def test_no_environment_variables_and_no_dynamic_imports(path):
 
 
 QUALIFIED_NAME = re.compile(r"@?\b[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)?\b")
-SQL_NAMES = {"INFORMATION_SCHEMA.TABLES", "INFORMATION_SCHEMA.TASK_HISTORY", "INFORMATION_SCHEMA.TASK_DEPENDENTS"}  # Snowflake's own, not the environment's
+SQL_NAMES = {"INFORMATION_SCHEMA.TABLES", "INFORMATION_SCHEMA.TASK_HISTORY", "INFORMATION_SCHEMA.TASK_DEPENDENTS",
+             # the notification functions a monitor's alert calls (mlpipeline/monitoring.py)
+             "SNOWFLAKE.NOTIFICATION.TEXT_PLAIN", "SNOWFLAKE.NOTIFICATION.SANITIZE_WEBHOOK_CONTENT", "SNOWFLAKE.NOTIFICATION.INTEGRATION"}  # Snowflake's own, not the environment's
 PLACEHOLDER_PARTS = {"DB", "SCHEMA", "OBJECT", "STAGE", "TABLE"}  # shapes in error messages: DB.SCHEMA.OBJECT
 
 

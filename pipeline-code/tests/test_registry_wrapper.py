@@ -111,6 +111,29 @@ def test_default_set_and_delete(registry):
     model.delete_version.assert_called_once_with("V1")
 
 
+def test_versions_read_the_aliases_column_without_system_aliases(registry):
+    # SHOW VERSIONS IN MODEL has an `aliases` column, a JSON array
+    # (https://docs.snowflake.com/sql-reference/sql/show-versions-in-model)
+    wrapper, _, _, model = registry
+    frame = show_versions([("V1", "2024-01-01", "false"), ("V2", "2024-02-01", "true")])
+    frame["aliases"] = ['["FIRST","PREVIOUS"]', '["DEFAULT","LAST","PRODUCTION"]']
+    model.show_versions.return_value = frame
+    assert [v.aliases for v in wrapper.versions("MORTGAGE_MODEL")] == [("PREVIOUS",), ("PRODUCTION",)]
+
+
+def test_aliases_are_set_and_unset_on_the_model_version(registry):
+    # ModelVersion.set_alias / unset_alias send ALTER MODEL <m> VERSION <v> SET ALIAS = <a> and
+    # ALTER MODEL <m> VERSION <v> UNSET ALIAS (https://docs.snowflake.com/sql-reference/sql/alter-model)
+    wrapper, _, _, model = registry
+    version = model_version("V1")
+    model.version.return_value = version
+    wrapper.set_alias("MORTGAGE_MODEL", "V1", "PREVIOUS")
+    version.set_alias.assert_called_once_with("PREVIOUS")
+    wrapper.unset_alias("MORTGAGE_MODEL", "V1")
+    version.unset_alias.assert_called_once_with("V1")
+    assert model.version.call_args_list == [mock.call("V1"), mock.call("V1")]
+
+
 def test_datasets_used_by_reads_the_upstream_lineage(registry):
     wrapper, _, _, model = registry
     active = mock.create_autospec(API.Dataset, instance=True)

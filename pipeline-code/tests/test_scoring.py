@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import graph_config
-from mlpipeline import datasets, features, modeling, registry, scoring
+from helpers import MONITOR_CONFIG, graph_config
+from mlpipeline import datasets, features, modeling, monitoring, registry, scoring
 from mlpipeline.config import ConfigError
 from tasks import score_batch
 
@@ -149,14 +149,19 @@ def test_the_training_dataset_version_comes_from_the_model_versions_metadata(wor
 
 class TaskGraphSession:
     """A local-testing session seen from inside a task: stands for the graph functions Snowflake
-    answers in a task run (SYSTEM$GET_TASK_GRAPH_CONFIG, SYSTEM$SET_RETURN_VALUE), which local
-    testing lacks; everything else goes to Snowpark's local testing session."""
+    answers in a task run (SYSTEM$GET_TASK_GRAPH_CONFIG, SYSTEM$SET_RETURN_VALUE) and for the DDL
+    the account runs (session.sql: local testing runs no SQL text), which local testing lacks; the
+    statements are recorded. DataFrames and tables go to Snowpark's local testing session."""
 
     def __init__(self, session, config):
-        self._session, self.config, self.return_values = session, config, []
+        self._session, self.config, self.return_values, self.statements = session, config, [], []
 
     def __getattr__(self, name):
         return getattr(self._session, name)
+
+    def sql(self, text):
+        self.statements.append(text)
+        return type("Result", (), {"collect": lambda self: []})()
 
     def call(self, name, *args):
         if name == "SYSTEM$GET_TASK_GRAPH_CONFIG":
@@ -191,6 +196,7 @@ def test_the_score_batch_task_appends_the_scores_of_the_input_table(world):
         "output_table": "ML_DEV.DATA.LOAN_SCORES", "scored_at": "2024-03-01T12:00:00+00:00",
     }
     assert task_session.return_values == [value]
+    assert task_session.statements == []  # no monitor declared: no inference log
     written = session.table("ML_DEV.DATA.LOAN_SCORES").to_pandas()
     assert list(written.columns) == list(scoring.SCORE_COLUMNS)
     expected = expected_scores(history, is_train, booster, new)
@@ -201,3 +207,64 @@ def test_the_score_batch_task_names_a_missing_config_key(world):
     session, *_ = world
     with pytest.raises(ConfigError, match=r"graph config is missing key\(s\): scoring_output_table \(a table as DB.SCHEMA.TABLE\)"):
         score_batch.main(TaskGraphSession(session, graph_config(scoring_input_table="ML_DEV.DATA.NEW_LOANS")), registry=object())
+
+
+def logged_rows(session, table):
+    """The inference log's rows as {LOAN_ID: (PREDICTED_CLASS, PROBABILITY to 5 places, MODEL_VERSION, SCORED_AT)}."""
+    log = session.table(table).to_pandas()
+    assert list(log.columns) == ["SCORED_AT", "LOAN_ID", "PREDICTED_CLASS", "PROBABILITY", "MODEL_VERSION"]
+    return {int(r["LOAN_ID"]): (int(r["PREDICTED_CLASS"]), round(float(r["PROBABILITY"]), 5), r["MODEL_VERSION"], pd.Timestamp(r["SCORED_AT"]))
+            for r in log.to_dict("records")}
+
+
+def expected_log(history, is_train, booster, new, version):
+    return {loan: (int(p >= 0.5), round(p, 5), version, pd.Timestamp("2024-03-01 12:00:00"))
+            for loan, p in expected_scores(history, is_train, booster, new).items()}
+
+
+def test_score_batch_output_goes_into_the_inference_log_with_the_version(world):
+    session, history, is_train, booster, model_version = world
+    new = new_loans(history, is_train)
+    scores = scoring.score_batch(session, session.create_dataframe(new), model_version, TABLES,
+                                 history=session.create_dataframe(history), scored_at=SCORED_AT)
+    ddl = TaskGraphSession(session, {})
+    assert monitoring.append_inferences(ddl, "ML_DEV.MODELS", "DIRECT_PIPELINE", scores, "RUN_20240301_020000") == 4
+    # The log is created if missing (the account's DDL, recorded here), then appended to.
+    assert ddl.statements == [
+        "CREATE TABLE IF NOT EXISTS ML_DEV.MODELS.DIRECT_PIPELINE_INFERENCE_LOG (SCORED_AT TIMESTAMP_NTZ, LOAN_ID NUMBER(38,0), "
+        "PREDICTED_CLASS NUMBER(1,0), PROBABILITY FLOAT, MODEL_VERSION VARCHAR)"
+    ]
+    assert logged_rows(session, "ML_DEV.MODELS.DIRECT_PIPELINE_INFERENCE_LOG") == expected_log(history, is_train, booster, new, "RUN_20240301_020000")
+
+
+def test_the_inference_log_refuses_rows_without_the_score_columns_naming_them(world):
+    session, *_ = world
+    rows = session.create_dataframe(pd.DataFrame({"LOAN_ID": [1], "PROBABILITY": [0.4]}))
+    ddl = TaskGraphSession(session, {})
+    with pytest.raises(monitoring.InferenceLogError, match=(
+            r"^the scored rows lack column\(s\) SCORED_AT, PREDICTED_CLASS; the inference log takes what scoring.score_batch "
+            r"returns: SCORED_AT, LOAN_ID, PREDICTED_CLASS, PROBABILITY$")):
+        monitoring.append_inferences(ddl, "ML_DEV.MODELS", "REFUSED_PIPELINE", rows, "V1")
+    assert ddl.statements == []  # refused before the log is created
+
+
+def test_with_a_monitor_the_score_batch_task_also_appends_to_the_inference_log(world):
+    session, history, is_train, booster, model_version = world
+    new = new_loans(history, is_train)
+    session.create_dataframe(history).write.save_as_table("ML_DEV.DATA.MORTGAGE_LENDING_DEMO_DATA", mode="overwrite")
+    session.create_dataframe(new).write.save_as_table("ML_DEV.DATA.NEW_LOANS", mode="overwrite")
+    config = graph_config(pipeline_name="MONITORED_PIPELINE", scoring_input_table="ML_DEV.DATA.NEW_LOANS",
+                          scoring_output_table="ML_DEV.DATA.MONITORED_SCORES", **MONITOR_CONFIG)
+    task_session = TaskGraphSession(session, config)
+    value = json.loads(score_batch.main(task_session, registry=DefaultVersionRegistry(model_version), now=SCORED_AT))
+    assert value["inference_log"] == "ML_DEV.MODELS.MONITORED_PIPELINE_INFERENCE_LOG" and value["logged_rows"] == 4
+    assert task_session.statements == [
+        "CREATE TABLE IF NOT EXISTS ML_DEV.MODELS.MONITORED_PIPELINE_INFERENCE_LOG (SCORED_AT TIMESTAMP_NTZ, LOAN_ID NUMBER(38,0), "
+        "PREDICTED_CLASS NUMBER(1,0), PROBABILITY FLOAT, MODEL_VERSION VARCHAR)"
+    ]
+    expected = expected_log(history, is_train, booster, new, "RUN_20240301_020000")
+    assert logged_rows(session, "ML_DEV.MODELS.MONITORED_PIPELINE_INFERENCE_LOG") == expected
+    # The output table holds the same scores, without the version.
+    written = session.table("ML_DEV.DATA.MONITORED_SCORES").to_pandas()
+    assert {int(r["LOAN_ID"]): (int(r["PREDICTED_CLASS"]), round(float(r["PROBABILITY"]), 5)) for r in written.to_dict("records")} == {
+        loan: row[:2] for loan, row in expected.items()}

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from fakes import content_version, reference_build, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
+from fakes import content_version, reference_build, tiny_model_bytes, FakeDatasetStore, FakeJob, FakeJobs, FakeRegistry, FakeSession, FakeSQLError
 from helpers import FIXTURE_PIPELINE, RUN_ID, RUNTIME, graph_config, runtime_for, task_dependents_rows
 from mlpipeline import cleanup as cleanup_module, ml_jobs
 from mlpipeline.cleanup import CleanupError
@@ -50,16 +50,6 @@ TRAINED = {
 @pytest.fixture(scope="module")
 def sample():
     return pd.read_csv(SAMPLE_FILE, parse_dates=["TS"])
-
-
-def tiny_model_bytes():
-    """A real (tiny) XGBoost model in the UBJ format jobs/train.py writes."""
-    import xgboost as xgb
-
-    frame = pd.DataFrame({"MONTH": [1, 2, 3, 4, 5, 6, 7, 8], "INCOME_LOAN_RATIO": [0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6]})
-    label = [0, 1, 0, 1, 0, 1, 0, 1]
-    booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(frame, label=label, feature_names=list(frame.columns)), num_boost_round=2)
-    return bytes(booster.save_raw("ubj"))
 
 
 MODEL_BYTES = tiny_model_bytes()

@@ -19,6 +19,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { ComputePool } from "../../components/providers/computePool";
+import { DataQualityExpectations } from "../../components/providers/dataQualityExpectations";
 import { GraphActivation } from "../../components/providers/graphActivation";
 import { StagedFiles } from "../../components/providers/stagedFiles";
 import { registerUnderMocks } from "../support/registerUnderMocks";
@@ -67,6 +68,13 @@ const POOL_SHOW_COLUMNS = ["name", "state", "min_nodes", "max_nodes", "instance_
   name,
   type: /nodes|secs/.test(name) ? "fixed" : "text",
 }));
+
+// ---- DataQualityExpectations: a table with one expectation, then a second ----
+const SOURCE = "ML_DEV.DATA.MORTGAGE_LENDING_DEMO_DATA";
+const NULLS = { name: "LOAN_ID_PRESENT", dmf: "SNOWFLAKE.CORE.NULL_COUNT", on: ["LOAN_ID"], expression: "VALUE <= 0" };
+const ROWS = { name: "SOURCE_NOT_EMPTY", dmf: "SNOWFLAKE.CORE.ROW_COUNT", on: [], expression: "VALUE >= 1000" };
+const QUALITY = { source: SOURCE, schedule: "60 MINUTE", expectations: [NULLS] };
+const SHOW_SOURCE = "SHOW OBJECTS LIKE 'MORTGAGE_LENDING_DEMO_DATA' IN SCHEMA ML_DEV.DATA";
 
 const PROVIDERS: ProviderCase[] = [
   {
@@ -121,6 +129,47 @@ const PROVIDERS: ProviderCase[] = [
     failing: {
       inputs: { stage: "ML_DEV.PIPELINE.CODE_STAGE", directory: "MORTGAGE_PIPELINE/PREPARE_DATA/stale", files: [{ ...bundleFile, sha256: "0".repeat(64) }] },
       message: new RegExp(`StagedFiles @ML_DEV\\.PIPELINE\\.CODE_STAGE/MORTGAGE_PIPELINE/PREPARE_DATA/stale/: local file \\.build/bundles/${ZIP_SHA}/prepare_data\\.zip \\(for prepare_data\\.zip\\) has sha256 ${ZIP_SHA}, but the program expected 0{64}`),
+    },
+  },
+  {
+    type: "DataQualityExpectations",
+    name: "host-data-quality",
+    register: () => new DataQualityExpectations("host-data-quality", QUALITY),
+    inputs: QUALITY,
+    updated: { ...QUALITY, expectations: [NULLS, ROWS] },
+    checked: {},
+    diff: { changes: "some", replaces: [] },
+    arrange(stub) {
+      stub.on(/^SHOW OBJECTS LIKE '(MORTGAGE_LENDING_DEMO_DATA|DENIED)' IN SCHEMA ML_DEV\.DATA$/, (sql) => ({
+        columns: ["name", "database_name", "schema_name", "kind"].map((name) => ({ name, type: "text" })),
+        rows: [[sql.includes("DENIED") ? "DENIED" : "MORTGAGE_LENDING_DEMO_DATA", "ML_DEV", "DATA", "TABLE"]],
+      }));
+    },
+    id: SOURCE,
+    statements: {
+      create: [
+        SHOW_SOURCE,
+        `ALTER TABLE ${SOURCE} SET DATA_METRIC_SCHEDULE = '60 MINUTE'`,
+        `ALTER TABLE ${SOURCE} ADD DATA METRIC FUNCTION SNOWFLAKE.CORE.NULL_COUNT ON (LOAN_ID) EXPECTATION LOAN_ID_PRESENT (VALUE <= 0)`,
+      ],
+      read: [], // no read: the state is what create and update attached
+      update: [SHOW_SOURCE, `ALTER TABLE ${SOURCE} ADD DATA METRIC FUNCTION SNOWFLAKE.CORE.ROW_COUNT ON () EXPECTATION SOURCE_NOT_EMPTY (VALUE >= 1000)`],
+      delete: [
+        SHOW_SOURCE,
+        `ALTER TABLE ${SOURCE} DROP DATA METRIC FUNCTION SNOWFLAKE.CORE.NULL_COUNT ON (LOAN_ID)`,
+        `ALTER TABLE ${SOURCE} DROP DATA METRIC FUNCTION SNOWFLAKE.CORE.ROW_COUNT ON ()`,
+      ],
+    },
+    created: (outs) => {
+      assert.equal(outs.attached, true);
+      assert.equal(outs.kind, "TABLE");
+    },
+    updatedOuts: (outs) => assert.deepEqual((outs.expectations as { name: string }[]).map((e) => e.name), ["LOAN_ID_PRESENT", "SOURCE_NOT_EMPTY"]),
+    failing: {
+      inputs: { ...QUALITY, source: "ML_DEV.DATA.DENIED" },
+      arrange: (stub) =>
+        stub.on(/^ALTER TABLE ML_DEV\.DATA\.DENIED SET /, { error: { code: "003001", message: "Insufficient privileges to operate on table 'DENIED'", sqlState: "42501" } }),
+      message: /DataQualityExpectations ML_DEV\.DATA\.DENIED: Snowflake statement failed \[ALTER TABLE ML_DEV\.DATA\.DENIED SET DATA_METRIC_SCHEDULE = '60 MINUTE'\]: 003001 \(42501\) Insufficient privileges to operate on table 'DENIED'/,
     },
   },
   {
