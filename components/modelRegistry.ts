@@ -18,8 +18,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
     this.schema = new snowflake.Schema(
       `${name}-registry-schema`,
       { database: args.database, name: args.registrySchema, comment: "Model Registry of the ML pipeline" },
-      // Replaced, not renamed, when its name changes (components/platform.ts says why).
-      { parent: this, replaceOnChanges: ["name"] },
+      { parent: this },
     );
     this.qualifiedName = `${args.database}.${args.registrySchema}`;
     this.registerOutputs({ qualifiedName: this.qualifiedName });

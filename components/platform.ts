@@ -112,23 +112,16 @@ export class Platform extends pulumi.ComponentResource {
     this.names = platformNames(settings);
     this.maxNodes = settings.computePool.maxNodes;
     const child = { parent: this };
-    // A new name replaces the database or schema instead of renaming it. The provider renames a
-    // database or schema whose name changes (ALTER … RENAME TO), which moves every schema, stage and
-    // task in it, while their own `database`/`schema` inputs are ForceNew: Pulumi then creates them
-    // again where the rename already put them, and Snowflake refuses ("already exists"). As a
-    // replacement, the preview shows it, the new objects are created, the graph moves, and the old
-    // ones are dropped at the end (docs/operations.md, "Lifecycle changes").
-    const byName = { replaceOnChanges: ["name"] };
-    this.database = new snowflake.Database(`${name}-database`, { name: settings.database, comment: "ML pipeline (snowflake-ml-pipeline)" }, { ...child, ...byName });
+    this.database = new snowflake.Database(`${name}-database`, { name: settings.database, comment: "ML pipeline (snowflake-ml-pipeline)" }, child);
     this.pipelineSchema = new snowflake.Schema(
       `${name}-schema`,
       { database: settings.database, name: settings.schema, comment: "Pipeline tasks and stages" },
-      { ...child, ...byName, dependsOn: [this.database] },
+      { ...child, dependsOn: [this.database] },
     );
     this.dataSchema = new snowflake.Schema(
       `${name}-data-schema`,
       { database: settings.database, name: settings.dataSchema, comment: "Pipeline source and feature data" },
-      { ...child, ...byName, dependsOn: [this.database] },
+      { ...child, dependsOn: [this.database] },
     );
     this.warehouseName = settings.warehouse.name;
     if (!settings.warehouse.existing) {
