@@ -10,6 +10,8 @@ import { artifactShas, PipelineArtifacts } from "./lib/artifacts";
 import { ConfigurationError, resolveConfiguration, ResolvedConfiguration, ResolvedPipeline } from "./lib/config/resolveConfiguration";
 import { PROJECT } from "./lib/config/stackSettings";
 import { pipelineLogicalName } from "./lib/naming";
+import { deployedPlatform, platformMoveProblems } from "./lib/deploy/platformMove";
+import { runsUnderMocks } from "./components/deploy/taskHooks";
 import { decidePromotion, OVERRIDE_KEY, PromotionStatus, promotionSourceName, refusedTasks, stackLabel } from "./lib/promotion";
 import { snowflakeProviderArgs } from "./snowflake/settings";
 
@@ -63,6 +65,20 @@ function promotionSource(configuration: ResolvedConfiguration): string | undefin
 type Code = Pick<PipelineArtifacts, "bundles" | "payloads">;
 
 /**
+ * Refuses a change of the database or pipeline schema of a deployed stack (lib/deploy/platformMove.ts),
+ * before anything is sent. Reads the stack's own last outputs through a StackReference, under a real
+ * engine only: the offline plan has no deployed stack.
+ */
+async function checkPlatformNotMoved(configuration: ResolvedConfiguration): Promise<void> {
+  if (runsUnderMocks()) return;
+  const self = new pulumi.StackReference("deployed-platform", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+  const [registrySchema, stages] = await Promise.all(["registrySchema", "stages"].map(async (name) => (await self.getOutputDetails(name)).value));
+  const { settings } = configuration;
+  const problems = platformMoveProblems(deployedPlatform({ registrySchema, stages }), { database: settings.database, schema: settings.schema }, configuration.stackFile, PROJECT);
+  if (problems.length > 0) throw new ConfigurationError(problems);
+}
+
+/**
  * Reads the source stack's bundle SHAs through a StackReference and compares them with the ones
  * built here, pipeline by pipeline. Awaited before the first resource is registered, so a refusal
  * (PromotionRefusedError, naming the tasks and the override key) fails `pulumi preview` and
@@ -113,6 +129,7 @@ export async function buildStack(opts: pulumi.ComponentResourceOptions = {}, pro
     built.push({ pipeline, code: await buildPipelineCode({ projectDir, codeRoot: pipeline.codeRoot, pipeline: pipeline.definition, python: pipeline.python }) });
   }
   const promotion = promoteFrom === undefined ? undefined : await checkPromotion(promoteFrom, built, settings.allowUnpromotedCode);
+  await checkPlatformNotMoved(configuration);
 
   const provider = snowflakeProvider({ transformations: opts.transformations });
   const withProvider = { ...opts, providers: [provider] };

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { demoPipeline, demoStack } from "../support/fixtureProject";
-import { assertGraphKeptSafe, assertOk, changesOf } from "../support/engineAssertions";
+import { assertGraphKeptSafe, assertOk, changesOf, isChange, statementsOf } from "../support/engineAssertions";
 import { describeRun, engineAvailability, engineProject, type EngineProject, type EngineStack } from "../support/engineStack";
 
 const availability = engineAvailability();
@@ -86,15 +86,17 @@ describe("failures in the middle of an up on the real engine", { skip: availabil
     await assertRepaired();
   });
 
-  test("database changed on a started graph: the old graph is dropped safely, the new one started", async () => {
+  test("database changed on a deployed, started graph: refused before anything is sent, the graph untouched", async () => {
+    // The provider would rename the database (moving everything in it) and then replace the
+    // schemas and tasks delete-first, failing halfway (lib/deploy/platformMove.ts).
     project.setStackConfig("dev", { database: "FX_DB2" });
     const up = await dev.up();
-    assertOk(up);
-    assert.deepEqual(catalog().taskDdl.filter((d) => d.seq >= up.fromSeq && d.refused).map((d) => d.sql.slice(0, 120)), []);
-    assert.equal(catalog().databases.has("FX_DB"), false, "the old database is dropped");
-    assertGraphKeptSafe(catalog(), up, "FX_DB2.PIPE.DEMO_FLOW", "started");
-    const oldDdl = catalog().taskDdl.filter((d) => d.seq >= up.fromSeq && d.root === ROOT);
-    assert.deepEqual(oldDdl.filter((d) => d.rootState === "started" && d.task !== ROOT).map((d) => d.sql.slice(0, 120)), [], "old tasks were changed while their root was started");
+    assert.equal(up.ok, false, "a database change of a deployed stack must be refused");
+    assert.match(up.error ?? "", /snowflake-ml-pipeline:database: "FX_DB2" differs from "FX_DB", where this stack is deployed; changing it in place is refused before anything is sent/);
+    assert.deepEqual(statementsOf(catalog(), up).map((e) => e.sql).filter(isChange), [], "nothing was sent to Snowflake but reads");
+    assert.deepEqual([...catalog().databases.keys()], ["FX_DB"]);
+    assert.equal(catalog().stateOf(ROOT), "started");
+    project.setStackConfig("dev", { database: "FX_DB" });
     await assertRepaired();
   });
 });
