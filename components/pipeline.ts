@@ -302,12 +302,9 @@ export class Pipeline extends pulumi.ComponentResource {
         { parent: this },
       );
       this.graph = graph;
-      // The engine answers a registration once its step (hooks included) is done: when every task's
-      // id is known, every create and update of this graph has run.
-      const tasks = [graph.root, ...Object.values(graph.tasks)];
       safety?.declare(
         { rootTask: model.names.rootTaskFqn, started: model.root.started, tasks: [definition.root.name, ...definition.tasks.map((t) => t.name)] },
-        new Promise<void>((resolve) => pulumi.all(tasks.map((t) => t.id)).apply(() => resolve())),
+        [graph.root, ...Object.values(graph.tasks)],
       );
       // Inputs are the root and its declared state only, and it depends on the TaskGraph component
       // (which waits for every task in it), so adding or editing a task changes neither its inputs

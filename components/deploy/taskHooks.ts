@@ -136,16 +136,16 @@ export class DeploySafety {
   }
 
   /**
-   * Declares a graph about to be registered; `registered` settles when the engine has answered
-   * every registration of its tasks. Outside a dry run only (a preview runs no hooks).
+   * Declares a graph whose `tasks` are being registered. The engine answers a registration once its
+   * step (hooks included) is done, so when every task's id is known, every create and update of the
+   * graph has run and the lease may resume its root. A failed registration never resolves: the
+   * deploy fails, the lease stays held, the root suspended. Outside a dry run only (a preview runs
+   * no hooks).
    */
-  declare(graph: GuardedGraph, registered: Promise<unknown>): void {
+  declare(graph: GuardedGraph, tasks: pulumi.CustomResource[]): void {
     if (pulumi.runtime.isDryRun()) return;
     const done = this.guard.declare(graph);
-    registered.then(
-      () => done().catch((error: Error) => void pulumi.log.error(`${graph.rootTask}: ${error.message}`)),
-      () => undefined, // a failed registration fails the deploy; its lease stays held, the root suspended
-    );
+    pulumi.all(tasks.map((t) => t.id)).apply(() => done().catch((error: Error) => void pulumi.log.error(`${graph.rootTask}: ${error.message}`)));
   }
 }
 
